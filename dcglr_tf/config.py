@@ -1,0 +1,144 @@
+"""Configuration dataclasses: the paper's defaults and the embedded CPU preset.
+
+`paper_config()` is the setup of the paper (sections 3.2 and 4.1: ShapeNet, 2048 points, 2 global crops of
+ratio U(0.7, 1.0), 8 local crops of ratio U(0.2, 0.5), 2 half-resolution FPS copies, K = 512, teacher
+temperature 0.04, centre momentum 0.9, teacher momentum 0.996 -> 1). `embedded_config()` keeps the method
+unchanged but shrinks points, views, widths and epochs so that a run on the embedded data finishes in
+minutes on a laptop CPU.
+"""
+
+import dataclasses
+import json
+from typing import Optional, Tuple
+
+
+@dataclasses.dataclass
+class CropConfig:
+    """Multi-crop views of one cloud of `num_points` points (section 3.2, eqs. 4-5)."""
+
+    num_global: int = 2
+    global_ratio: Tuple[float, float] = (0.7, 1.0)
+    global_points: int = 1024
+    num_local: int = 8
+    local_ratio: Tuple[float, float] = (0.2, 0.5)
+    local_points: int = 512
+    num_half_res: int = 2  # FPS copies of N/2 points added to the local set
+    scale_range: Tuple[float, float] = (0.8, 1.25)  # random anisotropic scale per axis
+    jitter_sigma: float = 0.01
+    jitter_clip: float = 0.05
+    rotate: bool = False  # random rotation about the up (y) axis
+
+
+@dataclasses.dataclass
+class HeadConfig:
+    """DINO-style projector: MLP -> L2-normalised bottleneck -> weight-normalised layer of `out_dim`."""
+
+    out_dim: int = 512  # K
+    hidden_dim: int = 2048
+    bottleneck_dim: int = 256
+    num_layers: int = 3
+
+
+@dataclasses.dataclass
+class LossConfig:
+    """Temperatures, centre and loss weights (eqs. 8-12)."""
+
+    teacher_temp: float = 0.04
+    student_temp: float = 0.1
+    center_momentum: float = 0.9
+    global_weight: float = 1.0
+    local_weight: float = 1.0
+
+
+@dataclasses.dataclass
+class OptimConfig:
+    """AdamW with DINO's stabilisers (section 4.1)."""
+
+    learning_rate: float = 5e-4  # peak, for batch 64 (scaled linearly with batch size / 64)
+    min_learning_rate: float = 1e-6
+    warmup_epochs: int = 10
+    weight_decay: float = 0.04
+    weight_decay_end: float = 0.4
+    clip_norm: float = 3.0
+    freeze_last_layer_epochs: int = 1
+    momentum_start: float = 0.996
+    momentum_end: float = 1.0
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Everything a pre-training run needs; written to `config.json` of the run."""
+
+    backbone: str = "dgcnn"
+    backbone_preset: str = "paper"
+    backbone_args: dict = dataclasses.field(default_factory=dict)
+    dataset: str = "shapenet"
+    data_dir: Optional[str] = None
+    manual_dir: Optional[str] = None
+    num_points: int = 2048
+    batch_size: int = 64
+    epochs: int = 100
+    steps_per_epoch: Optional[int] = None  # None: one pass over the dataset
+    seed: int = 0
+    shuffle_buffer: int = 4096
+    crops: CropConfig = dataclasses.field(default_factory=CropConfig)
+    head: HeadConfig = dataclasses.field(default_factory=HeadConfig)
+    loss: LossConfig = dataclasses.field(default_factory=LossConfig)
+    optim: OptimConfig = dataclasses.field(default_factory=OptimConfig)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    def to_json(self):
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, values):
+        """Inverse of `to_dict`; unknown keys are an error that names them."""
+        nested = {"crops": CropConfig, "head": HeadConfig, "loss": LossConfig, "optim": OptimConfig}
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown config keys {unknown}; known keys are {sorted(known)}")
+        kwargs = {}
+        for key, value in values.items():
+            if key in nested:
+                kwargs[key] = _dataclass_from_dict(nested[key], value, key)
+            else:
+                kwargs[key] = value
+        return cls(**kwargs)
+
+
+def _dataclass_from_dict(cls, values, prefix):
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"unknown config keys {[prefix + '.' + k for k in unknown]}")
+    converted = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    return cls(**converted)
+
+
+def paper_config(**overrides):
+    """The paper's pre-training setup on ShapeNet (2048 points), for GPUs."""
+    return dataclasses.replace(TrainConfig(), **overrides)
+
+
+def embedded_config(**overrides):
+    """A CPU-sized preset on the embedded `synthetic_shapes` data: same method, fewer points and views,
+    narrower networks, a short schedule. The default of `train.py`."""
+    config = TrainConfig(
+        backbone_preset="embedded",
+        dataset="synthetic_shapes",
+        num_points=256,
+        batch_size=16,
+        epochs=12,
+        steps_per_epoch=None,
+        shuffle_buffer=2048,
+        crops=CropConfig(global_points=128, num_local=4, local_points=48),
+        head=HeadConfig(out_dim=512, hidden_dim=256, bottleneck_dim=64),
+        optim=OptimConfig(learning_rate=1e-3, warmup_epochs=2),
+    )
+    return dataclasses.replace(config, **overrides)
+
+
+PRESETS = {"paper": paper_config, "embedded": embedded_config}

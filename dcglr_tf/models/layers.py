@@ -1,0 +1,48 @@
+"""Building blocks shared by the backbones."""
+
+import keras
+
+
+@keras.saving.register_keras_serializable(package="dcglr_tf")
+class SharedMLP(keras.layers.Layer):
+    """Per-point (or per-edge) dense layers, each followed by batch norm and an activation.
+
+    (..., C_in) -> (..., units[-1]). Batch norm is synchronised across replicas under tf.distribute, so
+    every replica (and the EMA teacher built from them) sees the same statistics.
+    """
+
+    def __init__(self, units, activation="leaky_relu", negative_slope=0.2, **kwargs):
+        super().__init__(**kwargs)
+        self.units = [int(u) for u in units]
+        self.activation = activation
+        self.negative_slope = negative_slope
+        self.denses = [keras.layers.Dense(u, use_bias=False, name=f"dense_{i}") for i, u in enumerate(self.units)]
+        self.norms = [
+            keras.layers.BatchNormalization(momentum=0.9, synchronized=True, name=f"bn_{i}")
+            for i in range(len(self.units))
+        ]
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        for dense, norm in zip(self.denses, self.norms):
+            dense.build(shape)
+            shape = shape[:-1] + (dense.units,)
+            norm.build(shape)
+
+    def _activate(self, x):
+        if self.activation == "leaky_relu":
+            return keras.ops.leaky_relu(x, negative_slope=self.negative_slope)
+        return keras.activations.get(self.activation)(x)
+
+    def call(self, x, training=None):
+        for dense, norm in zip(self.denses, self.norms):
+            x = self._activate(norm(dense(x), training=training))
+        return x
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)[:-1] + (self.units[-1],)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(units=self.units, activation=self.activation, negative_slope=self.negative_slope)
+        return config

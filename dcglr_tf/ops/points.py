@@ -1,0 +1,94 @@
+"""Batched point ops: normalisation, farthest point sampling, kNN and gathering.
+
+These are the only copies of these ops in the repository. All of them are plain TensorFlow, work with a
+dynamic number of points, and compile under XLA (`tf.function(jit_compile=True)`) on CPU and GPU.
+"""
+
+import tensorflow as tf
+
+_EPS = 1e-9
+
+
+def normalize_unit_sphere(points):
+    """Centre a cloud on its centroid and scale it into the unit sphere.
+
+    points: (..., N, 3) float -> (..., N, 3), mean 0 and largest point norm 1 per cloud.
+    A degenerate cloud (all points equal) is centred and left at scale 0 instead of dividing by zero.
+    """
+    points = tf.convert_to_tensor(points)
+    centred = points - tf.reduce_mean(points, axis=-2, keepdims=True)
+    radius = tf.reduce_max(tf.norm(centred, axis=-1), axis=-1)[..., None, None]
+    return centred / tf.maximum(radius, _EPS)
+
+
+def pairwise_sq_distances(queries, points):
+    """Squared Euclidean distances between every query and every point.
+
+    queries: (B, M, C), points: (B, N, C) -> (B, M, N), clipped at 0 against rounding.
+    """
+    q_sq = tf.reduce_sum(tf.square(queries), axis=-1, keepdims=True)  # (B, M, 1)
+    p_sq = tf.reduce_sum(tf.square(points), axis=-1)[:, None, :]  # (B, 1, N)
+    cross = tf.matmul(queries, points, transpose_b=True)  # (B, M, N)
+    return tf.maximum(q_sq - 2.0 * cross + p_sq, 0.0)
+
+
+def knn(queries, points, k):
+    """Indices of the k nearest points to each query (nearest first; a query that is a point finds itself).
+
+    queries: (B, M, C), points: (B, N, C) -> (B, M, k) int32 indices into N. Requires N >= k.
+    """
+    _check_static_min_points(points, k, "knn")
+    dist = pairwise_sq_distances(queries, points)
+    _, idx = tf.math.top_k(-dist, k=k, sorted=True)
+    return idx
+
+
+def gather_points(points, idx):
+    """Gather per-cloud rows by index.
+
+    points: (B, N, C), idx: (B, ...) int -> (B, ..., C).
+    """
+    return tf.gather(points, idx, batch_dims=1)
+
+
+def farthest_point_sample(points, num_samples, start_index=None):
+    """Farthest point sampling.
+
+    points: (B, N, 3); num_samples: Python int S <= N; start_index: optional (B,) int32 first pick
+    (0 when omitted; pass random indices for a random start) -> (B, S) int32 indices into N.
+    Each pick is the point with the largest distance to the already picked set (first index on ties).
+    """
+    num_samples = int(num_samples)
+    _check_static_min_points(points, num_samples, "farthest_point_sample")
+    points = tf.convert_to_tensor(points)
+    batch = tf.shape(points)[0]
+    if start_index is None:
+        start_index = tf.zeros([batch], tf.int32)
+    start_index = tf.cast(start_index, tf.int32)
+
+    def picked_point(index):  # (B,) -> (B, 1, 3)
+        return tf.gather(points, index[:, None], batch_dims=1)
+
+    min_dist = tf.reduce_sum(tf.square(points - picked_point(start_index)), axis=-1)  # (B, N)
+    picks = tf.TensorArray(tf.int32, size=num_samples, element_shape=tf.TensorShape([None]))
+    picks = picks.write(0, start_index)
+
+    def body(i, min_dist, picks):
+        farthest = tf.argmax(min_dist, axis=-1, output_type=tf.int32)
+        dist = tf.reduce_sum(tf.square(points - picked_point(farthest)), axis=-1)
+        return i + 1, tf.minimum(min_dist, dist), picks.write(i, farthest)
+
+    _, _, picks = tf.while_loop(
+        lambda i, *_: i < num_samples,
+        body,
+        (tf.constant(1), min_dist, picks),
+        maximum_iterations=num_samples,
+    )
+    return tf.transpose(picks.stack(), [1, 0])
+
+
+def _check_static_min_points(points, needed, op_name):
+    """Raise a clear ValueError when the static point count is below what an op needs."""
+    n = points.shape[-2] if hasattr(points, "shape") and len(points.shape) >= 2 else None
+    if n is not None and n < needed:
+        raise ValueError(f"{op_name} needs at least {needed} points per cloud, got clouds of {n} points")
