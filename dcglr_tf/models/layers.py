@@ -1,6 +1,27 @@
 """Building blocks shared by the backbones."""
 
 import keras
+import tensorflow as tf
+
+
+def ensure_min_points(backbone, points):
+    """Check that `points` (B, N, 3) has at least `backbone.min_points` points per cloud.
+
+    A static N is checked at once (`backbone.check_num_points`: a ValueError naming the minimum). A dynamic N
+    (e.g. a SavedModel signature with unknown N) gets a `tf.debugging` assertion with the same message that
+    runs before anything downstream of the returned tensor. Returns `points`.
+    """
+    num_points = points.shape[1]
+    if num_points is not None:
+        backbone.check_num_points(num_points)
+        return points
+    check = tf.debugging.assert_greater_equal(
+        tf.shape(points)[1],
+        backbone.min_points,
+        message=f"backbone {backbone.name!r} needs at least {backbone.min_points} points per cloud",
+    )
+    with tf.control_dependencies([check]):
+        return tf.identity(points)
 
 
 @keras.saving.register_keras_serializable(package="dcglr_tf")

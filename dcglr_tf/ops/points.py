@@ -54,12 +54,18 @@ def gather_points(points, idx):
 def farthest_point_sample(points, num_samples, start_index=None):
     """Farthest point sampling.
 
-    points: (B, N, 3); num_samples: Python int S <= N; start_index: optional (B,) int32 first pick
-    (0 when omitted; pass random indices for a random start) -> (B, S) int32 indices into N.
+    points: (B, N, 3); num_samples: S <= N, a Python int or a scalar int tensor (a tensor whose value is
+    only known at run time, e.g. S computed from a dynamic N in an exported model, gives (B, None) and is
+    not checked against N here); start_index: optional (B,) int32 first pick (0 when omitted; pass random
+    indices for a random start) -> (B, S) int32 indices into N.
     Each pick is the point with the largest distance to the already picked set (first index on ties).
     """
-    num_samples = int(num_samples)
-    _check_static_min_points(points, num_samples, "farthest_point_sample")
+    static_samples = tf.get_static_value(num_samples) if tf.is_tensor(num_samples) else num_samples
+    if static_samples is not None:
+        num_samples = int(static_samples)
+        _check_static_min_points(points, num_samples, "farthest_point_sample")
+    else:
+        num_samples = tf.cast(num_samples, tf.int32)
     points = tf.convert_to_tensor(points)
     batch = tf.shape(points)[0]
     if start_index is None:
