@@ -1,0 +1,158 @@
+"""Helpers shared by the dataset builders: errors, manual-file lookup, validation, point sampling.
+
+Kept free of TFDS imports so that tests and `dcglr_tf.data.sources` can use the error classes cheaply.
+"""
+
+import importlib.resources
+import importlib.resources.abc
+import importlib.util
+import os
+import pathlib
+import sys
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+# TFDS 4.9.x resolves `importlib_resources.abc.Traversable` (the PyPI backport) when it looks for the code
+# path of any builder outside its own package, but only declares that dependency for Python < 3.9. On newer
+# Pythons the standard library module has the same API: alias it when the backport is not installed.
+if "importlib_resources" not in sys.modules and importlib.util.find_spec("importlib_resources") is None:
+    sys.modules["importlib_resources"] = importlib.resources
+
+
+class DatasetFileError(ValueError):
+    """Base class of the errors a builder raises about the user's input files."""
+
+
+class DatasetFilesMissingError(DatasetFileError):
+    """The manual directory does not hold the files a builder expects."""
+
+    def __init__(self, builder: str, directory, expected: Sequence[str], instructions: str = "",
+                 detail: str = ""):
+        self.builder = builder
+        self.directory = str(directory) if directory is not None else None
+        self.expected = list(expected)
+        self.instructions = instructions
+        lines = [
+            f"dataset '{builder}': {detail or 'expected input files are missing'}.",
+            f"Directory searched (TFDS manual_dir): {self.directory}",
+            "Files expected there (found by file name, also inside sub-folders):",
+        ]
+        lines += [f"  - {name}" for name in self.expected]
+        if instructions:
+            lines += ["", instructions.strip()]
+        super().__init__("\n".join(lines))
+
+
+class CorruptDatasetFileError(DatasetFileError):
+    """An input file exists but its content is not what the format promises."""
+
+    def __init__(self, builder: str, path, problem: str):
+        self.builder = builder
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"dataset '{builder}': corrupt input file {self.path}: {problem}")
+
+
+def manual_dir_of(dl_manager, builder: str, expected: Sequence[str], instructions: str) -> pathlib.Path:
+    """The manual directory of `dl_manager`, or DatasetFilesMissingError when it is unset, absent or empty."""
+    directory = getattr(dl_manager, "_manual_dir", None)
+    try:
+        path = dl_manager.manual_dir
+    except (AssertionError, ValueError) as error:
+        raise DatasetFilesMissingError(
+            builder, directory, expected, instructions,
+            detail="the manual directory does not exist or is empty") from error
+    return pathlib.Path(os.fspath(path))
+
+
+def find_file(root: pathlib.Path, name: str, *, builder: str, expected: Sequence[str],
+              instructions: str = "", required: bool = True) -> Optional[pathlib.Path]:
+    """Resolve `name` by file name under `root`: `root/name` first, then anywhere below `root`.
+
+    List files of the public archives carry the archive's folder as prefix
+    (`data/modelnet40_ply_hdf5_2048/ply_data_train0.h5`), so only the final component of `name` counts.
+    """
+    base = pathlib.PurePosixPath(name.strip().replace("\\", "/")).name
+    direct = root / base
+    if direct.is_file():
+        return direct
+    matches = sorted(p for p in root.rglob(base) if p.is_file())
+    if matches:
+        # The shallowest match wins: `root/<archive folder>/name` before deeper copies.
+        return min(matches, key=lambda p: (len(p.parts), str(p)))
+    if required:
+        raise DatasetFilesMissingError(builder, root, expected, instructions,
+                                       detail=f"file '{base}' not found")
+    return None
+
+
+def read_list_file(path: pathlib.Path) -> List[str]:
+    """Non-empty, stripped lines of a list file."""
+    with open(path, "r", encoding="utf-8") as handle:
+        return [line.strip() for line in handle if line.strip()]
+
+
+def check_points(points: np.ndarray, *, builder: str, path, what: str = "points") -> None:
+    """Raise CorruptDatasetFileError on NaN/inf coordinates."""
+    if not np.all(np.isfinite(points)):
+        bad = np.argwhere(~np.isfinite(points))[0]
+        raise CorruptDatasetFileError(builder, path, f"non-finite (NaN or inf) value in {what} at index "
+                                      f"{tuple(int(i) for i in bad)}")
+
+
+def check_labels(labels: np.ndarray, num_classes: int, *, builder: str, path, what: str = "label") -> None:
+    """Raise CorruptDatasetFileError when a label lies outside [0, num_classes)."""
+    labels = np.asarray(labels)
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        bad = labels[(labels < 0) | (labels >= num_classes)][0]
+        raise CorruptDatasetFileError(builder, path, f"{what} value {bad} out of range [0, {num_classes})")
+
+
+def normalize_unit_sphere(points: np.ndarray) -> np.ndarray:
+    """Centre on the centroid and scale so that the farthest point lies on the unit sphere (float32)."""
+    points = np.asarray(points, dtype=np.float64)
+    points = points - points.mean(axis=0, keepdims=True)
+    radius = np.sqrt((points ** 2).sum(axis=1)).max()
+    if radius > 0:
+        points = points / radius
+    return points.astype(np.float32)
+
+
+def farthest_point_indices(points: np.ndarray, num: int, start: int = 0) -> np.ndarray:
+    """Indices of `num` points chosen by farthest point sampling from `start` (deterministic).
+
+    The order is the FPS order, so the first k indices are the FPS selection of k points.
+    """
+    points = np.asarray(points, dtype=np.float32)
+    n = points.shape[0]
+    if num >= n:
+        return np.arange(n)
+    chosen = np.empty(num, dtype=np.int64)
+    distance = np.full(n, np.inf, dtype=np.float32)
+    current = start
+    for i in range(num):
+        chosen[i] = current
+        delta = points - points[current]
+        np.minimum(distance, np.einsum("ij,ij->i", delta, delta), out=distance)
+        current = int(np.argmax(distance))
+    return chosen
+
+
+def sample_triangles(vertices: np.ndarray, faces: np.ndarray, num: int, rng: np.random.Generator):
+    """Area-weighted uniform samples on a triangle mesh: (points (num,3), normals (num,3))."""
+    tri = vertices[faces]  # (F, 3, 3)
+    cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    double_area = np.sqrt((cross ** 2).sum(axis=1))
+    total = double_area.sum()
+    if not np.isfinite(total) or total <= 0:
+        raise ValueError("mesh has zero surface area")
+    cdf = np.cumsum(double_area)
+    face = np.minimum(np.searchsorted(cdf, rng.random(num) * cdf[-1], side="right"), len(faces) - 1)
+    uv = rng.random((num, 2))
+    flip = uv.sum(axis=1) > 1
+    uv[flip] = 1 - uv[flip]
+    t = tri[face]
+    points = t[:, 0] + uv[:, :1] * (t[:, 1] - t[:, 0]) + uv[:, 1:] * (t[:, 2] - t[:, 0])
+    normals = cross[face] / np.maximum(double_area[face], 1e-12)[:, None]
+    return points, normals

@@ -1,0 +1,1 @@
+"""synthetic_shapes: the embedded default dataset (procedural, no download)."""

@@ -1,0 +1,198 @@
+"""Dataset sources: the single entry the rest of dcglr_tf uses to read point-cloud datasets.
+
+Every dataset is a TFDS builder in the repository's top-level `datasets/` package (TFDS's own layout,
+`datasets/<builder>/<builder>_dataset_builder.py`). `load_split` imports the builder module (which registers
+it with TFDS), prepares it once into `data_dir` (TFDS's default `~/tensorflow_datasets` when None), reading the
+user's files from `manual_dir` for real datasets, and returns a `tf.data.Dataset` of plain dicts:
+
+- classification / pretrain sets: `{"points": float32 (n, 3), "label": int64 scalar}` (label -1 where the
+  dataset has none),
+- segmentation sets: `{"points": float32 (4096, 3), "labels": int64 (4096,), "features": float32 (4096, 6),
+  "room": string}`.
+
+Missing or corrupt input files raise `DatasetFilesMissingError` / `CorruptDatasetFileError` (both
+`ValueError`s) with a message naming the builder, the directory searched and the files expected; TFDS writes
+into a temporary directory that is renamed only on success, so a failed preparation leaves nothing behind
+that a later run would take for prepared data.
+"""
+
+import dataclasses
+import importlib
+import os
+import pathlib
+import sys
+from typing import Dict, List, Optional, Tuple
+
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+_REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _import_builder_utils():
+    try:
+        from datasets import _builder_utils  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        if str(_REPO_ROOT) not in sys.path:
+            sys.path.append(str(_REPO_ROOT))
+        from datasets import _builder_utils  # pylint: disable=import-outside-toplevel
+    return _builder_utils
+
+
+_utils = _import_builder_utils()
+DatasetFileError = _utils.DatasetFileError
+DatasetFilesMissingError = _utils.DatasetFilesMissingError
+CorruptDatasetFileError = _utils.CorruptDatasetFileError
+
+S3DIS_CLASS_NAMES = ["ceiling", "floor", "wall", "beam", "column", "window", "door", "table", "chair", "sofa",
+                     "bookcase", "board", "clutter"]
+AREA_SPLITS = tuple(f"area{k}" for k in range(1, 7))
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetInfo:
+    """What the library needs to know about one dataset name."""
+
+    builder: str  # TFDS builder name (= folder in datasets/)
+    config: Optional[str]  # TFDS BuilderConfig name, None for builders without configs
+    splits: Tuple[str, ...]
+    kind: str  # "classification" | "pretrain" | "segmentation"
+    has_labels: bool  # per-cloud labels (classification) or per-point labels (segmentation)
+    num_classes: Optional[int]
+    num_points: int  # points per example as stored
+    embedded: bool = False  # generated procedurally, no files needed
+    description: str = ""
+
+    @property
+    def tfds_name(self) -> str:
+        return self.builder if self.config is None else f"{self.builder}/{self.config}"
+
+
+DATASETS: Dict[str, DatasetInfo] = {
+    "synthetic_shapes": DatasetInfo(
+        "synthetic_shapes", None, ("train", "test"), "classification", True, 14, 2048, embedded=True,
+        description="embedded default: 14 procedural shape classes, 1,400 train / 560 test clouds"),
+    "synthetic_rooms": DatasetInfo(
+        "synthetic_rooms", None, AREA_SPLITS, "segmentation", True, 13, 4096, embedded=True,
+        description="embedded segmentation default: procedural rooms in S3DIS-style 1 m blocks, areas 1-6"),
+    "shapenet": DatasetInfo(
+        "shapenet", None, ("train",), "pretrain", False, None, 2048,
+        description="ShapeNet (STRL processing, shapenet57448xyzonly.npz): 57,448 unlabelled clouds"),
+    "modelnet40_h5": DatasetInfo(
+        "modelnet40_h5", None, ("train", "test"), "classification", True, 40, 2048,
+        description="ModelNet40 modelnet40_ply_hdf5_2048: 9,840 train / 2,468 test"),
+    "modelnet40_cad": DatasetInfo(
+        "modelnet40_cad", "resampled_first2048", ("train", "test"), "classification", True, 40, 2048,
+        description="ModelNet40 modelnet40_normal_resampled, first 2048 of the 10,000 points (PointNet++)"),
+    "modelnet40_cad_fps": DatasetInfo(
+        "modelnet40_cad", "resampled_fps2048", ("train", "test"), "classification", True, 40, 2048,
+        description="ModelNet40 modelnet40_normal_resampled, 2048 points by farthest point sampling"),
+    "modelnet40_off": DatasetInfo(
+        "modelnet40_cad", "off_fps2048", ("train", "test"), "classification", True, 40, 2048,
+        description="raw ModelNet40 OFF meshes, area-weighted surface samples, 2048 points by FPS"),
+    "s3dis": DatasetInfo(
+        "s3dis", None, AREA_SPLITS, "segmentation", True, 13, 4096,
+        description="S3DIS indoor3d_sem_seg_hdf5_data: 1 m blocks of 4096 points, one split per area"),
+}
+
+
+def dataset_names() -> List[str]:
+    """Names accepted by `load_split` and the CLIs' `--dataset`."""
+    return sorted(DATASETS)
+
+
+def dataset_info(name: str) -> DatasetInfo:
+    """The `DatasetInfo` of `name`; ValueError listing the valid names when unknown."""
+    try:
+        return DATASETS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown dataset {name!r}; valid names are: {', '.join(dataset_names())}") from None
+
+
+def _import_builder_module(builder: str):
+    module = f"datasets.{builder}.{builder}_dataset_builder"
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as error:
+        if error.name not in ("datasets", f"datasets.{builder}", module):
+            raise
+        if str(_REPO_ROOT) not in sys.path:  # e.g. the library imported from outside the repository root
+            sys.path.append(str(_REPO_ROOT))
+            return importlib.import_module(module)
+        raise ImportError(
+            f"cannot import the TFDS builder module {module!r} from {_REPO_ROOT} (is another package named "
+            f"'datasets', e.g. Hugging Face datasets, shadowing the repository's datasets/ folder?)") from error
+
+
+def _builder(name: str, data_dir: Optional[str]) -> tfds.core.DatasetBuilder:
+    info = dataset_info(name)
+    _import_builder_module(info.builder)
+    data_dir = os.fspath(data_dir) if data_dir is not None else None
+    return tfds.builder(info.tfds_name, data_dir=data_dir)
+
+
+def prepare(name: str, *, data_dir=None, manual_dir=None) -> tfds.core.DatasetBuilder:
+    """Prepare `name` once into `data_dir` (no-op when already prepared) and return its TFDS builder."""
+    builder = _builder(name, data_dir)
+    if not builder.is_prepared():
+        config = tfds.download.DownloadConfig(
+            manual_dir=os.fspath(manual_dir) if manual_dir is not None else None)
+        builder.download_and_prepare(download_config=config)
+    return builder
+
+
+def _check_split(name: str, split: str) -> None:
+    info = dataset_info(name)
+    base = split.split("[", 1)[0].split("+", 1)[0]
+    if base not in info.splits:
+        raise ValueError(f"dataset {name!r} has no split {split!r}; its splits are: {', '.join(info.splits)}")
+
+
+def load_split(name: str, split: str, *, data_dir=None, manual_dir=None,
+               shuffle_files: bool = False) -> tf.data.Dataset:
+    """A `tf.data.Dataset` of one split of `name` as plain dicts (see the module docstring).
+
+    `split` is a split name of the dataset (TFDS slicing like `"train[:10%]"` is accepted too). Prepares the
+    dataset first if needed, reading real datasets' files from `manual_dir` (TFDS's default
+    `<data_dir>/downloads/manual` when None).
+    """
+    info = dataset_info(name)
+    _check_split(name, split)
+    builder = prepare(name, data_dir=data_dir, manual_dir=manual_dir)
+    ds = builder.as_dataset(split=split, shuffle_files=shuffle_files)
+    if info.kind == "segmentation":
+        def convert(example):
+            return {
+                "points": tf.cast(example["points"], tf.float32),
+                "labels": tf.cast(example["labels"], tf.int64),
+                "features": tf.cast(example["features"], tf.float32),
+                "room": example["room"],
+            }
+    else:
+        def convert(example):
+            label = example["label"] if "label" in example else tf.constant(-1, tf.int64)
+            return {"points": tf.cast(example["points"], tf.float32), "label": tf.cast(label, tf.int64)}
+    return ds.map(convert, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+
+
+def num_examples(name: str, split: str, *, data_dir=None, manual_dir=None) -> int:
+    """Number of examples of `split` (prepares the dataset if needed)."""
+    _check_split(name, split)
+    builder = prepare(name, data_dir=data_dir, manual_dir=manual_dir)
+    return int(builder.info.splits[split].num_examples)
+
+
+def class_names(name: str, *, data_dir=None, manual_dir=None) -> List[str]:
+    """Class names of `name` (cloud classes, or per-point classes for segmentation); [] when unlabelled.
+
+    Names are fixed by the builders, so this does not need the data prepared; `manual_dir` is accepted for a
+    uniform signature.
+    """
+    del manual_dir
+    info = dataset_info(name)
+    features = _builder(name, data_dir).info.features
+    key = "labels" if info.kind == "segmentation" else "label"
+    feature = features[key] if key in features else None
+    if isinstance(feature, tfds.features.ClassLabel):
+        return list(feature.names)
+    return []
