@@ -156,3 +156,56 @@ def sample_triangles(vertices: np.ndarray, faces: np.ndarray, num: int, rng: np.
     points = t[:, 0] + uv[:, :1] * (t[:, 1] - t[:, 0]) + uv[:, 1:] * (t[:, 2] - t[:, 0])
     normals = cross[face] / np.maximum(double_area[face], 1e-12)[:, None]
     return points, normals
+
+
+MODELNET40_CLASS_NAMES = [
+    "airplane", "bathtub", "bed", "bench", "bookshelf", "bottle", "bowl", "car", "chair", "cone", "cup",
+    "curtain", "desk", "door", "dresser", "flower_pot", "glass_box", "guitar", "keyboard", "lamp", "laptop",
+    "mantel", "monitor", "night_stand", "person", "piano", "plant", "radio", "range_hood", "sink", "sofa",
+    "stairs", "stool", "table", "tent", "toilet", "tv_stand", "vase", "wardrobe", "xbox",
+]
+
+S3DIS_CLASS_NAMES = [
+    "ceiling", "floor", "wall", "beam", "column", "window", "door", "table", "chair", "sofa", "bookcase",
+    "board", "clutter",
+]
+
+
+def check_class_names(path: pathlib.Path, expected: Sequence[str], *, builder: str) -> None:
+    """The class-name list file must hold exactly `expected`, one per line, in order."""
+    names = read_list_file(path)
+    if names != list(expected):
+        detail = (f"{len(names)} names instead of {len(expected)}" if len(names) != len(expected) else
+                  "line {} is {!r}, expected {!r}".format(
+                      *next((i + 1, a, b) for i, (a, b) in enumerate(zip(names, expected)) if a != b)))
+        raise CorruptDatasetFileError(builder, path, f"class names differ from the standard list: {detail}")
+
+
+def open_h5(path: pathlib.Path, *, builder: str):
+    """Open an HDF5 file read-only; CorruptDatasetFileError when it is truncated or not HDF5."""
+    import h5py  # pylint: disable=import-outside-toplevel
+    try:
+        return h5py.File(path, "r")
+    except OSError as error:
+        raise CorruptDatasetFileError(builder, path, f"cannot be read as HDF5 (truncated or not an HDF5 "
+                                      f"file?): {error}") from error
+
+
+def h5_array(handle, key: str, *, builder: str, path, ndim: int):
+    """The dataset `key` of an open HDF5 file, checked for presence and rank."""
+    if key not in handle:
+        raise CorruptDatasetFileError(builder, path, f"no dataset {key!r} (found: {sorted(handle.keys())})")
+    array = handle[key]
+    if len(array.shape) != ndim:
+        raise CorruptDatasetFileError(builder, path, f"dataset {key!r} has shape {array.shape}, expected "
+                                      f"{ndim} dimensions")
+    return array
+
+
+def read_h5_rows(array, start: int, stop: int, *, builder: str, path, key: str) -> np.ndarray:
+    """Rows [start, stop) of an HDF5 dataset; CorruptDatasetFileError when the bytes cannot be read."""
+    try:
+        return np.asarray(array[start:stop])
+    except (OSError, RuntimeError, ValueError) as error:
+        raise CorruptDatasetFileError(builder, path, f"cannot read rows {start}:{stop} of {key!r} (truncated "
+                                      f"file?): {error}") from error

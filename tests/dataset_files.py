@@ -1,0 +1,175 @@
+"""Writers of tiny files in the exact formats of the real dataset archives (for the dataset builder tests).
+
+Each writer lays out a manual directory the way users have it after extracting the public archive (archive folder
+included, list files with the archive's folder prefix) and returns what it wrote, so tests can compare.
+"""
+
+import pathlib
+import zipfile
+
+import h5py
+import numpy as np
+
+MODELNET40_NAMES = [
+    "airplane", "bathtub", "bed", "bench", "bookshelf", "bottle", "bowl", "car", "chair", "cone", "cup",
+    "curtain", "desk", "door", "dresser", "flower_pot", "glass_box", "guitar", "keyboard", "lamp", "laptop",
+    "mantel", "monitor", "night_stand", "person", "piano", "plant", "radio", "range_hood", "sink", "sofa",
+    "stairs", "stool", "table", "tent", "toilet", "tv_stand", "vase", "wardrobe", "xbox",
+]
+
+
+def _cloud(rng, n, points, columns=3):
+    return rng.uniform(-1.0, 1.0, size=(n, points, columns)).astype(np.float32)
+
+
+# --------------------------------------------------------------------------------------------- ModelNet40 h5
+
+def write_modelnet40_h5(root, *, train=(3, 2), test=(2,), num_points=2048, seed=0):
+    """`modelnet40_ply_hdf5_2048/` with ply_data_{train,test}{i}.h5 of the given sizes. Returns {split: (data,
+    labels)} in file order."""
+    rng = np.random.default_rng(seed)
+    folder = pathlib.Path(root) / "modelnet40_ply_hdf5_2048"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "shape_names.txt").write_text("\n".join(MODELNET40_NAMES) + "\n")
+    out = {}
+    for split, sizes in (("train", train), ("test", test)):
+        lines, datas, labels = [], [], []
+        for i, n in enumerate(sizes):
+            data = _cloud(rng, n, num_points)
+            label = rng.integers(0, 40, size=(n, 1)).astype(np.uint8)
+            name = f"ply_data_{split}{i}.h5"
+            with h5py.File(folder / name, "w") as f:
+                f.create_dataset("data", data=data)
+                f.create_dataset("label", data=label)
+                f.create_dataset("faceId", data=np.zeros((n, num_points), np.int32))  # as in the release
+            lines.append(f"data/modelnet40_ply_hdf5_2048/{name}")
+            datas.append(data)
+            labels.append(label[:, 0].astype(np.int64))
+        (folder / f"{split}_files.txt").write_text("\n".join(lines) + "\n")
+        out[split] = (np.concatenate(datas), np.concatenate(labels))
+    return out
+
+
+# --------------------------------------------------------------------------------------------- ShapeNet npz
+
+def write_shapenet_npz(root, *, n=5, num_points=2048, columns=3, compressed=False, labels=None, seed=0,
+                       name="shapenet57448xyzonly.npz"):
+    """The STRL ShapeNet `.npz` (key `data`, [n, num_points, columns]); optional `label` key."""
+    rng = np.random.default_rng(seed)
+    data = _cloud(rng, n, num_points, columns)
+    arrays = {"data": data}
+    if labels is not None:
+        arrays["label"] = np.asarray(labels)
+    path = pathlib.Path(root) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    (np.savez_compressed if compressed else np.savez)(path, **arrays)
+    return data
+
+
+# --------------------------------------------------------------------------------------------- ModelNet40 CAD
+
+def write_modelnet40_resampled(root, *, train=("airplane_0001", "night_stand_0001", "airplane_0002"),
+                               test=("xbox_0001", "flower_pot_0003"), num_lines=2100, seed=0):
+    """`modelnet40_normal_resampled/` with `<class>/<id>.txt` (lines `x,y,z,nx,ny,nz`) and the three list
+    files. Returns {id: (num_lines, 6) array}."""
+    rng = np.random.default_rng(seed)
+    folder = pathlib.Path(root) / "modelnet40_normal_resampled"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "modelnet40_shape_names.txt").write_text("\n".join(MODELNET40_NAMES) + "\n")
+    (folder / "modelnet40_train.txt").write_text("\n".join(train) + "\n")
+    (folder / "modelnet40_test.txt").write_text("\n".join(test) + "\n")
+    out = {}
+    for shape_id in list(train) + list(test):
+        cls = shape_id.rsplit("_", 1)[0]
+        values = rng.uniform(-1, 1, size=(num_lines, 6)).astype(np.float32)
+        (folder / cls).mkdir(exist_ok=True)
+        np.savetxt(folder / cls / f"{shape_id}.txt", values, fmt="%.6f", delimiter=",")
+        out[shape_id] = np.loadtxt(folder / cls / f"{shape_id}.txt", delimiter=",", dtype=np.float32)
+    return out
+
+
+def off_text(vertices, faces, *, counts_on_header_line=False):
+    """An OFF file's text (faces may be triangles or polygons)."""
+    counts = f"{len(vertices)} {len(faces)} 0"
+    lines = [f"OFF{counts}" if counts_on_header_line else "OFF"]
+    if not counts_on_header_line:
+        lines.append(counts)
+    lines += [" ".join(f"{c:.6f}" for c in v) for v in vertices]
+    lines += [" ".join(str(i) for i in [len(f)] + list(f)) for f in faces]
+    return "\n".join(lines) + "\n"
+
+
+def box_mesh(size=(1.0, 2.0, 3.0), offset=(0.0, 0.0, 0.0), quads=False):
+    corners = np.array([[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)], dtype=np.float64)
+    vertices = corners * np.asarray(size) + np.asarray(offset)
+    quad_faces = [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)]
+    if quads:
+        return vertices, quad_faces
+    return vertices, [t for q in quad_faces for t in ((q[0], q[1], q[2]), (q[0], q[2], q[3]))]
+
+
+def write_modelnet40_off(root, *, classes=("airplane", "desk", "xbox"), per_split=1):
+    """`ModelNet40/<class>/{train,test}/<class>_<id>.off` meshes (boxes of varied sizes; some with quads, some
+    with the counts on the `OFF` line as in the real release). Returns {split: [(class, id)]}."""
+    base = pathlib.Path(root) / "ModelNet40"
+    out = {"train": [], "test": []}
+    k = 0
+    for cls in classes:
+        for split in ("train", "test"):
+            folder = base / cls / split
+            folder.mkdir(parents=True, exist_ok=True)
+            for i in range(per_split):
+                k += 1
+                shape_id = f"{cls}_{k:04d}"
+                vertices, faces = box_mesh(size=(1.0 + k, 2.0, 0.5 * k), offset=(10.0 * k, 0, 0), quads=k % 2 == 0)
+                (folder / f"{shape_id}.off").write_text(off_text(vertices, faces, counts_on_header_line=k % 3 == 0))
+                out[split].append((cls, shape_id))
+    return out
+
+
+# --------------------------------------------------------------------------------------------- S3DIS
+
+def write_s3dis(root, *, rooms=(("Area_1", "office_1", 3), ("Area_1", "hallway_2", 2), ("Area_2", "office_1", 2),
+                                ("Area_6", "lobby_1", 3)), blocks_per_file=4, num_points=4096, seed=0):
+    """`indoor3d_sem_seg_hdf5_data/` with ply_data_all_{i}.h5 (`data` [n, 4096, 9] float32, `label` [n, 4096]
+    uint8), `all_files.txt` (archive-prefixed) and `room_filelist.txt` (one `Area_k_room` line per block, file
+    order). Blocks of consecutive rooms share files. Returns (data, labels, room_lines) in block order."""
+    rng = np.random.default_rng(seed)
+    folder = pathlib.Path(root) / "indoor3d_sem_seg_hdf5_data"
+    folder.mkdir(parents=True, exist_ok=True)
+    room_lines = [f"{area}_{room}" for area, room, blocks in rooms for _ in range(blocks)]
+    total = len(room_lines)
+    data = rng.uniform(0, 1, size=(total, num_points, 9)).astype(np.float32)
+    labels = rng.integers(0, 13, size=(total, num_points)).astype(np.uint8)
+    names = []
+    for i, start in enumerate(range(0, total, blocks_per_file)):
+        name = f"ply_data_all_{i}.h5"
+        with h5py.File(folder / name, "w") as f:
+            f.create_dataset("data", data=data[start:start + blocks_per_file])
+            f.create_dataset("label", data=labels[start:start + blocks_per_file])
+        names.append(f"indoor3d_sem_seg_hdf5_data/{name}")
+    (folder / "all_files.txt").write_text("\n".join(names) + "\n")
+    (folder / "room_filelist.txt").write_text("\n".join(room_lines) + "\n")
+    return data, labels.astype(np.int64), room_lines
+
+
+# --------------------------------------------------------------------------------------------- corruption
+
+def truncate(path, keep_fraction=0.5):
+    """Cut a file to a fraction of its size (a broken download)."""
+    path = pathlib.Path(path)
+    raw = path.read_bytes()
+    path.write_bytes(raw[: int(len(raw) * keep_fraction)])
+
+
+def rewrite_h5(path, **arrays):
+    """Replace datasets of an HDF5 file."""
+    with h5py.File(path, "r+") as f:
+        for key, value in arrays.items():
+            del f[key]
+            f.create_dataset(key, data=value)
+
+
+def npz_member_names(path):
+    with zipfile.ZipFile(path) as z:
+        return z.namelist()
