@@ -110,8 +110,12 @@ def box_mesh(size=(1.0, 2.0, 3.0), offset=(0.0, 0.0, 0.0), quads=False):
 
 def write_modelnet40_off(root, *, classes=("airplane", "desk", "xbox"), per_split=1):
     """`ModelNet40/<class>/{train,test}/<class>_<id>.off` meshes (boxes of varied sizes; some with quads, some
-    with the counts on the `OFF` line as in the real release). Returns {split: [(class, id)]}."""
+    with the counts on the `OFF` line as in the real release) for `classes`; the other class folders are
+    created empty. Returns {split: [(class, id)]}."""
     base = pathlib.Path(root) / "ModelNet40"
+    for cls in MODELNET40_NAMES:
+        for split in ("train", "test"):
+            (base / cls / split).mkdir(parents=True, exist_ok=True)
     out = {"train": [], "test": []}
     k = 0
     for cls in classes:
