@@ -133,8 +133,11 @@ def write_modelnet40_off(root, *, classes=("airplane", "desk", "xbox"), per_spli
 
 # --------------------------------------------------------------------------------------------- S3DIS
 
-def write_s3dis(root, *, rooms=(("Area_1", "office_1", 3), ("Area_1", "hallway_2", 2), ("Area_2", "office_1", 2),
-                                ("Area_6", "lobby_1", 3)), blocks_per_file=4, num_points=4096, seed=0):
+S3DIS_ROOMS = (("Area_1", "office_1", 3), ("Area_1", "hallway_2", 2), ("Area_2", "office_1", 2), ("Area_3", "WC_1", 1),
+               ("Area_4", "storage_3", 1), ("Area_5", "office_12", 2), ("Area_6", "lobby_1", 3))
+
+
+def write_s3dis(root, *, rooms=S3DIS_ROOMS, blocks_per_file=4, num_points=4096, seed=0):
     """`indoor3d_sem_seg_hdf5_data/` with ply_data_all_{i}.h5 (`data` [n, 4096, 9] float32, `label` [n, 4096]
     uint8), `all_files.txt` (archive-prefixed) and `room_filelist.txt` (one `Area_k_room` line per block, file
     order). Blocks of consecutive rooms share files. Returns (data, labels, room_lines) in block order."""

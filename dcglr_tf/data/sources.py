@@ -195,4 +195,5 @@ def class_names(name: str, *, data_dir=None, manual_dir=None) -> List[str]:
     feature = features[key] if key in features else None
     if isinstance(feature, tfds.features.ClassLabel):
         return list(feature.names)
-    return []
+    # Per-point labels are stored as int64 tensors; their names live in the builder module.
+    return list(getattr(_import_builder_module(info.builder), "CLASS_NAMES", []))
