@@ -42,22 +42,6 @@ ROOM_PATTERN = re.compile(r"^Area_([1-6])_\S+$")
 CHUNK = 128  # blocks read from HDF5 at a time (128 x 4096 x 9 float32 = 19 MB)
 
 
-def segmentation_features(description_points: str = "xyz"):
-    """Features shared by s3dis and synthetic_rooms."""
-    return tfds.features.FeaturesDict({
-        "points": tfds.features.Tensor(shape=(NUM_POINTS, 3), dtype=np.float32,
-                                      encoding=tfds.features.Encoding.BYTES, doc=description_points),
-        "features": tfds.features.Tensor(shape=(NUM_POINTS, 6), dtype=np.float32,
-                                        encoding=tfds.features.Encoding.BYTES,
-                                        doc="r, g, b in [0, 1]; x, y, z normalised by the room's extent"),
-        # A Tensor, not Sequence(ClassLabel): the per-element encoding of a Sequence costs 9 ms per block.
-        "labels": tfds.features.Tensor(shape=(NUM_POINTS,), dtype=np.int64,
-                                      encoding=tfds.features.Encoding.BYTES,
-                                      doc="per-point class in [0, 13): " + ", ".join(CLASS_NAMES)),
-        "room": tfds.features.Text(doc="Area_<k>_<room>"),
-    })
-
-
 class Builder(tfds.core.GeneratorBasedBuilder):
     """S3DIS 1 m blocks of 4096 points (PointNet HDF5 release), one split per area, from the user's files."""
 
@@ -75,7 +59,7 @@ stanford.edu/, registration required) with PointNet's sem_seg/collect_indoor3d_d
     def _info(self) -> tfds.core.DatasetInfo:
         return self.dataset_info_from_configs(
             description=__doc__,
-            features=segmentation_features("x, y relative to the block centre, z (metres)"),
+            features=utils.segmentation_features(NUM_POINTS),
             metadata=tfds.core.MetadataDict(class_names=CLASS_NAMES),
             homepage="http://buildingparser.stanford.edu/dataset.html",
         )

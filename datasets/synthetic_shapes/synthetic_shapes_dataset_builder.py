@@ -19,9 +19,10 @@ try:
 except ImportError:  # imported as a top-level module, e.g. by `tfds build datasets/synthetic_shapes`
     _spec = importlib.util.spec_from_file_location(
         "dcglr_datasets_builder_utils", pathlib.Path(__file__).resolve().parents[1] / "_builder_utils.py")
-    utils = importlib.util.module_from_spec(_spec)
-    sys.modules[_spec.name] = utils
-    _spec.loader.exec_module(utils)
+    utils = sys.modules.get(_spec.name) or importlib.util.module_from_spec(_spec)
+    if _spec.name not in sys.modules:
+        sys.modules[_spec.name] = utils
+        _spec.loader.exec_module(utils)
 
 NUM_POINTS = 2048
 CLASS_NAMES = [
