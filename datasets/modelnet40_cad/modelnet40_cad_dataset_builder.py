@@ -7,8 +7,9 @@ Two sources, chosen by the builder config:
   does); `resampled_fps2048` picks 2048 by farthest point sampling from the first point. Points as published.
 - `off_fps2048` (raw ModelNet40, Princeton): `ModelNet40/<class>/{train,test}/<class>_<id>.off` meshes;
   10,000 points are sampled uniformly on the surface (area-weighted, seeded by the file's id), 2048 are kept by
-  farthest point sampling, then centred and scaled into the unit sphere (CAD units are arbitrary); normals are
-  the sampled faces' normals.
+  farthest point sampling, rotated from the meshes' z-up to the y-up of the other releases ((x, y, z) ->
+  (x, z, -y)), then centred and scaled into the unit sphere (CAD units are arbitrary); normals are the sampled
+  faces' normals.
 
 Points are stored in selection order, so the first 1024 of an FPS config are the FPS selection of 1024 points
 and the first 1024 of `resampled_first2048` are PointNet++'s first 1024.
@@ -45,6 +46,7 @@ EXPECTED_OFF = [
     "classes (" + ", ".join(CLASS_NAMES) + ")",
 ]
 OFF_SURFACE_SAMPLES = 10000  # points sampled on each mesh before FPS
+Z_UP_TO_Y_UP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])  # rotation by -90 deg about x
 
 
 @dataclasses.dataclass
@@ -265,8 +267,9 @@ The manual directory is `--manual_dir` (TFDS default `<data_dir>/downloads/manua
                 except ValueError as error:
                     raise utils.CorruptDatasetFileError(NAME, path, str(error)) from error
                 keep = utils.farthest_point_indices(samples, n)
-                points = utils.normalize_unit_sphere(samples[keep])
-                normals = sample_normals[keep]
+                # Raw ModelNet meshes are z-up; the other releases (and dcglr_tf) are y-up: (x, y, z) -> (x, z, -y).
+                points = utils.normalize_unit_sphere(samples[keep] @ Z_UP_TO_Y_UP.T)
+                normals = sample_normals[keep] @ Z_UP_TO_Y_UP.T
             yield shape_id, {
                 "points": np.ascontiguousarray(points, dtype=np.float32),
                 "normals": np.ascontiguousarray(normals, dtype=np.float32),
