@@ -174,7 +174,8 @@ class PCT(Backbone):
         channels = self.sg_widths[-1]
         self.embed = SharedMLP([self.embed_dim] * 2, activation="relu", name="embed")
         self.groupings = [
-            SampleAndGroup(w, self.k, s, name=f"sg_{i}") for i, (w, s) in enumerate(zip(self.sg_widths, self.num_samples))
+            SampleAndGroup(width, self.k, samples, name=f"sg_{i}")
+            for i, (width, samples) in enumerate(zip(self.sg_widths, self.num_samples))
         ]
         self.pre_attention = SharedMLP([channels] * 2, activation="relu", name="pre_attention")
         self.attentions = [OffsetAttention(channels, name=f"oa_{i}") for i in range(self.num_attention)]
