@@ -28,21 +28,24 @@ def backbone_class(name):
     return _BACKBONES[name]
 
 
-def backbone_kwargs(name, preset="paper", **overrides):
-    """Constructor arguments of backbone `name` for `preset`, with `overrides` applied."""
-    cls = backbone_class(name)
+def backbone_kwargs(backbone, preset="paper", **overrides):
+    """Constructor arguments of `backbone` (a registered name) for `preset`, with `overrides` applied."""
+    cls = backbone_class(backbone)
     if preset not in cls.presets:
-        raise ValueError(f"backbone {name!r} has no preset {preset!r}; presets: {', '.join(sorted(cls.presets))}")
+        raise ValueError(
+            f"backbone {backbone!r} has no preset {preset!r}; presets: {', '.join(sorted(cls.presets))}"
+        )
     kwargs = dict(cls.presets[preset])
     kwargs.update(overrides)
     return kwargs
 
 
-def build_backbone(name, preset="paper", **overrides):
-    """A new, unbuilt Backbone `name` with the arguments of `preset` updated by `overrides`."""
-    cls = backbone_class(name)
-    kwargs = backbone_kwargs(name, preset, **overrides)
+def build_backbone(backbone, preset="paper", **overrides):
+    """A new, unbuilt Backbone of registered name `backbone`, with the arguments of `preset` updated by
+    `overrides` (which may include the layer `name`)."""
+    cls = backbone_class(backbone)
+    kwargs = backbone_kwargs(backbone, preset, **overrides)
     try:
         return cls(**kwargs)
     except TypeError as error:
-        raise ValueError(f"bad arguments {kwargs} for backbone {name!r}: {error}") from None
+        raise ValueError(f"bad arguments {kwargs} for backbone {backbone!r}: {error}") from None

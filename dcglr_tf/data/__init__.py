@@ -1,0 +1,1 @@
+"""Input: dataset sources, multi-crop transforms and tf.data pipelines."""

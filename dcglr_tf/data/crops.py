@@ -1,0 +1,133 @@
+"""Crop, resample and augmentation transforms for the multi-crop views (SPEC "The method", step 2).
+
+All randomness is stateless: every function takes a `seed` of shape (2,) int, so a view is a pure function
+of the cloud and its seed and a pipeline is deterministic under its seed whatever the parallelism.
+"""
+
+import math
+
+import tensorflow as tf
+
+from dcglr_tf.ops.points import farthest_point_sample, gather_points, normalize_unit_sphere
+
+
+def split_seed(seed, num):
+    """(2,) seed -> (num, 2) independent seeds."""
+    return tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), num)
+
+
+def select_points(points, num_points, seed=None):
+    """Take `num_points` of a cloud: the first ones (seed None, the usual protocol for the ModelNet files)
+    or a random subset without replacement. (n, 3) -> (num_points, 3); n < num_points is an error."""
+    n = tf.shape(points)[0]
+    check = tf.debugging.assert_greater_equal(
+        n, num_points, message=f"a cloud has fewer points than the requested num_points={num_points}"
+    )
+    with tf.control_dependencies([check]):
+        if seed is None:
+            return points[:num_points]
+        order = tf.argsort(tf.random.stateless_uniform([n], seed))
+        return tf.gather(points, order[:num_points])
+
+
+def crop_size(ratio, num_points):
+    """Points kept by `crop(P, ratio)`: ceil(ratio * N), at least 1 and at most N (ratio a float tensor)."""
+    size = tf.cast(tf.math.ceil(ratio * tf.cast(num_points, tf.float32)), tf.int32)
+    return tf.clip_by_value(size, 1, num_points)
+
+
+def crop_and_resample(points, ratio, num_out, seed):
+    """The `ceil(ratio * N)` points nearest a random seed point, resampled to exactly `num_out` points.
+
+    points: (N, 3); ratio: scalar float; num_out: Python int -> (num_out, 3), every row a point of the
+    crop. More crop points than `num_out`: a random subset without replacement; fewer: drawn with
+    replacement (so every crop point can appear and shapes stay static).
+    """
+    seeds = split_seed(seed, 3)
+    n = tf.shape(points)[0]
+    centre = tf.random.stateless_uniform([], seeds[0], maxval=n, dtype=tf.int32)
+    dist = tf.reduce_sum(tf.square(points - points[centre]), axis=-1)
+    _, by_distance = tf.math.top_k(-dist, k=n)  # nearest first
+    size = crop_size(ratio, n)
+
+    # Without replacement: the num_out smallest random keys among the first `size` positions.
+    keys = tf.random.stateless_uniform([n], seeds[1])
+    keys = tf.where(tf.range(n) < size, keys, 2.0)
+    keys = tf.pad(keys, [[0, tf.maximum(num_out - n, 0)]], constant_values=3.0)  # keeps top_k valid if N < num_out
+    distinct = tf.math.top_k(-keys, k=num_out).indices
+    # With replacement: uniform positions in [0, size).
+    repeated = tf.cast(tf.random.stateless_uniform([num_out], seeds[2]) * tf.cast(size, tf.float32), tf.int32)
+    positions = tf.where(size >= num_out, distinct, tf.minimum(repeated, size - 1))
+    return tf.gather(points, tf.gather(by_distance, positions))
+
+
+def augment(points, seed, scale_range=(0.8, 1.25), jitter_sigma=0.01, jitter_clip=0.05, rotate=False):
+    """Light augmentation of one or many clouds: optional rotation about y, anisotropic scale, jitter.
+
+    points: (..., n, 3) -> (..., n, 3); each cloud (leading index) gets its own rotation and scale.
+    """
+    seeds = split_seed(seed, 3)
+    lead = tf.shape(points)[:-2]
+    ones = tf.ones_like(lead[:1])
+    cloud_shape = tf.concat([lead, ones, [3]], axis=0)  # (..., 1, 3)
+    if rotate:
+        angle = tf.random.stateless_uniform(tf.concat([lead, ones], 0), seeds[0], maxval=2.0 * math.pi)
+        cos, sin = tf.cos(angle), tf.sin(angle)
+        x, y, z = tf.unstack(points, axis=-1)
+        points = tf.stack([cos * x + sin * z, y, -sin * x + cos * z], axis=-1)
+    low, high = scale_range
+    scale = tf.random.stateless_uniform(cloud_shape, seeds[1], minval=low, maxval=high)
+    noise = tf.random.stateless_normal(tf.shape(points), seeds[2], stddev=jitter_sigma)
+    return points * scale + tf.clip_by_value(noise, -jitter_clip, jitter_clip)
+
+
+def _augment_with(config, points, seed):
+    return augment(
+        points,
+        seed,
+        scale_range=config.scale_range,
+        jitter_sigma=config.jitter_sigma,
+        jitter_clip=config.jitter_clip,
+        rotate=config.rotate,
+    )
+
+
+def _crop_group(cloud, count, ratio_range, num_out, seed, config):
+    """`count` crops of ratio ~ U(ratio_range), each resampled, re-normalised and augmented: (count, num_out, 3)."""
+    seeds = split_seed(seed, 2 * count + 1)
+    low, high = ratio_range
+    views = []
+    for i in range(count):
+        ratio = tf.random.stateless_uniform([], seeds[2 * i], minval=low, maxval=high)
+        views.append(normalize_unit_sphere(crop_and_resample(cloud, ratio, num_out, seeds[2 * i + 1])))
+    return _augment_with(config, tf.stack(views), seeds[-1])
+
+
+def multi_crop(cloud, seed, config):
+    """Global and local crops of one normalised cloud (N, 3).
+
+    -> {"global": (num_global, global_points, 3), "local": (num_local, local_points, 3)}.
+    The half-resolution FPS copies are made per batch by `half_resolution_views`.
+    """
+    seeds = split_seed(seed, 2)
+    views = {"global": _crop_group(cloud, config.num_global, config.global_ratio, config.global_points, seeds[0], config)}
+    if config.num_local:
+        views["local"] = _crop_group(cloud, config.num_local, config.local_ratio, config.local_points, seeds[1], config)
+    return views
+
+
+def half_resolution_views(clouds, seed, config):
+    """`num_half_res` FPS copies of N/2 points per cloud, each from its own random start.
+
+    clouds: (B, N, 3) -> (B, num_half_res, N // 2, 3), re-normalised and augmented. Batched so one FPS loop
+    serves the whole batch.
+    """
+    num_points = clouds.shape[1]
+    batch = tf.shape(clouds)[0]
+    seeds = split_seed(seed, config.num_half_res + 1)
+    copies = []
+    for i in range(config.num_half_res):
+        start = tf.random.stateless_uniform([batch], seeds[i], maxval=num_points, dtype=tf.int32)
+        idx = farthest_point_sample(clouds, num_points // 2, start_index=start)
+        copies.append(normalize_unit_sphere(gather_points(clouds, idx)))
+    return _augment_with(config, tf.stack(copies, axis=1), seeds[-1])

@@ -1,0 +1,110 @@
+"""tf.data pipelines: dataset name -> batches of multi-crop views (pre-training) or labelled clouds.
+
+Files -> TFDS (`dcglr_tf.data.sources`) -> these pipelines -> model. Everything is vectorised, parallel,
+prefetched, deterministic under a seed, and has static shapes (batches are dropped at the remainder).
+"""
+
+import tensorflow as tf
+
+from dcglr_tf.data import crops, sources
+from dcglr_tf.ops.points import normalize_unit_sphere
+
+AUTOTUNE = tf.data.AUTOTUNE
+
+
+def validate_crop_config(config, num_points):
+    """Raise a ValueError naming the setting when the crop sizes cannot be cut from `num_points` points."""
+    crop = config
+    if crop.num_global < 2:
+        raise ValueError(f"num_global must be >= 2 (the global loss compares different global crops), got {crop.num_global}")
+    for name in ("global_points", "local_points"):
+        value = getattr(crop, name)
+        if not 1 <= value <= num_points:
+            raise ValueError(f"crops.{name}={value} must be between 1 and num_points={num_points}")
+    for name in ("global_ratio", "local_ratio"):
+        low, high = getattr(crop, name)
+        if not 0.0 < low <= high <= 1.0:
+            raise ValueError(f"crops.{name}={(low, high)} must satisfy 0 < low <= high <= 1")
+    if crop.num_half_res and num_points // 2 < 1:
+        raise ValueError(f"half-resolution copies need num_points >= 2, got {num_points}")
+
+
+def view_shapes(config):
+    """Static per-sample shapes of the pre-training views of `config` (a TrainConfig), by group name."""
+    crop = config.crops
+    shapes = {"global": (crop.num_global, crop.global_points, 3)}
+    if crop.num_local:
+        shapes["local"] = (crop.num_local, crop.local_points, 3)
+    if crop.num_half_res:
+        shapes["half"] = (crop.num_half_res, config.num_points // 2, 3)
+    return shapes
+
+
+def _cloud_and_label(example):
+    label = example.get("label", tf.constant(-1, tf.int64))
+    return tf.cast(example["points"][:, :3], tf.float32), tf.cast(label, tf.int64)
+
+
+def pretraining_dataset(config, *, initial_epoch=0, split="train"):
+    """Endless batches of multi-crop views for DCGLR pre-training.
+
+    config: TrainConfig. Each element is a dict with
+    "global" (B, num_global, global_points, 3), "local" (B, num_local, local_points, 3),
+    "half" (B, num_half_res, num_points // 2, 3) and "label" (B,) (-1 where the data has no labels),
+    B = config.batch_size (the global batch). `initial_epoch` gives a resumed run its own deterministic
+    stream instead of replaying epoch 0.
+    """
+    validate_crop_config(config.crops, config.num_points)
+    crop_config = config.crops
+    source = sources.load_split(config.dataset, split, data_dir=config.data_dir, manual_dir=config.manual_dir)
+    stream_seed = config.seed + 1_000_003 * int(initial_epoch)
+
+    def make_views(index, example):
+        cloud, label = _cloud_and_label(example)
+        seeds = crops.split_seed(tf.stack([tf.constant(stream_seed, tf.int64), index]), 2)
+        cloud = normalize_unit_sphere(crops.select_points(cloud, config.num_points, seeds[0]))
+        cloud = tf.ensure_shape(cloud, [config.num_points, 3])
+        views = crops.multi_crop(cloud, seeds[1], crop_config)
+        views["cloud"] = cloud
+        views["label"] = label
+        return views
+
+    def add_half_resolution(index, views):
+        cloud = views.pop("cloud")
+        if crop_config.num_half_res:
+            seed = tf.stack([tf.constant(stream_seed + 1, tf.int64), index])
+            views["half"] = crops.half_resolution_views(cloud, seed, crop_config)
+        return views
+
+    dataset = (
+        source.cache()
+        .repeat()
+        .shuffle(config.shuffle_buffer, seed=stream_seed)
+        .enumerate()
+        .map(make_views, num_parallel_calls=AUTOTUNE, deterministic=True)
+        .batch(config.batch_size, drop_remainder=True, num_parallel_calls=AUTOTUNE, deterministic=True)
+        .enumerate()
+        .map(add_half_resolution, num_parallel_calls=AUTOTUNE, deterministic=True)
+        .prefetch(AUTOTUNE)
+    )
+    return dataset
+
+
+def labelled_dataset(name, split, *, num_points, batch_size, data_dir=None, manual_dir=None):
+    """Batches of (points (B, num_points, 3), label (B,)) for feature extraction and supervised tasks.
+
+    Clouds keep their first `num_points` points (the usual protocol), centred and scaled to the unit
+    sphere; the last batch may be smaller (nothing is dropped).
+    """
+    source = sources.load_split(name, split, data_dir=data_dir, manual_dir=manual_dir)
+
+    def prepare(example):
+        cloud, label = _cloud_and_label(example)
+        cloud = normalize_unit_sphere(crops.select_points(cloud, num_points))
+        return tf.ensure_shape(cloud, [num_points, 3]), label
+
+    return (
+        source.map(prepare, num_parallel_calls=AUTOTUNE, deterministic=True)
+        .batch(batch_size, num_parallel_calls=AUTOTUNE, deterministic=True)
+        .prefetch(AUTOTUNE)
+    )

@@ -1,0 +1,67 @@
+"""Projection heads."""
+
+import keras
+from keras import ops
+
+
+def _l2_normalize(x, axis=-1, eps=1e-6):
+    return x / ops.maximum(ops.norm(x, axis=axis, keepdims=True), eps)
+
+
+@keras.saving.register_keras_serializable(package="dcglr_tf")
+class DINOHead(keras.layers.Layer):
+    """DINO projector: (B, D) -> (B, out_dim) logits.
+
+    `num_layers - 1` Dense layers of `hidden_dim` with GELU, a Dense to `bottleneck_dim`, L2 normalisation,
+    then a weight-normalised linear layer without bias whose columns have unit norm (DINO's
+    `norm_last_layer`): logits are cosine similarities to `out_dim` learned prototypes. The last layer's
+    kernel is `last_layer_kernel` so training can freeze it for the first epoch.
+    """
+
+    def __init__(self, out_dim=512, hidden_dim=2048, bottleneck_dim=256, num_layers=3, **kwargs):
+        super().__init__(**kwargs)
+        self.out_dim = int(out_dim)
+        self.hidden_dim = int(hidden_dim)
+        self.bottleneck_dim = int(bottleneck_dim)
+        self.num_layers = int(num_layers)
+        init = keras.initializers.TruncatedNormal(stddev=0.02)
+        widths = [self.hidden_dim] * (self.num_layers - 1) + [self.bottleneck_dim]
+        self.mlp = [
+            keras.layers.Dense(
+                w,
+                activation="gelu" if i < len(widths) - 1 else None,
+                kernel_initializer=init,
+                name=f"mlp_{i}",
+            )
+            for i, w in enumerate(widths)
+        ]
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        for dense in self.mlp:
+            dense.build(shape)
+            shape = shape[:-1] + (dense.units,)
+        self.last_layer_kernel = self.add_weight(
+            name="last_layer_kernel",
+            shape=(self.bottleneck_dim, self.out_dim),
+            initializer=keras.initializers.TruncatedNormal(stddev=0.02),
+        )
+
+    def call(self, x):
+        for dense in self.mlp:
+            x = dense(x)
+        x = _l2_normalize(x)
+        return ops.matmul(x, _l2_normalize(self.last_layer_kernel, axis=0))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.out_dim,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            out_dim=self.out_dim,
+            hidden_dim=self.hidden_dim,
+            bottleneck_dim=self.bottleneck_dim,
+            num_layers=self.num_layers,
+        )
+        return config
