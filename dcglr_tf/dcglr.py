@@ -1,0 +1,271 @@
+"""The DCGLR model: student and EMA teacher, centre, loss and the custom train step (SPEC steps 3-8).
+
+`DCGLR(points)` returns the teacher backbone's global feature (B, D): the representation used downstream.
+`fit` on batches of `dcglr_tf.data.pipeline.pretraining_dataset` trains it.
+"""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from dcglr_tf.models import build_backbone
+from dcglr_tf.models.heads import DINOHead
+from dcglr_tf.schedules import WarmupCosine
+
+LOCAL_GROUPS = ("local", "half")
+
+
+def dcglr_loss(teacher_logits, student_global, student_local, center, teacher_temp=0.04, student_temp=0.1):
+    """DCGLR's global-to-global and local-to-global cross-entropies (eqs. 8, 10, 11).
+
+    teacher_logits: (I, B, K) teacher outputs of the I global crops; student_global: (I, B, K) student
+    outputs of the same crops; student_local: (V, B, K) student outputs of the V local views (or None);
+    center: (K,) or (1, K).
+    Returns (loss_g, loss_l, teacher_probs (I, B, K)): loss_g is the mean over ordered pairs i != j of
+    H(softmax((t_i - c) / tau_t), log_softmax(s_j / tau_s)) averaged over the batch, loss_l the mean over
+    all (global i, local j) pairs (0 without local views).
+    """
+    targets = ops.stop_gradient(ops.softmax((teacher_logits - center) / teacher_temp, axis=-1))
+    num_global = ops.shape(teacher_logits)[0]
+    batch = ops.cast(ops.shape(teacher_logits)[1], "float32")
+
+    def pair_cross_entropy(student):  # (V, B, K) -> (I, V) batch-mean cross-entropies
+        log_probs = ops.log_softmax(student / student_temp, axis=-1)
+        return -ops.einsum("ibk,jbk->ij", targets, log_probs) / batch
+
+    global_ce = pair_cross_entropy(student_global)
+    off_diagonal = 1.0 - ops.eye(num_global, dtype=global_ce.dtype)
+    loss_g = ops.sum(global_ce * off_diagonal) / ops.sum(off_diagonal)
+    loss_l = ops.zeros((), "float32") if student_local is None else ops.mean(pair_cross_entropy(student_local))
+    return loss_g, loss_l, targets
+
+
+def _views_first(views):
+    """(B, V, n, 3) -> (V * B, n, 3), view-major so each view's batch stays contiguous."""
+    shape = ops.shape(views)
+    return ops.reshape(ops.transpose(views, (1, 0, 2, 3)), (-1, shape[2], shape[3]))
+
+
+def _split_views(outputs, num_views):
+    """(V * B, K) -> (V, B, K)."""
+    return ops.reshape(outputs, (num_views, -1, ops.shape(outputs)[-1]))
+
+
+@keras.saving.register_keras_serializable(package="dcglr_tf")
+class DCGLR(keras.Model):
+    """Student/teacher self-distillation for point clouds.
+
+    backbone / backbone_preset / backbone_args: which encoder (see `dcglr_tf.models.build_backbone`).
+    head_args: DINOHead arguments (out_dim K, hidden_dim, bottleneck_dim, num_layers).
+    teacher_temp, student_temp, center_momentum, global_weight, local_weight: the loss (eqs. 8-12).
+    momentum_start, momentum_end, total_steps: teacher EMA momentum, cosine over `total_steps` steps.
+    freeze_last_layer_steps: steps during which the projector's last layer gets no update.
+    """
+
+    def __init__(
+        self,
+        backbone="dgcnn",
+        backbone_preset="paper",
+        backbone_args=None,
+        head_args=None,
+        teacher_temp=0.04,
+        student_temp=0.1,
+        center_momentum=0.9,
+        global_weight=1.0,
+        local_weight=1.0,
+        momentum_start=0.996,
+        momentum_end=1.0,
+        total_steps=1,
+        freeze_last_layer_steps=0,
+        **kwargs,
+    ):
+        kwargs.setdefault("name", "dcglr")
+        super().__init__(**kwargs)
+        self.backbone_name = backbone
+        self.backbone_preset = backbone_preset
+        self.backbone_args = dict(backbone_args or {})
+        self.head_args = dict(head_args or {})
+        self.teacher_temp = float(teacher_temp)
+        self.student_temp = float(student_temp)
+        self.center_momentum = float(center_momentum)
+        self.global_weight = float(global_weight)
+        self.local_weight = float(local_weight)
+        self.momentum_start = float(momentum_start)
+        self.momentum_end = float(momentum_end)
+        self.total_steps = int(total_steps)
+        self.freeze_last_layer_steps = int(freeze_last_layer_steps)
+        self.momentum_schedule = WarmupCosine(momentum_start, momentum_end, total_steps)
+        self.clip_norm = None  # set by compile()
+
+        def make(role):
+            backbone_model = build_backbone(backbone, backbone_preset, name=f"{role}_backbone", **self.backbone_args)
+            return backbone_model, DINOHead(name=f"{role}_head", **self.head_args)
+
+        self.student_backbone, self.student_head = make("student")
+        self.teacher_backbone, self.teacher_head = make("teacher")
+        self.teacher_backbone.trainable = False
+        self.teacher_head.trainable = False
+        names = ("loss", "loss_g", "loss_l", "teacher_entropy", "center_kl", "learning_rate", "weight_decay", "momentum")
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+
+    @property
+    def embedding_dim(self):
+        return self.teacher_backbone.output_dim
+
+    # ---- building -------------------------------------------------------------------------------------
+    def build(self, input_shape=(None, None, 3)):
+        """Create all weights for clouds of shape `input_shape` (B, N, 3) and copy the student into the
+        teacher (the teacher starts as the student and never receives gradients)."""
+        if self.built:
+            return
+        num_points = input_shape[1] or max(self.student_backbone.min_points, 64)
+        dummy = ops.zeros((2, num_points, 3))
+        for backbone, head in ((self.student_backbone, self.student_head), (self.teacher_backbone, self.teacher_head)):
+            head(backbone(dummy))
+        self.center = self.add_weight(
+            name="center", shape=(1, self.head_args.get("out_dim", 512)), initializer="zeros",
+            trainable=False, aggregation="only_first_replica",
+        )
+        self._ema_pairs = self._teacher_student_pairs()
+        for teacher_var, student_var in self._ema_pairs:
+            teacher_var.assign(student_var)
+        self.built = True
+
+    def _teacher_student_pairs(self):
+        pairs = []
+        for teacher, student in ((self.teacher_backbone, self.student_backbone), (self.teacher_head, self.student_head)):
+            teacher_vars, student_vars = teacher.weights, student.weights
+            if len(teacher_vars) != len(student_vars):
+                raise RuntimeError(f"teacher {teacher.name} and student {student.name} have different weights")
+            for t, s in zip(teacher_vars, student_vars):
+                if tuple(t.shape) != tuple(s.shape):
+                    raise RuntimeError(f"teacher weight {t.path} {t.shape} does not match student {s.path} {s.shape}")
+                pairs.append((t, s))
+        return pairs
+
+    def get_build_config(self):
+        return {"input_shape": (None, None, 3)}
+
+    def build_from_config(self, config):
+        self.build(tuple(config["input_shape"]))
+
+    # ---- inference ------------------------------------------------------------------------------------
+    def call(self, points, training=False):
+        """(B, N, 3) -> (B, D): the teacher backbone's global feature."""
+        return self.teacher_backbone(points, training=False)
+
+    # ---- training ---------------------------------------------------------------------------------------
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def _student(self, points):
+        return self.student_head(self.student_backbone(points, training=True))
+
+    def train_step(self, data):
+        """One DCGLR step on a dict of views: "global" (B, I, n_g, 3) and optional "local" / "half"
+        (B, V, n, 3). Views of equal point count go through the student as one batched call."""
+        global_views = data["global"]
+        num_global = global_views.shape[1]
+        step = self.optimizer.iterations
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+
+        global_flat = _views_first(global_views)
+        teacher_logits = self.teacher_head(self.teacher_backbone(global_flat, training=False), training=False)
+        teacher_logits = _split_views(ops.stop_gradient(teacher_logits), num_global)
+        local_groups = self._group_local_views(data)
+
+        with tf.GradientTape() as tape:
+            student_global = _split_views(self._student(global_flat), num_global)
+            student_local = None
+            if local_groups:
+                outputs = [
+                    _split_views(self._student(_views_first(views)), views.shape[1]) for views in local_groups
+                ]
+                student_local = ops.concatenate(outputs, axis=0)
+            loss_g, loss_l, targets = dcglr_loss(
+                teacher_logits, student_global, student_local, self.center, self.teacher_temp, self.student_temp
+            )
+            loss = self.global_weight * loss_g + self.local_weight * loss_l
+            # Keras sums gradients over replicas: scale so the sum is the gradient of the global-batch mean.
+            scaled_loss = loss / replicas
+
+        variables = self.student_backbone.trainable_variables + self.student_head.trainable_variables
+        grads = tape.gradient(scaled_loss, variables)
+        grads = self._clip_and_freeze(grads, variables, step, replicas)
+        self.optimizer.apply_gradients(zip(grads, variables))
+
+        momentum = self.momentum_schedule(step)
+        for teacher_var, student_var in self._ema_pairs:
+            teacher_var.assign(momentum * teacher_var + (1.0 - momentum) * student_var)
+
+        batch_center = ops.mean(ops.reshape(teacher_logits, (-1, ops.shape(teacher_logits)[-1])), axis=0, keepdims=True)
+        batch_center = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.MEAN, batch_center)
+        self.center.assign(self.center * self.center_momentum + batch_center * (1.0 - self.center_momentum))
+
+        self._update_trackers(loss, loss_g, loss_l, targets, momentum)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def _group_local_views(self, data):
+        """The local views ("local" and "half") merged into one tensor per point count."""
+        by_points = {}
+        for name in LOCAL_GROUPS:
+            if name in data:
+                by_points.setdefault(data[name].shape[2], []).append(data[name])
+        return [views[0] if len(views) == 1 else ops.concatenate(views, axis=1) for views in by_points.values()]
+
+    def _clip_and_freeze(self, grads, variables, step, replicas):
+        """Sum gradients over replicas, clip each to norm `clip_norm` (DINO clips per parameter), zero the
+        projector's last layer while it is frozen, and hand each replica its 1/replicas share again (Keras
+        sums them once more)."""
+        context = tf.distribute.get_replica_context()
+        if replicas > 1:
+            grads = context.all_reduce(tf.distribute.ReduceOp.SUM, grads)
+        if self.clip_norm:
+            grads = [tf.clip_by_norm(g, self.clip_norm) for g in grads]
+        frozen = ops.cast(step < self.freeze_last_layer_steps, "float32")
+        last_layer = id(self.student_head.last_layer_kernel)
+        grads = [g * (1.0 - frozen) if id(v) == last_layer else g for g, v in zip(grads, variables)]
+        return [g / replicas for g in grads] if replicas > 1 else grads
+
+    def _update_trackers(self, loss, loss_g, loss_l, targets, momentum):
+        log_targets = ops.log(ops.maximum(targets, 1e-12))
+        entropy = -ops.mean(ops.sum(targets * log_targets, axis=-1))
+        log_center = ops.log_softmax(self.center / self.teacher_temp, axis=-1)
+        center_kl = ops.mean(ops.sum(targets * (log_targets - log_center), axis=-1))
+        values = {
+            "loss": loss,
+            "loss_g": loss_g,
+            "loss_l": loss_l,
+            "teacher_entropy": entropy,
+            "center_kl": center_kl,
+            "learning_rate": self.optimizer.learning_rate,
+            "weight_decay": self.optimizer.weight_decay,
+            "momentum": momentum,
+        }
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+
+    def compile(self, optimizer, clip_norm=3.0, **kwargs):
+        """`optimizer` (e.g. ScheduledAdamW without clipnorm); gradients are clipped here, per parameter,
+        after the cross-replica sum, so clipping is the same on one device and on many."""
+        self.clip_norm = clip_norm
+        super().compile(optimizer=optimizer, **kwargs)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "backbone": self.backbone_name,
+            "backbone_preset": self.backbone_preset,
+            "backbone_args": self.backbone_args,
+            "head_args": self.head_args,
+            "teacher_temp": self.teacher_temp,
+            "student_temp": self.student_temp,
+            "center_momentum": self.center_momentum,
+            "global_weight": self.global_weight,
+            "local_weight": self.local_weight,
+            "momentum_start": self.momentum_start,
+            "momentum_end": self.momentum_end,
+            "total_steps": self.total_steps,
+            "freeze_last_layer_steps": self.freeze_last_layer_steps,
+        }

@@ -1,0 +1,127 @@
+"""Export and load encoders: raw points (B, n, 3) -> embeddings (B, D).
+
+`export_encoder` writes a TF SavedModel whose `serve` endpoint takes raw float32 points of any batch size
+and any n >= the backbone's minimum, normalises them into the unit sphere, runs the backbone in inference
+mode and returns float32 (B, D). NaN/Inf input and too few points fail inside the graph with a message
+saying so. `load_encoder` reloads it (or wraps an in-memory backbone) as an `Encoder` that also checks
+shapes in Python and embeds NumPy arrays in batches.
+"""
+
+import json
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from dcglr_tf.ops.points import normalize_unit_sphere
+
+METADATA_FILE = os.path.join("assets.extra", "encoder.json")
+
+
+def _serving_function(backbone):
+    min_points = int(backbone.min_points)
+
+    def serve(points):
+        checks = [
+            tf.debugging.assert_all_finite(points, "encoder input points contain NaN or Inf values"),
+            tf.debugging.assert_greater_equal(
+                tf.shape(points)[1],
+                min_points,
+                message=f"encoder input has too few points per cloud: backbone {backbone.name} needs at least {min_points}",
+            ),
+        ]
+        with tf.control_dependencies(checks):
+            return backbone(normalize_unit_sphere(points), training=False)
+
+    return serve
+
+
+def export_encoder(backbone, path, metadata=None):
+    """Write `backbone` (a built Backbone) as a SavedModel at `path` with endpoint
+    `serve(points: float32 [batch, n_points, 3]) -> float32 [batch, D]` and a JSON description of the
+    encoder (backbone name, config, output_dim, min_points, plus `metadata`) in `assets.extra/`."""
+    archive = keras.export.ExportArchive()
+    archive.track(backbone)
+    archive.add_endpoint(
+        "serve",
+        _serving_function(backbone),
+        input_signature=[tf.TensorSpec([None, None, 3], tf.float32, name="points")],
+    )
+    archive.write_out(path, verbose=False)
+    description = {
+        "backbone_class": type(backbone).__name__,
+        "backbone_config": backbone.get_config(),
+        "output_dim": int(backbone.output_dim),
+        "min_points": int(backbone.min_points),
+        **(metadata or {}),
+    }
+    os.makedirs(os.path.join(path, "assets.extra"), exist_ok=True)
+    with open(os.path.join(path, METADATA_FILE), "w") as f:
+        json.dump(description, f, indent=2, default=str)
+    return path
+
+
+class Encoder:
+    """A callable encoder: points (B, n, 3) -> embeddings (B, D), from an export or an in-memory backbone.
+
+    Input is checked before it reaches TensorFlow: rank 3, last dimension 3, at least `min_points`
+    points, finite values; each failure is a ValueError naming the problem.
+    """
+
+    def __init__(self, serve, output_dim, min_points, description, owner=None):
+        self._serve = serve
+        self._owner = owner  # keeps the loaded SavedModel (and its variables) alive
+        self.output_dim = int(output_dim)
+        self.min_points = int(min_points)
+        self.description = description
+
+    def check_points(self, points):
+        points = np.asarray(points, dtype=np.float32)
+        if points.ndim != 3 or points.shape[-1] != 3:
+            raise ValueError(f"encoder input must have shape [batch, n_points, 3], got {list(points.shape)}")
+        if points.shape[1] < self.min_points:
+            raise ValueError(
+                f"encoder input has {points.shape[1]} points per cloud; this encoder needs at least {self.min_points}"
+            )
+        if not np.all(np.isfinite(points)):
+            raise ValueError("encoder input points contain NaN or Inf values")
+        return points
+
+    def __call__(self, points):
+        """float32 (B, n, 3) -> float32 NumPy (B, D)."""
+        return np.asarray(self._serve(tf.constant(self.check_points(points))))
+
+    def embed_dataset(self, dataset):
+        """Embeddings and labels of a tf.data of (points, label) batches -> (features (M, D), labels (M,))."""
+        features, labels = [], []
+        for points, label in dataset:
+            features.append(self(points.numpy()))
+            labels.append(label.numpy())
+        if not features:
+            raise ValueError("the dataset to embed is empty")
+        return np.concatenate(features), np.concatenate(labels)
+
+
+def load_encoder(path):
+    """Load an encoder exported by `export_encoder` (a SavedModel directory) as an `Encoder`."""
+    metadata_path = os.path.join(path, METADATA_FILE)
+    if not os.path.isdir(path) or not os.path.exists(os.path.join(path, "saved_model.pb")):
+        raise FileNotFoundError(
+            f"no exported encoder at {path!r}: expected a SavedModel directory written by train.py "
+            f"(OUTPUT_DIR/encoder, containing saved_model.pb)"
+        )
+    if not os.path.exists(metadata_path):
+        raise FileNotFoundError(f"{path!r} is a SavedModel but not a dcglr_tf encoder: {METADATA_FILE} is missing")
+    with open(metadata_path) as f:
+        description = json.load(f)
+    loaded = tf.saved_model.load(path)
+    return Encoder(loaded.serve, description["output_dim"], description["min_points"], description, owner=loaded)
+
+
+def encoder_from_backbone(backbone):
+    """Wrap an in-memory Backbone (built on first use) as an `Encoder` with the same checks and
+    normalisation as the export."""
+    serve = tf.function(_serving_function(backbone), reduce_retracing=True)
+    description = {"backbone_class": type(backbone).__name__, "backbone_config": backbone.get_config()}
+    return Encoder(serve, backbone.output_dim, backbone.min_points, description, owner=backbone)

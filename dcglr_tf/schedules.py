@@ -1,0 +1,82 @@
+"""Per-step schedules (DINO's stabilisers): warm-up + cosine learning rate, cosine weight decay and
+cosine teacher momentum, plus AdamW that follows a weight-decay schedule.
+
+Schedules are functions of the optimizer step, evaluated inside the compiled train step, so they stay
+exact under XLA, multiple replicas and resumed runs (the step is restored with the optimizer).
+"""
+
+import math
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="dcglr_tf")
+class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warm-up from `warmup_start` to `base` over `warmup_steps`, then a cosine from `base` to
+    `final` over the remaining `total_steps - warmup_steps`; `final` after `total_steps`.
+
+    step (scalar int) -> scalar float32.
+    """
+
+    def __init__(self, base, final, total_steps, warmup_steps=0, warmup_start=0.0):
+        self.base = float(base)
+        self.final = float(final)
+        self.total_steps = max(int(total_steps), 1)
+        self.warmup_steps = min(max(int(warmup_steps), 0), self.total_steps)
+        self.warmup_start = float(warmup_start)
+
+    def __call__(self, step):
+        step = ops.cast(step, "float32")
+        warm = float(max(self.warmup_steps, 1))
+        warmup_value = self.warmup_start + (self.base - self.warmup_start) * step / warm
+        decay_steps = float(max(self.total_steps - self.warmup_steps, 1))
+        progress = ops.clip((step - self.warmup_steps) / decay_steps, 0.0, 1.0)
+        cosine_value = self.final + 0.5 * (self.base - self.final) * (1.0 + ops.cos(math.pi * progress))
+        return ops.where(step < self.warmup_steps, warmup_value, cosine_value)
+
+    def get_config(self):
+        return {
+            "base": self.base,
+            "final": self.final,
+            "total_steps": self.total_steps,
+            "warmup_steps": self.warmup_steps,
+            "warmup_start": self.warmup_start,
+        }
+
+
+@keras.saving.register_keras_serializable(package="dcglr_tf")
+class ScheduledAdamW(keras.optimizers.AdamW):
+    """AdamW whose weight decay follows a schedule of the step (DINO: cosine 0.04 -> 0.4).
+
+    `weight_decay_schedule` is a LearningRateSchedule (e.g. WarmupCosine). As in PyTorch's AdamW the decay
+    is decoupled and scaled by the learning rate: w <- w - lr * wd(step) * w. As in DINO, one-dimensional
+    weights (biases, normalisation scales and offsets) are not decayed.
+    """
+
+    def __init__(self, weight_decay_schedule, **kwargs):
+        if isinstance(weight_decay_schedule, dict):
+            weight_decay_schedule = keras.saving.deserialize_keras_object(weight_decay_schedule)
+        kwargs.pop("weight_decay", None)
+        super().__init__(weight_decay=weight_decay_schedule.base, **kwargs)
+        self.weight_decay_schedule = weight_decay_schedule
+
+    @property
+    def weight_decay(self):
+        """The decay of the current step (read by Keras's own, distribution-aware decay update)."""
+        schedule = self.__dict__.get("weight_decay_schedule")
+        return self.__dict__.get("_initial_weight_decay") if schedule is None else schedule(self.iterations)
+
+    @weight_decay.setter
+    def weight_decay(self, value):
+        """Keras's constructor sets the schedule's first value; after that the schedule decides."""
+        self.__dict__["_initial_weight_decay"] = value
+
+    def _use_weight_decay(self, variable):
+        return len(variable.shape) > 1 and super()._use_weight_decay(variable)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("weight_decay", None)
+        config["weight_decay_schedule"] = keras.saving.serialize_keras_object(self.weight_decay_schedule)
+        return config
