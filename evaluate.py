@@ -2,19 +2,26 @@
 
     python evaluate.py --task=svm --encoder=runs/dgcnn-synthetic_shapes/encoder
     python evaluate.py --task=svm --encoder=random --backbone=dgcnn          # the random-init baseline
-    python evaluate.py --task=svm --encoder=ENC --dataset=modelnet40_h5 --manual_dir=DIR --num_points=1024
+    python evaluate.py --task=knn --compare runs/dgcnn-synthetic_shapes/encoder random:dgcnn
+    python evaluate.py --task=finetune --encoder=ENC --epochs=10             # pre-trained vs from scratch
+    python evaluate.py --task=segmentation --encoder=ENC --train_area=1      # synthetic_rooms, test on area 6
+    python evaluate.py --task=robustness --encoder=ENC --dataset modelnet40_h5 modelnet40_cad --manual_dir=DIR
+    python evaluate.py --task=tsne|spectrum|attention --encoder=ENC          # pictures
 
-Prints a table and writes a JSON result next to the encoder (or to --output).
+Tasks: svm, knn, finetune, segmentation, robustness, tsne, spectrum, attention (see docs/evaluation.md).
+Prints a table, writes a JSON result next to the (first) encoder or to --output, pictures and training runs to
+--output_dir (default: next to the JSON). Training tasks resume from their checkpoints when run again.
 """
 
 import argparse
+import json
 import sys
 
 from dcglr_tf.cli import fail, quiet_tensorflow
 
 quiet_tensorflow()
 
-TASKS = ("svm",)
+TASKS = ("svm", "knn", "finetune", "segmentation", "robustness", "tsne", "spectrum", "attention")
 
 
 def parse_args(argv=None):
@@ -24,18 +31,52 @@ def parse_args(argv=None):
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", required=True, choices=TASKS, help="evaluation protocol")
-    parser.add_argument("--encoder", required=True, help="exported encoder directory (OUTPUT_DIR/encoder of train.py) or 'random'")
-    parser.add_argument("--backbone", help=f"with --encoder=random: architecture, one of {', '.join(backbone_names())}")
-    parser.add_argument("--preset", default="embedded", choices=sorted(PRESETS), help="with --encoder=random: backbone size preset")
-    parser.add_argument("--dataset", default="synthetic_shapes", help=f"labelled dataset, one of: {', '.join(dataset_names())}")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--encoder", help="exported encoder directory (OUTPUT_DIR/encoder of train.py) or 'random'")
+    which.add_argument("--compare", nargs="+", metavar="ENC",
+                       help="several encoders in one table: paths, 'random' (uses --backbone) or 'random:NAME'")
+    parser.add_argument("--backbone", help=f"with random: architecture, one of {', '.join(backbone_names())}")
+    parser.add_argument("--preset", default="embedded", choices=sorted(PRESETS), help="with random: backbone size preset")
+    parser.add_argument("--backbone_args", help="with random: JSON dict of backbone constructor overrides")
+    parser.add_argument("--dataset", nargs="+",
+                        help=f"dataset (default synthetic_shapes; segmentation: synthetic_rooms); robustness takes "
+                             f"several. One of: {', '.join(dataset_names())}")
     parser.add_argument("--data_dir", help="TFDS data directory (default ~/tensorflow_datasets)")
     parser.add_argument("--manual_dir", help="directory with the user's dataset files for real datasets")
-    parser.add_argument("--num_points", type=int, help="points per cloud (default: the encoder's pre-training num_points)")
-    parser.add_argument("--batch_size", type=int, default=32, help="clouds per forward pass when extracting features")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="SVM seeds (CV folds and solver); mean and std are reported")
-    parser.add_argument("--seed", type=int, default=0, help="with --encoder=random: initialisation seed")
+    parser.add_argument("--limit", type=int, help="use only the first N examples (clouds or blocks) of each split (quick runs)")
+    parser.add_argument("--num_points", type=int,
+                        help="points per cloud (default: the encoder's pre-training num_points; segmentation: 1024 per block)")
+    parser.add_argument("--batch_size", type=int, default=32, help="clouds per batch (feature extraction and training)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="SVM seeds (CV folds); mean and std are reported")
+    parser.add_argument("--seed", type=int, default=0, help="seed of random-init encoders, training runs and t-SNE")
+    parser.add_argument("--k", type=int, nargs="+", default=[20], help="knn: neighbours (several values allowed)")
+    parser.add_argument("--temperature", type=float, default=0.07, help="knn: vote temperature T")
+    parser.add_argument("--epochs", type=int, default=10, help="finetune/segmentation: training epochs")
+    parser.add_argument("--learning_rate", type=float, default=1e-3, help="finetune/segmentation: peak learning rate")
+    parser.add_argument("--init", default="both", choices=["both", "pretrained", "scratch"],
+                        help="finetune/segmentation: train from the pre-trained encoder, from scratch, or both")
+    parser.add_argument("--train_area", type=int, default=1, help="segmentation: train area 1-5 (tested on area 6)")
+    parser.add_argument("--point_counts", type=int, nargs="+", default=[2048, 1024], help="robustness: SVM point counts")
+    parser.add_argument("--num_clouds", type=int, default=4, help="attention: clouds (rows), one per class")
+    parser.add_argument("--verbose", type=int, default=2, choices=[0, 1, 2], help="training progress: 0 silent, 1 bar, 2 per epoch")
     parser.add_argument("--output", help="JSON result file (default: next to the encoder)")
-    return parser.parse_args(argv)
+    parser.add_argument("--output_dir", help="pictures and training runs (default: the JSON's folder)")
+    args = parser.parse_args(argv)
+    args.backbone_args_dict = {}
+    if args.backbone_args:
+        try:
+            args.backbone_args_dict = json.loads(args.backbone_args)
+        except json.JSONDecodeError as error:
+            parser.error(f"--backbone_args is not valid JSON: {error}")
+        if not isinstance(args.backbone_args_dict, dict):
+            parser.error("--backbone_args must be a JSON object")
+    for name in ("epochs", "batch_size", "num_clouds", "limit", "num_points"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name} must be >= 1, got {value}")
+    if min(args.k) < 1 or args.temperature <= 0:
+        parser.error("--k must be >= 1 and --temperature > 0")
+    return args
 
 
 def main(argv=None):

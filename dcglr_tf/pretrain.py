@@ -131,9 +131,13 @@ def _resumed_epoch(backup_dir):
 
 
 def run_pretraining(
-    config: TrainConfig, output_dir, *, strategy="default", jit_compile=None, overwrite=False, verbose="auto", log=print
+    config: TrainConfig, output_dir, *, strategy="default", jit_compile=None, overwrite=False, verbose="auto", log=print,
+    extra_callbacks=(),
 ):
     """Pre-train (or resume) a DCGLR run in `output_dir`, then export the teacher encoder.
+
+    `extra_callbacks` (e.g. `dcglr_tf.callbacks.KNNMonitor`) run after the throughput monitor and before the
+    loggers, so values they add to the epoch logs reach metrics.csv and TensorBoard.
 
     Returns a summary dict: output_dir, epochs_run, resumed_from_epoch, final metrics, encoder path.
     """
@@ -163,6 +167,7 @@ def run_pretraining(
         dataset = pretraining_dataset(config, initial_epoch=initial_epoch)
         callbacks = [
             ThroughputMonitor(config.batch_size),
+            *extra_callbacks,
             keras.callbacks.BackupAndRestore(backup_dir, delete_checkpoint=False),
             keras.callbacks.CSVLogger(os.path.join(output_dir, "metrics.csv"), append=True),
             keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq="epoch"),

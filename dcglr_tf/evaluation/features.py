@@ -26,3 +26,75 @@ def extract_features(encoder, dataset, split, *, num_points, batch_size=32, data
         dataset, split, num_points=num_points, batch_size=batch_size, data_dir=data_dir, manual_dir=manual_dir
     )
     return encoder.embed_dataset(data)
+
+
+def parse_encoder_spec(spec, backbone=None):
+    """`spec` is an exported encoder path, `random` (architecture from `backbone`) or `random:NAME`.
+    Returns (path or "random", backbone name or None)."""
+    if spec.startswith("random:"):
+        return "random", spec.split(":", 1)[1]
+    return spec, backbone
+
+
+def backbone_class_of(description):
+    """The registered Backbone class named in an encoder description (`backbone_class`)."""
+    import keras
+
+    name = description.get("backbone_class")
+    cls = keras.saving.get_registered_object(f"dcglr_tf>{name}")
+    if cls is None:
+        raise ValueError(f"the encoder's backbone class {name!r} is not a registered dcglr_tf backbone")
+    return cls
+
+
+def full_model_path(encoder_path):
+    """OUTPUT_DIR/dcglr.keras of the run that exported `encoder_path` (OUTPUT_DIR/encoder)."""
+    import os
+
+    run_dir = os.path.dirname(os.path.abspath(encoder_path.rstrip("/")))
+    return os.path.join(run_dir, "dcglr.keras")
+
+
+def load_trainable_backbone(encoder, backbone=None, preset="embedded", seed=0, backbone_args=None, *,
+                            pretrained=True):
+    """A trainable Keras Backbone for the tasks that train or need more than the exported `serve` endpoint
+    (finetune, segmentation, attention).
+
+    encoder: "random" (build `backbone` from `preset` + `backbone_args`, seeded with `seed`) or the path of an
+    exported encoder. For an exported encoder with `pretrained=True` the weights are the teacher backbone of the
+    run's full model OUTPUT_DIR/dcglr.keras (the export holds only the inference graph); `pretrained=False`
+    gives the same architecture freshly initialised (the from-scratch baseline). Returns (backbone, description).
+    """
+    import os
+
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    if encoder == "random":
+        if not backbone:
+            raise ValueError("--encoder=random needs --backbone=NAME to know which architecture to initialise")
+        model = build_backbone(backbone, preset, **(backbone_args or {}))
+        model.build((None, None, 3))
+        return model, f"random-init {backbone} ({preset} preset, seed {seed})"
+    exported = load_encoder(encoder)
+    cls = backbone_class_of(exported.description)
+    config = dict(exported.description["backbone_config"])
+    if not pretrained:
+        model = cls.from_config(config)
+        model.build((None, None, 3))
+        return model, f"from scratch: {cls.__name__} of {encoder} (seed {seed})"
+    path = full_model_path(encoder)
+    if not os.path.exists(path):
+        raise FileNotFoundError(
+            f"this task trains or inspects the backbone, which needs its trainable weights: expected the run's full "
+            f"model {path} (written by train.py next to encoder/), but it is missing; the exported SavedModel at "
+            f"{encoder} has only the inference endpoint")
+    import dcglr_tf.dcglr  # noqa: F401  (registers DCGLR for deserialisation)
+
+    full = keras.saving.load_model(path, compile=False)
+    teacher = full.teacher_backbone
+    model = cls.from_config(teacher.get_config())
+    model.build((None, None, 3))
+    model.set_weights(teacher.get_weights())
+    model.trainable = True
+    return model, f"pre-trained teacher backbone of {encoder}"

@@ -1,0 +1,105 @@
+"""Semantic segmentation protocol (S3DIS-style, 13 classes): the DGCNN segmentation network.
+
+Network: the encoder's per-point EdgeConv features (B, N, F) (`point_features`), concatenated with the global
+feature repeated at every point - for DGCNN the encoder's own 1x1 embedding of the per-point features, max
+and mean pooled (the encoder's global feature) - then a per-point MLP (256, 256, 128 with batch norm,
+LeakyReLU, dropout 0.5 before the last layer) and a per-point linear layer to the classes. Input is xyz only
+(block coordinates as stored: x, y relative to the block centre, z the height). The encoder part starts from
+the pre-trained teacher backbone or from scratch (the baseline). `--train_area=K` trains on the blocks of
+area K and tests on area 6. Metrics: overall point accuracy, mIoU, per-class IoU.
+"""
+
+import os
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from dcglr_tf.evaluation.finetune import check_run_dir
+from dcglr_tf.evaluation.metrics import mean_iou, overall_accuracy, per_class_iou
+from dcglr_tf.models.layers import SharedMLP
+
+
+@keras.saving.register_keras_serializable(package="dcglr_tf")
+class SegmentationNet(keras.Model):
+    """(B, N, 3) points -> (B, N, num_classes) per-point logits."""
+
+    def __init__(self, backbone, num_classes=13, hidden=(256, 256, 128), dropout=0.5, **kwargs):
+        super().__init__(**kwargs)
+        if not getattr(backbone, "has_point_features", False):
+            raise ValueError(f"backbone {backbone.name!r} has no per-point features")
+        self.backbone = backbone
+        self.num_classes = int(num_classes)
+        self.mlp = SharedMLP(list(hidden[:-1]), name="seg_mlp")
+        self.drop = keras.layers.Dropout(dropout, name="seg_dropout")
+        self.last = SharedMLP([hidden[-1]], name="seg_mlp_last")
+        self.classifier = keras.layers.Dense(self.num_classes, name="seg_classifier")
+
+    def call(self, points, training=False):
+        features = self.backbone.point_features(points, training=training)  # (B, N, F)
+        if hasattr(self.backbone, "embed"):
+            embedded = self.backbone.embed(features, training=training)
+            global_feature = ops.concatenate([ops.max(embedded, axis=1), ops.mean(embedded, axis=1)], axis=-1)
+        else:
+            global_feature = self.backbone(points, training=training)
+        repeated = ops.repeat(global_feature[:, None, :], ops.shape(points)[1], axis=1)
+        x = self.mlp(ops.concatenate([features, repeated], axis=-1), training=training)
+        x = self.last(self.drop(x, training=training), training=training)
+        return self.classifier(x)
+
+
+def load_blocks(dataset, split, num_points, *, seed=0, data_dir=None, manual_dir=None):
+    """(points (M, num_points, 3), labels (M, num_points)) of a segmentation split: xyz of each block, a fixed
+    random subset of `num_points` of its points (all of them when num_points >= the stored count)."""
+    from dcglr_tf.data import sources
+
+    rng = np.random.default_rng(seed)
+    points, labels = [], []
+    for example in sources.load_split(dataset, split, data_dir=data_dir, manual_dir=manual_dir).as_numpy_iterator():
+        xyz, y = example["points"][:, :3], example["labels"]
+        if num_points < len(y):
+            keep = rng.permutation(len(y))[:num_points]
+            xyz, y = xyz[keep], y[keep]
+        points.append(xyz)
+        labels.append(y)
+    if not points:
+        raise ValueError(f"split {split!r} of {dataset!r} has no blocks")
+    return np.stack(points).astype(np.float32), np.stack(labels).astype(np.int64)
+
+
+def train_segmentation(backbone, train, test, *, num_classes, run_dir, settings, epochs, batch_size, seed=0,
+                       learning_rate=1e-3, verbose=2, log=print):
+    """Train `SegmentationNet(backbone)` on `train` blocks with checkpoints in `run_dir`; metrics on `test`:
+    overall_accuracy, mean_iou, per_class_iou (None for classes in neither labels nor predictions)."""
+    resumed = check_run_dir(run_dir, settings)
+    keras.utils.set_random_seed(seed)
+    model = SegmentationNet(backbone, num_classes)
+    model.build((None, train[0].shape[1], 3))
+    steps = max(int(np.ceil(len(train[1]) / batch_size)), 1)
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, max(epochs * steps, 1), alpha=0.01)
+    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    data = (tf.data.Dataset.from_tensor_slices(train).shuffle(len(train[1]), seed=seed).batch(batch_size)
+            .prefetch(tf.data.AUTOTUNE))
+    if resumed:
+        log(f"resuming {run_dir}")
+    start = time.perf_counter()
+    fit = model.fit(data, epochs=epochs, verbose=verbose, callbacks=[
+        keras.callbacks.BackupAndRestore(os.path.join(run_dir, "checkpoints"), delete_checkpoint=False),
+        keras.callbacks.CSVLogger(os.path.join(run_dir, "metrics.csv"), append=True),
+    ])
+    seconds = time.perf_counter() - start
+    model.save_weights(os.path.join(run_dir, "final.weights.h5"))
+    logits = [np.asarray(model(test[0][i:i + batch_size], training=False)) for i in range(0, len(test[0]), batch_size)]
+    predictions = np.argmax(np.concatenate(logits), axis=-1)
+    ious = per_class_iou(test[1], predictions, num_classes)
+    return {
+        "overall_accuracy": overall_accuracy(test[1], predictions),
+        "mean_iou": mean_iou(test[1], predictions, num_classes),
+        "per_class_iou": [None if np.isnan(v) else float(v) for v in ious],
+        "history": {k: [float(v) for v in values] for k, values in fit.history.items()},
+        "train_seconds": round(seconds, 2),
+        "run_dir": run_dir,
+    }
