@@ -55,14 +55,30 @@ def full_model_path(encoder_path):
     return os.path.join(run_dir, "dcglr.keras")
 
 
+def _copy_exported_variables(exported, model):
+    """Copy the variables of an exported encoder's SavedModel (the teacher backbone, tracked in creation order)
+    into `model` (same class and config, built). Returns False when names or shapes do not line up."""
+    saved = list(getattr(exported._owner, "variables", []))
+    if len(saved) != len(model.variables):
+        return False
+    for old, new in zip(saved, model.variables):
+        suffix = new.path.split("/", 1)[-1]
+        if old.shape != tuple(new.shape) or not old.name.split(":")[0].endswith("/" + suffix):
+            return False
+    for old, new in zip(saved, model.variables):
+        new.assign(old.numpy())
+    return True
+
+
 def load_trainable_backbone(encoder, backbone=None, preset="embedded", seed=0, backbone_args=None, *,
                             pretrained=True):
     """A trainable Keras Backbone for the tasks that train or need more than the exported `serve` endpoint
     (finetune, segmentation, attention).
 
     encoder: "random" (build `backbone` from `preset` + `backbone_args`, seeded with `seed`) or the path of an
-    exported encoder. For an exported encoder with `pretrained=True` the weights are the teacher backbone of the
-    run's full model OUTPUT_DIR/dcglr.keras (the export holds only the inference graph); `pretrained=False`
+    exported encoder. For an exported encoder with `pretrained=True` the weights are the teacher backbone's: the
+    SavedModel's variables copied into a Keras backbone built from the described class and config (checked by
+    name and shape), else the run's full model OUTPUT_DIR/dcglr.keras; `pretrained=False`
     gives the same architecture freshly initialised (the from-scratch baseline). Returns (backbone, description).
     """
     import os
@@ -83,18 +99,22 @@ def load_trainable_backbone(encoder, backbone=None, preset="embedded", seed=0, b
         model = cls.from_config(config)
         model.build((None, None, 3))
         return model, f"from scratch: {cls.__name__} of {encoder} (seed {seed})"
+    model = cls.from_config(config)
+    model.build((None, None, 3))
+    if _copy_exported_variables(exported, model):
+        return model, f"pre-trained teacher backbone of {encoder}"
     path = full_model_path(encoder)
     if not os.path.exists(path):
         raise FileNotFoundError(
-            f"this task trains or inspects the backbone, which needs its trainable weights: expected the run's full "
-            f"model {path} (written by train.py next to encoder/), but it is missing; the exported SavedModel at "
-            f"{encoder} has only the inference endpoint")
+            f"this task trains or inspects the backbone, which needs its trainable weights: the variables of the "
+            f"SavedModel at {encoder} do not match its described architecture, and the run's full model {path} "
+            f"(written by train.py next to encoder/) is missing")
     import dcglr_tf.dcglr  # noqa: F401  (registers DCGLR for deserialisation)
 
-    full = keras.saving.load_model(path, compile=False)
-    teacher = full.teacher_backbone
-    model = cls.from_config(teacher.get_config())
-    model.build((None, None, 3))
-    model.set_weights(teacher.get_weights())
+    try:
+        full = keras.saving.load_model(path, compile=False)
+    except Exception as error:  # a broken archive must not end in a TF traceback
+        raise ValueError(f"cannot load the teacher backbone weights from {path}: {str(error).splitlines()[0]}") from None
+    model.set_weights(full.teacher_backbone.get_weights())
     model.trainable = True
     return model, f"pre-trained teacher backbone of {encoder}"

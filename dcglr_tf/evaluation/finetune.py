@@ -85,6 +85,24 @@ def check_run_dir(run_dir, settings):
     return False
 
 
+def read_history(run_dir):
+    """Per-epoch metrics of the whole run (all sessions, resumed ones included) from its metrics.csv."""
+    import csv
+
+    path = os.path.join(run_dir, "metrics.csv")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    history = {}
+    for key in rows[0] if rows else {}:
+        try:
+            history[key] = [float(row[key]) for row in rows]
+        except (TypeError, ValueError):  # e.g. "NA" columns of metrics that were never computed
+            continue
+    return history
+
+
 def predict_classes(model, points, batch_size):
     logits = [np.asarray(model(points[i:i + batch_size], training=False)) for i in range(0, len(points), batch_size)]
     return np.argmax(np.concatenate(logits), axis=1)
@@ -97,7 +115,7 @@ def train_classifier(backbone, train, test, *, num_classes, run_dir, settings, e
     resumed = check_run_dir(run_dir, settings)
     keras.utils.set_random_seed(seed)
     model = PointClassifier(backbone, num_classes)
-    model.build((None, train[0].shape[1], 3))
+    model(np.zeros((1,) + train[0].shape[1:], np.float32))  # builds the head on the backbone
     steps = max(int(np.ceil(len(train[1]) / batch_size)), 1)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, max(epochs * steps, 1), alpha=0.01)
     model.compile(
@@ -130,7 +148,8 @@ def train_classifier(backbone, train, test, *, num_classes, run_dir, settings, e
         "overall_accuracy": overall_accuracy(test[1], predictions),
         "mean_class_accuracy": mean_class_accuracy(test[1], predictions, num_classes),
         "per_class_accuracy": [None if np.isnan(a) else float(a) for a in per_class],
-        "history": {k: [float(v) for v in values] for k, values in fit.history.items()},
+        "history": read_history(run_dir),
+        "epochs_run_now": len(fit.history.get("loss", [])),
         "train_seconds": round(seconds, 2),
         "run_dir": run_dir,
     }

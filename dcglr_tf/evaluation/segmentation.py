@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from dcglr_tf.evaluation.finetune import check_run_dir
+from dcglr_tf.evaluation.finetune import check_run_dir, read_history
 from dcglr_tf.evaluation.metrics import mean_iou, overall_accuracy, per_class_iou
 from dcglr_tf.models.layers import SharedMLP
 
@@ -76,7 +76,7 @@ def train_segmentation(backbone, train, test, *, num_classes, run_dir, settings,
     resumed = check_run_dir(run_dir, settings)
     keras.utils.set_random_seed(seed)
     model = SegmentationNet(backbone, num_classes)
-    model.build((None, train[0].shape[1], 3))
+    model(np.zeros((1,) + train[0].shape[1:], np.float32))  # builds the head on the backbone
     steps = max(int(np.ceil(len(train[1]) / batch_size)), 1)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, max(epochs * steps, 1), alpha=0.01)
     model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4),
@@ -99,7 +99,8 @@ def train_segmentation(backbone, train, test, *, num_classes, run_dir, settings,
         "overall_accuracy": overall_accuracy(test[1], predictions),
         "mean_iou": mean_iou(test[1], predictions, num_classes),
         "per_class_iou": [None if np.isnan(v) else float(v) for v in ious],
-        "history": {k: [float(v) for v in values] for k, values in fit.history.items()},
+        "history": read_history(run_dir),
+        "epochs_run_now": len(fit.history.get("loss", [])),
         "train_seconds": round(seconds, 2),
         "run_dir": run_dir,
     }
