@@ -35,8 +35,13 @@ def _dataset(args):
     return _datasets(args)[0]
 
 
-def _split(args, split):
-    return f"{split}[:{int(args.limit)}]" if getattr(args, "limit", None) else split
+def _split(args, split, dataset=None):
+    """`split`, or its first --limit examples (the whole split when it has no more than that)."""
+    limit = getattr(args, "limit", None)
+    if not limit:
+        return split
+    size = sources.num_examples(dataset or _dataset(args), split, data_dir=args.data_dir, manual_dir=args.manual_dir)
+    return split if limit >= size else f"{split}[:{int(limit)}]"
 
 
 def _backbone_args(args):
@@ -74,7 +79,7 @@ def _check_classification(dataset, task):
 
 
 def _features(encoder, args, dataset, split, num_points):
-    return extract_features(encoder, dataset, _split(args, split), num_points=num_points, batch_size=args.batch_size,
+    return extract_features(encoder, dataset, _split(args, split, dataset), num_points=num_points, batch_size=args.batch_size,
                             data_dir=args.data_dir, manual_dir=args.manual_dir)
 
 

@@ -1,0 +1,196 @@
+"""Every evaluate.py task on tiny embedded data and tiny models: result keys, plausible values, pictures,
+resume, and the clear messages for unsupported combinations."""
+
+import json
+import os
+import subprocess
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from datasets.synthetic_shapes import synthetic_shapes_dataset_builder as shapes  # noqa: E402
+from dcglr_tf.data import sources  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TINY_DGCNN = '{"widths": [8, 8], "k": 4, "emb_dim": 16}'
+TINY_VIT = '{"dim": 16, "depth": 1, "num_heads": 2, "mlp_ratio": 1.0, "patch_size": 8, "patch_mlp": [8], "pos_hidden": 8}'
+COMMON_KEYS = {"task", "dataset", "encoder", "settings", "seeds", "metrics"}
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    """synthetic_shapes shrunk to 4 train / 2 test clouds per class (56 / 28) and synthetic_rooms."""
+    path = str(tmp_path_factory.mktemp("tfds"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(shapes, "TRAIN_PER_CLASS", 4)
+        patch.setattr(shapes, "TEST_PER_CLASS", 2)
+        sources.prepare("synthetic_shapes", data_dir=path)
+    sources.prepare("synthetic_rooms", data_dir=path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """Exported tiny encoders (DGCNN and 3D-ViT), as train.py writes them (run_dir/encoder)."""
+    import keras
+
+    from dcglr_tf.export import export_encoder
+    from dcglr_tf.models import build_backbone
+
+    paths = {}
+    for name, args in (("dgcnn", TINY_DGCNN), ("vit3d", TINY_VIT)):
+        keras.utils.set_random_seed(1)
+        backbone = build_backbone(name, "embedded", **json.loads(args))
+        backbone.build((None, None, 3))
+        path = str(tmp_path_factory.mktemp(f"run_{name}") / "encoder")
+        export_encoder(backbone, path, metadata={"num_points": 64, "dataset": "synthetic_shapes"})
+        paths[name] = path
+    return paths
+
+
+def evaluate(argv, tmp_path):
+    import evaluate as cli
+    from dcglr_tf.evaluation.runner import run_task
+
+    args = cli.parse_args(argv + ["--output", str(tmp_path / "result.json"), "--verbose", "0"])
+    lines = []
+    result = run_task(args, log=lines.append)
+    with open(tmp_path / "result.json") as f:
+        written = json.load(f)
+    assert written == result
+    return result, "\n".join(lines)
+
+
+def random_dgcnn(data_dir):
+    return ["--encoder=random", "--backbone=dgcnn", f"--backbone_args={TINY_DGCNN}", f"--data_dir={data_dir}",
+            "--num_points=64"]
+
+
+def test_svm_and_knn_compare(data_dir, exported, tmp_path):
+    result, text = evaluate(["--task=svm", "--seeds", "0", "1", f"--data_dir={data_dir}", "--num_points=64",
+                             "--backbone=dgcnn", f"--backbone_args={TINY_DGCNN}", "--compare", exported["dgcnn"],
+                             "random"], tmp_path)
+    assert COMMON_KEYS <= set(result) and {"results", "table", "compare"} <= set(result)
+    assert len(result["results"]) == 2 and result["table"]["headers"][:2] == ["encoder", "svm acc"]
+    for single in result["results"]:
+        assert COMMON_KEYS | {"features"} <= set(single)
+        assert single["seeds"] == [0, 1] and len(single["metrics"]["per_seed"]) == 2
+        assert 1 / 14 <= single["metrics"]["accuracy"] <= 1.0  # tiny model, 56 train clouds: above chance
+        assert single["settings"]["train_examples"] == 56 and single["settings"]["test_examples"] == 28
+    assert "random-init dgcnn" in text
+
+    result, _ = evaluate(["--task=knn", "--k", "3", "5"] + random_dgcnn(data_dir), tmp_path)
+    assert COMMON_KEYS <= set(result)
+    assert [r["k"] for r in result["metrics"]["per_k"]] == [3, 5]
+    assert result["settings"]["temperature"] == 0.07
+    assert 0.1 < result["metrics"]["accuracy"] <= 1.0
+
+
+def test_spectrum_tsne_robustness(data_dir, tmp_path):
+    result, _ = evaluate(["--task=spectrum"] + random_dgcnn(data_dir), tmp_path)
+    assert COMMON_KEYS | {"pictures"} <= set(result)
+    metrics = result["metrics"]
+    assert metrics["normalised_eigenvalues"][0] == 1.0 and len(metrics["eigenvalues"]) == 32
+    assert all(a >= b for a, b in zip(metrics["eigenvalues"], metrics["eigenvalues"][1:]))
+    assert not metrics["collapsed"] and os.path.getsize(result["pictures"][0]) > 10_000
+
+    result, _ = evaluate(["--task=tsne", f"--output_dir={tmp_path / 'pics'}"] + random_dgcnn(data_dir), tmp_path)
+    assert result["pictures"][0].startswith(str(tmp_path / "pics")) and os.path.exists(result["pictures"][0])
+    assert result["settings"]["clouds"] == 28
+
+    result, text = evaluate(["--task=robustness", "--point_counts", "64", "32", "--seeds", "0",
+                             "--encoder=random", "--backbone=dgcnn", f"--backbone_args={TINY_DGCNN}",
+                             f"--data_dir={data_dir}"], tmp_path)
+    cells = result["metrics"]["grid"]["synthetic_shapes"]
+    assert [(c["train_points"], c["test_points"]) for c in cells] == [(64, 64), (64, 32), (32, 64), (32, 32)]
+    assert all(0.0 <= c["accuracy"] <= 1.0 for c in cells) and "SVM test pts" in text
+
+
+def test_finetune_pretrained_and_scratch_with_resume(data_dir, exported, tmp_path):
+    argv = ["--task=finetune", f"--encoder={exported['dgcnn']}", f"--data_dir={data_dir}", "--epochs=1",
+            "--batch_size=16", "--limit=32", f"--output_dir={tmp_path / 'runs'}"]
+    result, _ = evaluate(argv, tmp_path)
+    assert COMMON_KEYS <= set(result) and set(result["metrics"]) == {"pretrained", "scratch"}
+    for init in ("pretrained", "scratch"):
+        metrics = result["metrics"][init]
+        assert 0.0 <= metrics["overall_accuracy"] <= 1.0 and 0.0 <= metrics["mean_class_accuracy"] <= 1.0
+        assert len(metrics["history"]["loss"]) == 1 and metrics["epochs_run_now"] == 1
+        assert os.path.isdir(os.path.join(metrics["run_dir"], "checkpoints"))
+    assert result["settings"]["num_points"] == 64  # the encoder's pre-training num_points
+    again, text = evaluate(argv, tmp_path)  # resumes: nothing left to train, same numbers
+    assert "resuming" in text and again["metrics"]["scratch"]["epochs_run_now"] == 0
+    assert again["metrics"]["scratch"]["overall_accuracy"] == result["metrics"]["scratch"]["overall_accuracy"]
+
+
+def test_pretrained_weights_are_the_exported_ones(exported):
+    from dcglr_tf.evaluation.features import load_trainable_backbone
+    from dcglr_tf.export import load_encoder
+    from dcglr_tf.ops.points import normalize_unit_sphere
+
+    points = np.random.default_rng(0).normal(size=(2, 64, 3)).astype(np.float32)
+    for name, path in exported.items():
+        backbone, _ = load_trainable_backbone(path)
+        expected = load_encoder(path)(points)
+        np.testing.assert_allclose(backbone(normalize_unit_sphere(points), training=False), expected, atol=1e-5)
+        scratch, _ = load_trainable_backbone(path, pretrained=False, seed=5)
+        assert not np.allclose(scratch(normalize_unit_sphere(points), training=False), expected, atol=1e-3)
+
+
+def test_segmentation(data_dir, exported, tmp_path):
+    result, text = evaluate(["--task=segmentation", f"--encoder={exported['dgcnn']}", f"--data_dir={data_dir}",
+                             "--epochs=1", "--batch_size=4", "--limit=4", "--num_points=128", "--train_area=2",
+                             f"--output_dir={tmp_path / 'runs'}"], tmp_path)
+    assert result["dataset"] == "synthetic_rooms" and result["settings"]["train_split"] == "area2[:4]"
+    assert result["settings"]["test_split"] == "area6[:4]"
+    for init in ("pretrained", "scratch"):
+        metrics = result["metrics"][init]
+        assert len(metrics["per_class_iou"]) == 13 and 0.0 <= metrics["mean_iou"] <= metrics["overall_accuracy"] + 1
+        ious = [v for v in metrics["per_class_iou"] if v is not None]
+        assert metrics["mean_iou"] == pytest.approx(np.mean(ious))
+        assert set(metrics["per_class_iou_named"]) >= {"ceiling", "floor", "wall", "clutter"}
+    assert "mIoU" in text
+
+
+def test_attention(data_dir, exported, tmp_path):
+    result, _ = evaluate(["--task=attention", f"--encoder={exported['vit3d']}", f"--data_dir={data_dir}",
+                          "--num_clouds=2"], tmp_path)
+    assert result["settings"]["heads"] == 2 and len(result["settings"]["clouds"]) == 2
+    entropy = np.array(result["metrics"]["attention_entropy"])
+    assert entropy.shape == (2, 2) and np.all(entropy <= result["metrics"]["uniform_entropy"] + 1e-5)
+    assert os.path.getsize(result["pictures"][0]) > 10_000
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--task=attention", "--encoder=random", "--backbone=dgcnn"], "vit3d backbone only"),
+    (["--task=segmentation", "--encoder=random", "--backbone=vit3d"], "Supported backbones: dgcnn"),
+    (["--task=svm", "--encoder=random", "--backbone=dgcnn", "--dataset=synthetic_rooms"], "needs a dataset with class labels"),
+    (["--task=segmentation", "--encoder=random", "--backbone=dgcnn", "--train_area=6"], "one of 1-5"),
+    (["--task=knn", "--encoder=random"], "needs --backbone"),
+    (["--task=svm", "--encoder=random", "--backbone=dgcnn", "--dataset", "synthetic_shapes", "modelnet40_h5"],
+     "robustness only"),
+    (["--task=finetune", "--encoder=/nonexistent/encoder"], "no exported encoder"),
+])
+def test_wrong_combinations_have_clear_messages(argv, message, tmp_path):
+    import evaluate as cli
+    from dcglr_tf.evaluation.runner import run_task
+
+    with pytest.raises((ValueError, FileNotFoundError), match=message):
+        run_task(cli.parse_args(argv + ["--output", str(tmp_path / "r.json")]), log=lambda *_: None)
+
+
+@pytest.mark.slow
+def test_cli_prints_table_and_clear_error(data_dir, tmp_path):
+    env = {**os.environ, "PYTHONPATH": REPO, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    output = tmp_path / "knn.json"
+    run = subprocess.run([sys.executable, os.path.join(REPO, "evaluate.py"), "--task=knn", "--output", str(output)]
+                         + random_dgcnn(data_dir), capture_output=True, text=True, env=env, cwd=str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    assert "mean class acc" in run.stdout and json.loads(output.read_text())["task"] == "knn"
+    run = subprocess.run([sys.executable, os.path.join(REPO, "evaluate.py"), "--task=attention", "--encoder=random",
+                          "--backbone=pointnet", f"--data_dir={data_dir}"], capture_output=True, text=True, env=env,
+                         cwd=str(tmp_path))
+    assert run.returncode == 2 and "error: attention maps exist for the vit3d backbone only" in run.stderr
+    assert "Traceback" not in run.stderr
