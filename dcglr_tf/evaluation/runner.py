@@ -129,6 +129,7 @@ def run_svm(args, spec, ctx, log=print):
     rows = [[r["seed"], r["C"], r["cv_accuracy"], r["accuracy"]] for r in scores["per_seed"]]
     log(format_table(["seed", "C", "cv acc (train)", "test acc"], rows))
     log(f"linear SVM test accuracy: {scores['accuracy']:.4f} +- {scores['accuracy_std']:.4f} ({dataset}, {name})")
+    log(f"features: {FEATURES_NOTE}")
     return _base("svm", dataset, name, settings, args.seeds, scores, features=FEATURES_NOTE, **scores,
                  summary={"svm acc": scores["accuracy"], "+-": scores["accuracy_std"]})
 

@@ -19,6 +19,7 @@ from keras import ops
 
 from dcglr_tf.evaluation.finetune import check_run_dir, read_history
 from dcglr_tf.evaluation.metrics import mean_iou, overall_accuracy, per_class_iou
+from dcglr_tf.models.dgcnn import DGCNN
 from dcglr_tf.models.layers import SharedMLP
 
 
@@ -30,6 +31,8 @@ class SegmentationNet(keras.Model):
         super().__init__(**kwargs)
         if not getattr(backbone, "has_point_features", False):
             raise ValueError(f"backbone {backbone.name!r} has no per-point features")
+        if not backbone.built:  # point_features bypasses Keras' build-on-call
+            backbone.build((None, None, 3))
         self.backbone = backbone
         self.num_classes = int(num_classes)
         self.mlp = SharedMLP(list(hidden[:-1]), name="seg_mlp")
@@ -39,7 +42,7 @@ class SegmentationNet(keras.Model):
 
     def call(self, points, training=False):
         features = self.backbone.point_features(points, training=training)  # (B, N, F)
-        if hasattr(self.backbone, "embed"):
+        if isinstance(self.backbone, DGCNN):
             embedded = self.backbone.embed(features, training=training)
             global_feature = ops.concatenate([ops.max(embedded, axis=1), ops.mean(embedded, axis=1)], axis=-1)
         else:
