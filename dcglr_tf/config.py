@@ -37,6 +37,7 @@ class HeadConfig:
     hidden_dim: int = 2048
     bottleneck_dim: int = 256
     num_layers: int = 3
+    use_bn: bool = True  # batch norm in the MLP (DINO's use_bn_in_head, its choice for BN backbones)
 
 
 @dataclasses.dataclass

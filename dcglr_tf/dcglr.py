@@ -103,10 +103,30 @@ class DCGLR(keras.Model):
 
         self.student_backbone, self.student_head = make("student")
         self.teacher_backbone, self.teacher_head = make("teacher")
-        self.teacher_backbone.trainable = False
-        self.teacher_head.trainable = False
         names = ("loss", "loss_g", "loss_l", "teacher_entropy", "center_kl", "learning_rate", "weight_decay", "momentum")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+
+    # The teacher's layers stay "trainable" so that its batch norm can normalise with batch statistics
+    # during training (as the student's does; a teacher on stale running statistics outputs near-constant
+    # projections, which centring turns into a uniform, collapsed target). It never receives gradients:
+    # only the student's weights are the model's trainable weights.
+    @property
+    def trainable_weights(self):
+        return self.student_backbone.trainable_weights + self.student_head.trainable_weights
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_weights(self):
+        trainable = {id(v) for v in self.trainable_weights}
+        return [v for v in self.weights if id(v) not in trainable]
+
+    @property
+    def non_trainable_variables(self):
+        trainable = {id(v) for v in self.trainable_weights}
+        return [v for v in self.variables if id(v) not in trainable]
 
     @property
     def embedding_dim(self):
@@ -160,18 +180,19 @@ class DCGLR(keras.Model):
         return list(self.trackers.values())
 
     def _student(self, points):
-        return self.student_head(self.student_backbone(points, training=True))
+        return self.student_head(self.student_backbone(points, training=True), training=True)
 
     def train_step(self, data):
         """One DCGLR step on a dict of views: "global" (B, I, n_g, 3) and optional "local" / "half"
         (B, V, n, 3). Views of equal point count go through the student as one batched call."""
+        data, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         global_views = data["global"]
         num_global = global_views.shape[1]
-        step = self.optimizer.iterations
+        step = tf.identity(self.optimizer.iterations)  # this step's index, read before the update
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
 
         global_flat = _views_first(global_views)
-        teacher_logits = self.teacher_head(self.teacher_backbone(global_flat, training=False), training=False)
+        teacher_logits = self.teacher_head(self.teacher_backbone(global_flat, training=True), training=True)
         teacher_logits = _split_views(ops.stop_gradient(teacher_logits), num_global)
         local_groups = self._group_local_views(data)
 
@@ -251,6 +272,12 @@ class DCGLR(keras.Model):
         after the cross-replica sum, so clipping is the same on one device and on many."""
         self.clip_norm = clip_norm
         super().compile(optimizer=optimizer, **kwargs)
+
+    def get_compile_config(self):
+        return {"optimizer": keras.saving.serialize_keras_object(self.optimizer), "clip_norm": self.clip_norm}
+
+    def compile_from_config(self, config):
+        self.compile(optimizer=keras.saving.deserialize_keras_object(config["optimizer"]), clip_norm=config["clip_norm"])
 
     def get_config(self):
         return {

@@ -138,20 +138,7 @@ def test_dynamic_point_count(name):
         assert_close(serve(points), model(points, training=False))
 
 
-# DGCNN's call has no run-time check yet (TopK fails with "input must have at least k columns" instead);
-# calling dcglr_tf.models.layers.ensure_min_points in DGCNN.point_features fixes it (then drop this mark).
-_NO_DYNAMIC_CHECK = {"dgcnn"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="no run-time minimum check"))
-        if n in _NO_DYNAMIC_CHECK
-        else n
-        for n in NAMES
-    ],
-)
+@pytest.mark.parametrize("name", NAMES)
 def test_dynamic_too_few_points_names_the_minimum(name):
     model = tiny(name)
     if model.min_points == 1:

@@ -36,12 +36,12 @@ def crop_size(ratio, num_points):
     return tf.clip_by_value(size, 1, num_points)
 
 
-def crop_and_resample(points, ratio, num_out, seed):
-    """The `ceil(ratio * N)` points nearest a random seed point, resampled to exactly `num_out` points.
+def crop_indices(points, ratio, num_out, seed):
+    """Indices of `crop(P, ratio)` resampled to exactly `num_out` points.
 
-    points: (N, 3); ratio: scalar float; num_out: Python int -> (num_out, 3), every row a point of the
-    crop. More crop points than `num_out`: a random subset without replacement; fewer: drawn with
-    replacement (so every crop point can appear and shapes stay static).
+    The crop is the `ceil(ratio * N)` points nearest a random seed point. points: (N, 3); ratio: scalar
+    float; num_out: Python int -> (num_out,) int32 indices into N. More crop points than `num_out`: a
+    random subset without replacement; fewer: drawn with replacement (so shapes stay static).
     """
     seeds = split_seed(seed, 3)
     n = tf.shape(points)[0]
@@ -58,7 +58,12 @@ def crop_and_resample(points, ratio, num_out, seed):
     # With replacement: uniform positions in [0, size).
     repeated = tf.cast(tf.random.stateless_uniform([num_out], seeds[2]) * tf.cast(size, tf.float32), tf.int32)
     positions = tf.where(size >= num_out, distinct, tf.minimum(repeated, size - 1))
-    return tf.gather(points, tf.gather(by_distance, positions))
+    return tf.gather(by_distance, positions)
+
+
+def crop_and_resample(points, ratio, num_out, seed):
+    """The points of `crop_indices`: (N, 3) -> (num_out, 3)."""
+    return tf.gather(points, crop_indices(points, ratio, num_out, seed))
 
 
 def augment(points, seed, scale_range=(0.8, 1.25), jitter_sigma=0.01, jitter_clip=0.05, rotate=False):

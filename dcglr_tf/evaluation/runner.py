@@ -445,7 +445,8 @@ def run_task(args, log=print):
             from dcglr_tf.evaluation.spectrum import plot_spectra
 
             picture = os.path.join(ctx["picture_dir"], f"spectrum_{dataset_label}_compare.png")
-            plot_spectra(ctx["spectra"], picture, f"Feature covariance spectra: {dataset_label} train split")
+            clouds = results[0]["settings"]["clouds"]
+            plot_spectra(ctx["spectra"], picture, f"Feature covariance spectra: {dataset_label} train split, {clouds} clouds")
             result["pictures"] = [picture]
         log("\n" + format_table(table["headers"], rows))
     write_result(_clean(result), path)

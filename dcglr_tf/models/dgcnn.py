@@ -15,7 +15,7 @@ import keras
 from keras import ops
 
 from dcglr_tf.models.backbone import Backbone
-from dcglr_tf.models.layers import SharedMLP
+from dcglr_tf.models.layers import SharedMLP, ensure_min_points
 from dcglr_tf.models.registry import register_backbone
 from dcglr_tf.ops.points import gather_points, knn
 
@@ -91,8 +91,7 @@ class DGCNN(Backbone):
 
     def point_features(self, points, training=None):
         """(B, N, 3) -> (B, N, sum(widths)): the concatenated EdgeConv outputs."""
-        self.check_num_points(points.shape[1])
-        features, x = [], points
+        features, x = [], ensure_min_points(self, points)
         for conv in self.edge_convs:
             x = conv(x, training=training)
             features.append(x)

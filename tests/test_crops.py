@@ -1,0 +1,110 @@
+"""Crop / resample / augmentation transforms."""
+
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from dcglr_tf.config import CropConfig
+from dcglr_tf.data import crops
+
+N = 64
+
+
+@pytest.fixture
+def cloud():
+    return np.random.default_rng(2).normal(size=(N, 3)).astype(np.float32)
+
+
+def nearest_sets(cloud, size):
+    dist = np.sum((cloud[:, None] - cloud[None]) ** 2, axis=-1)
+    return [set(np.argsort(row)[:size]) for row in dist]
+
+
+@pytest.mark.parametrize("ratio,num_out", [(0.5, 16), (0.9, 40), (0.2, 30)])
+def test_crop_indices_are_a_crop_around_some_point(cloud, ratio, num_out):
+    size = math.ceil(ratio * N)
+    for s in range(5):
+        idx = crops.crop_indices(tf.constant(cloud), tf.constant(ratio), num_out, tf.constant([s, 7])).numpy()
+        assert idx.shape == (num_out,)
+        assert any(set(idx) <= crop for crop in nearest_sets(cloud, size))
+        if size >= num_out:
+            assert len(set(idx)) == num_out  # without replacement
+        else:
+            assert len(set(idx)) <= size
+
+
+def test_crop_and_resample_returns_points_of_the_cloud(cloud):
+    out = crops.crop_and_resample(tf.constant(cloud), tf.constant(0.7), 20, tf.constant([1, 2])).numpy()
+    assert all(np.any(np.all(cloud == p, axis=1)) for p in out)
+
+
+def test_crop_size_is_ceil_of_ratio():
+    for ratio in (0.2, 0.37, 0.5, 1.0):
+        assert int(crops.crop_size(tf.constant(ratio), 100)) == math.ceil(ratio * 100)
+    assert int(crops.crop_size(tf.constant(0.001), 100)) == 1
+
+
+def test_local_crop_extent_follows_ratio_range(cloud):
+    """With replacement up to N draws, the distinct points of a crop bound its size ceil(r N), r ~ U(0.2, 0.5)."""
+    config = CropConfig(num_global=2, global_points=8, num_local=8, local_points=N, scale_range=(1, 1), jitter_sigma=0.0)
+    distinct = []
+    for s in range(6):
+        views = crops.multi_crop(tf.constant(crops_normalised(cloud)), tf.constant([s, 0]), config)
+        for view in views["local"].numpy():
+            distinct.append(len(np.unique(np.round(view, 5), axis=0)))
+    assert max(distinct) <= math.ceil(0.5 * N)
+    assert min(distinct) >= 0.75 * math.ceil(0.2 * N)
+
+
+def crops_normalised(cloud):
+    from dcglr_tf.ops.points import normalize_unit_sphere
+
+    return normalize_unit_sphere(cloud).numpy()
+
+
+def test_multi_crop_shapes_and_determinism(cloud):
+    config = CropConfig(global_points=32, num_local=3, local_points=12)
+    a = crops.multi_crop(tf.constant(cloud), tf.constant([5, 5]), config)
+    b = crops.multi_crop(tf.constant(cloud), tf.constant([5, 5]), config)
+    c = crops.multi_crop(tf.constant(cloud), tf.constant([5, 6]), config)
+    assert a["global"].shape == (2, 32, 3) and a["local"].shape == (3, 12, 3)
+    np.testing.assert_array_equal(a["global"].numpy(), b["global"].numpy())
+    assert not np.allclose(a["global"].numpy(), c["global"].numpy())
+
+
+def test_augment_scale_and_jitter_bounds(cloud):
+    points = tf.constant(np.stack([cloud, cloud]))
+    seed = tf.constant([0, 1])
+    out = crops.augment(points, seed, scale_range=(0.8, 1.25), jitter_sigma=0.01, jitter_clip=0.02).numpy()
+    scaled = crops.augment(points, seed, scale_range=(0.8, 1.25), jitter_sigma=0.0).numpy()
+    scale = scaled / cloud  # one anisotropic scale per cloud and axis
+    np.testing.assert_allclose(scale, np.broadcast_to(scale[:, :1], scale.shape), rtol=1e-4)
+    assert np.all((scale > 0.8 - 1e-6) & (scale < 1.25 + 1e-6))
+    assert not np.allclose(scale[0, 0], scale[1, 0])  # each cloud gets its own scale
+    jitter = np.abs(out - scaled)
+    assert 0 < jitter.max() <= 0.02 + 1e-6
+
+
+def test_augment_rotation_keeps_height_and_radius(cloud):
+    out = crops.augment(tf.constant(cloud[None]), tf.constant([3, 3]), scale_range=(1, 1), jitter_sigma=0.0, rotate=True).numpy()[0]
+    np.testing.assert_allclose(out[:, 1], cloud[:, 1], atol=1e-5)
+    np.testing.assert_allclose(np.hypot(out[:, 0], out[:, 2]), np.hypot(cloud[:, 0], cloud[:, 2]), atol=1e-5)
+
+
+def test_half_resolution_views_are_fps_subsets(cloud):
+    clouds = np.stack([cloud, cloud[::-1]])
+    config = CropConfig(num_half_res=2, scale_range=(1, 1), jitter_sigma=0.0)
+    views = crops.half_resolution_views(tf.constant(clouds), tf.constant([0, 9]), config).numpy()
+    assert views.shape == (2, 2, N // 2, 3)
+    assert not np.allclose(views[0, 0], views[0, 1])  # different random starts
+    np.testing.assert_allclose(views.mean(axis=2), 0.0, atol=1e-5)
+
+
+def test_select_points_first_and_random(cloud):
+    np.testing.assert_array_equal(crops.select_points(tf.constant(cloud), 10).numpy(), cloud[:10])
+    subset = crops.select_points(tf.constant(cloud), 10, tf.constant([1, 1])).numpy()
+    assert len(np.unique(subset, axis=0)) == 10
+    with pytest.raises(tf.errors.InvalidArgumentError, match="fewer points than the requested num_points=100"):
+        crops.select_points(tf.constant(cloud), 100)

@@ -1,0 +1,166 @@
+"""The DCGLR model: loss against NumPy, one train step's updates, freezing, distribution, serialisation."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras
+from dcglr_tf.dcglr import DCGLR, dcglr_loss
+from dcglr_tf.schedules import ScheduledAdamW, WarmupCosine
+
+TINY_BACKBONE = dict(widths=(8, 8), k=4, emb_dim=16)
+TINY_HEAD = dict(out_dim=32, hidden_dim=16, bottleneck_dim=8)
+
+
+def numpy_loss(teacher, student_g, student_l, center, tt, ts):
+    def softmax(x):
+        e = np.exp(x - x.max(-1, keepdims=True))
+        return e / e.sum(-1, keepdims=True)
+
+    targets = softmax((teacher - center) / tt)
+    log_g = np.log(softmax(student_g / ts))
+    log_l = np.log(softmax(student_l / ts))
+    ce = lambda t, s: -np.mean(np.sum(t * s, axis=-1))  # noqa: E731
+    pairs_g = [ce(targets[i], log_g[j]) for i in range(len(teacher)) for j in range(len(student_g)) if i != j]
+    pairs_l = [ce(targets[i], log_l[j]) for i in range(len(teacher)) for j in range(len(student_l))]
+    return np.mean(pairs_g), np.mean(pairs_l)
+
+
+@pytest.mark.parametrize("num_global", [2, 3])
+def test_loss_matches_numpy(num_global):
+    rng = np.random.default_rng(0)
+    teacher = rng.normal(size=(num_global, 4, 10)).astype(np.float32)
+    student_g = rng.normal(size=(num_global, 4, 10)).astype(np.float32)
+    student_l = rng.normal(size=(5, 4, 10)).astype(np.float32)
+    center = rng.normal(size=(1, 10)).astype(np.float32) * 0.1
+    loss_g, loss_l, targets = dcglr_loss(teacher, student_g, student_l, center, 0.04, 0.1)
+    expected_g, expected_l = numpy_loss(teacher, student_g, student_l, center, 0.04, 0.1)
+    np.testing.assert_allclose(float(loss_g), expected_g, rtol=1e-4)
+    np.testing.assert_allclose(float(loss_l), expected_l, rtol=1e-4)
+    np.testing.assert_allclose(targets.numpy().sum(-1), 1.0, rtol=1e-5)
+
+
+def make_model(**kwargs):
+    kwargs.setdefault("freeze_last_layer_steps", 0)
+    kwargs.setdefault("momentum_start", 0.9)
+    model = DCGLR(backbone="dgcnn", backbone_args=TINY_BACKBONE, head_args=TINY_HEAD, total_steps=10, **kwargs)
+    model.build((None, 16, 3))
+    optimizer = ScheduledAdamW(WarmupCosine(0.04, 0.4, 10), learning_rate=WarmupCosine(1e-2, 1e-4, 10))
+    model.compile(optimizer=optimizer, clip_norm=3.0, jit_compile=False)
+    return model
+
+
+def make_batch(batch=4, seed=0):
+    rng = np.random.default_rng(seed)
+    return {
+        "global": rng.normal(size=(batch, 2, 16, 3)).astype(np.float32),
+        "local": rng.normal(size=(batch, 3, 8, 3)).astype(np.float32),
+        "half": rng.normal(size=(batch, 2, 16, 3)).astype(np.float32),
+    }
+
+
+def snapshot(variables):
+    return [np.array(v) for v in variables]
+
+
+def test_teacher_starts_as_student_copy():
+    model = make_model()
+    for t, s in model._ema_pairs:
+        np.testing.assert_array_equal(np.array(t), np.array(s))
+
+
+def is_batch_norm_statistic(variable):
+    return "moving_" in variable.path
+
+
+def test_train_step_updates_student_teacher_and_centre_as_specified():
+    model = make_model()
+    batch = make_batch()
+    flat = np.transpose(batch["global"], (1, 0, 2, 3)).reshape(-1, 16, 3)
+    # The teacher normalises with batch statistics during training, so these are the step's teacher outputs.
+    teacher_logits = model.teacher_head(model.teacher_backbone(flat, training=True), training=True).numpy()
+    teacher_before = snapshot(t for t, _ in model._ema_pairs)
+    logs = model.train_on_batch(batch, return_dict=True)
+
+    student_after = snapshot(s for _, s in model._ema_pairs)
+    teacher_after = snapshot(t for t, _ in model._ema_pairs)
+    momentum = 0.9  # momentum schedule at step 0
+    assert any(not np.allclose(a, b) for a, b in zip(student_after, teacher_before))
+    checked = 0
+    for (teacher_var, _), before, student, after in zip(model._ema_pairs, teacher_before, student_after, teacher_after):
+        if is_batch_norm_statistic(teacher_var):  # also moved by the teacher's own forward pass
+            assert np.all(np.isfinite(after)) and not np.allclose(after, before)
+            continue
+        np.testing.assert_allclose(after, momentum * before + (1 - momentum) * student, rtol=1e-5, atol=1e-6)
+        checked += 1
+    assert checked > 10
+    np.testing.assert_allclose(np.array(model.center), 0.1 * teacher_logits.mean(axis=0, keepdims=True), atol=1e-5)
+    assert set(logs) >= {"loss", "loss_g", "loss_l", "teacher_entropy", "learning_rate", "momentum", "center_kl"}
+    assert 0 < logs["teacher_entropy"] <= np.log(TINY_HEAD["out_dim"]) + 1e-4
+    np.testing.assert_allclose(logs["loss"], logs["loss_g"] + logs["loss_l"], rtol=1e-5)
+
+
+def test_teacher_gets_no_gradient_and_is_not_trainable():
+    model = make_model()
+    trainable = {id(v) for v in model.trainable_variables}
+    assert trainable == {id(v) for v in model.student_backbone.trainable_variables + model.student_head.trainable_variables}
+    assert not trainable & {id(t) for t, _ in model._ema_pairs}
+
+
+def test_last_layer_frozen_during_first_steps():
+    model = make_model(freeze_last_layer_steps=1)
+    kernel = model.student_head.last_layer_kernel
+    normalised = lambda k: np.array(k) / np.linalg.norm(np.array(k), axis=0)  # noqa: E731
+    before = normalised(kernel)
+    model.train_on_batch(make_batch())
+    np.testing.assert_allclose(normalised(kernel), before, atol=1e-6)  # only decayed (a uniform rescale)
+    model.train_on_batch(make_batch(seed=1))
+    assert not np.allclose(normalised(kernel), before, atol=1e-4)
+
+
+def test_student_distils_a_fixed_teacher():
+    """With the teacher and centre held fixed (momenta 1) the student's loss on a fixed batch must fall."""
+    model = make_model(momentum_start=1.0, momentum_end=1.0, center_momentum=1.0)
+    batch = make_batch(batch=8)
+    losses = []
+    for _ in range(12):
+        model.reset_metrics()
+        losses.append(model.train_on_batch(batch, return_dict=True)["loss"])
+    assert np.mean(losses[-3:]) < 0.7 * np.mean(losses[:3])
+
+
+def test_call_returns_teacher_backbone_features_and_keras_round_trip(tmp_path):
+    model = make_model()
+    model.train_on_batch(make_batch())
+    points = np.random.default_rng(3).normal(size=(2, 16, 3)).astype(np.float32)
+    features = model(points).numpy()
+    assert features.shape == (2, 32)
+    np.testing.assert_allclose(features, model.teacher_backbone(points, training=False).numpy())
+    path = str(tmp_path / "dcglr.keras")
+    model.save(path)
+    restored = keras.saving.load_model(path)
+    np.testing.assert_allclose(restored(points).numpy(), features, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.array(restored.center), np.array(model.center))
+
+
+def test_two_replicas_match_one_device():
+    """One step on 2 replicas = one step on 1 device with the same global batch (student, teacher, centre)."""
+    devices = tf.config.list_logical_devices("CPU")
+    assert len(devices) >= 2, "conftest splits the CPU into 2 logical devices"
+    batch = make_batch(batch=4)
+    states = []
+    for strategy in (tf.distribute.OneDeviceStrategy(devices[0].name), tf.distribute.MirroredStrategy([d.name for d in devices[:2]])):
+        keras.utils.set_random_seed(0)
+        with strategy.scope():
+            model = make_model()
+        dataset = tf.data.Dataset.from_tensors(batch)
+        model.fit(dataset, epochs=1, verbose=0)
+        states.append(
+            (snapshot(s for _, s in model._ema_pairs), snapshot(t for t, _ in model._ema_pairs), np.array(model.center.value))
+        )
+    (student_1, teacher_1, center_1), (student_2, teacher_2, center_2) = states
+    for a, b in zip(student_1, student_2):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    for a, b in zip(teacher_1, teacher_2):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(center_1, center_2, rtol=1e-4, atol=1e-6)
