@@ -102,5 +102,16 @@ def test_knn_monitor_logs_accuracy():
     logs = {}
     monitor.on_epoch_end(0, logs)
     assert logs["knn_accuracy"] == 1.0 and monitor.history == [(1, 1.0)]
+    # on a DCGLR model the monitor embeds with the teacher backbone, not the model's own call
+    class WithTeacher(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.teacher_backbone = keras.layers.GlobalAveragePooling1D()
+
+        def call(self, x):
+            raise AssertionError("the monitor must use teacher_backbone")
+
+    monitor.set_model(WithTeacher())
+    assert monitor.evaluate() == 1.0
     with pytest.raises(ValueError, match="labelled"):
         KNNMonitor(points, -np.ones(16), points, labels)
