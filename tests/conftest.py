@@ -16,3 +16,13 @@ def _seed():
     import keras
 
     keras.utils.set_random_seed(0)
+
+
+@pytest.fixture(scope="session")
+def shapes_data_dir(tmp_path_factory):
+    """A TFDS data_dir with the embedded `synthetic_shapes` prepared once for the whole session."""
+    from dcglr_tf.data import sources
+
+    data_dir = str(tmp_path_factory.mktemp("tfds"))
+    sources.prepare("synthetic_shapes", data_dir=data_dir)
+    return data_dir

@@ -1,0 +1,76 @@
+"""The pre-training and labelled tf.data pipelines on the embedded synthetic_shapes data."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from dcglr_tf.config import CropConfig, embedded_config
+from dcglr_tf.data.pipeline import labelled_dataset, pretraining_dataset, validate_crop_config, view_shapes
+
+
+def small_config(data_dir, **overrides):
+    crops = CropConfig(global_points=32, num_local=3, local_points=16)
+    return embedded_config(data_dir=data_dir, num_points=64, batch_size=4, crops=crops, **overrides)
+
+
+def first_batches(dataset, count=2):
+    iterator = iter(dataset)
+    return [{k: v.numpy() for k, v in next(iterator).items()} for _ in range(count)]
+
+
+def test_pretraining_batches_have_static_shapes(shapes_data_dir):
+    config = small_config(shapes_data_dir)
+    dataset = pretraining_dataset(config)
+    spec = dataset.element_spec
+    expected = view_shapes(config)
+    assert set(spec) == set(expected) | {"label"}
+    for name, shape in expected.items():
+        assert tuple(spec[name].shape) == (4,) + shape  # fully static, batch included
+    batch = first_batches(dataset, 1)[0]
+    assert batch["half"].shape == (4, 2, 32, 3)
+    assert np.all(batch["label"] >= 0)
+    for name in expected:
+        assert np.all(np.isfinite(batch[name]))
+        assert np.abs(batch[name]).max() < 1.6  # unit sphere, then scale <= 1.25 and small jitter
+
+
+def test_pretraining_is_deterministic_under_seed(shapes_data_dir):
+    a = first_batches(pretraining_dataset(small_config(shapes_data_dir, seed=3)))
+    b = first_batches(pretraining_dataset(small_config(shapes_data_dir, seed=3)))
+    c = first_batches(pretraining_dataset(small_config(shapes_data_dir, seed=4)))
+    for x, y in zip(a, b):
+        for key in x:
+            np.testing.assert_array_equal(x[key], y[key])
+    assert not np.allclose(a[0]["global"], c[0]["global"])
+
+
+def test_resumed_stream_differs_from_first_epoch(shapes_data_dir):
+    config = small_config(shapes_data_dir)
+    first = first_batches(pretraining_dataset(config), 1)[0]
+    resumed = first_batches(pretraining_dataset(config, initial_epoch=2), 1)[0]
+    assert not np.allclose(first["global"], resumed["global"])
+
+
+def test_labelled_dataset_keeps_first_points_normalised(shapes_data_dir):
+    batches = list(labelled_dataset("synthetic_shapes", "test", num_points=100, batch_size=64, data_dir=shapes_data_dir))
+    points = np.concatenate([p.numpy() for p, _ in batches])
+    labels = np.concatenate([y.numpy() for _, y in batches])
+    assert points.shape[1:] == (100, 3) and len(points) == len(labels)
+    np.testing.assert_allclose(points.mean(axis=1), 0.0, atol=1e-4)
+    np.testing.assert_allclose(np.linalg.norm(points, axis=-1).max(axis=1), 1.0, rtol=1e-4)
+    assert len(np.unique(labels)) > 5
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (dict(global_points=500), "global_points=500"),
+        (dict(num_global=1), "num_global must be >= 2"),
+        (dict(local_ratio=(0.6, 0.2)), "local_ratio"),
+    ],
+)
+def test_bad_crop_settings_are_named(change, message):
+    crops = dataclasses.replace(CropConfig(global_points=32, local_points=16), **change)
+    with pytest.raises(ValueError, match=message):
+        validate_crop_config(crops, 64)
