@@ -14,6 +14,7 @@ import keras
 import tensorflow as tf
 
 from dcglr_tf.callbacks import ThroughputMonitor
+from dcglr_tf.checkpointing import AtomicBackupAndRestore, saved_epoch
 from dcglr_tf.config import TrainConfig
 from dcglr_tf.data import sources
 from dcglr_tf.data.pipeline import pretraining_dataset, validate_crop_config
@@ -122,14 +123,6 @@ def _prepare_run_dir(config, output_dir, overwrite):
     return False
 
 
-def _resumed_epoch(backup_dir):
-    path = os.path.join(backup_dir, "training_metadata.json")
-    if not os.path.exists(path):
-        return 0
-    with open(path) as f:
-        return int(json.load(f)["epoch"])
-
-
 def run_pretraining(
     config: TrainConfig, output_dir, *, strategy="default", jit_compile=None, overwrite=False, verbose="auto", log=print,
     extra_callbacks=(),
@@ -151,7 +144,7 @@ def run_pretraining(
     jit = resolve_jit_compile(jit_compile, strategy_obj, log)
     existing = _prepare_run_dir(config, output_dir, overwrite)
     backup_dir = os.path.join(output_dir, "checkpoints")
-    initial_epoch = min(_resumed_epoch(backup_dir), config.epochs)
+    initial_epoch = min(saved_epoch(backup_dir), config.epochs)
     if existing:
         log(f"resuming {output_dir} at epoch {initial_epoch} of {config.epochs}")
 
@@ -168,7 +161,7 @@ def run_pretraining(
         callbacks = [
             ThroughputMonitor(config.batch_size),
             *extra_callbacks,
-            keras.callbacks.BackupAndRestore(backup_dir, delete_checkpoint=False),
+            AtomicBackupAndRestore(backup_dir),
             keras.callbacks.CSVLogger(os.path.join(output_dir, "metrics.csv"), append=True),
             keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq="epoch"),
         ]
@@ -178,7 +171,7 @@ def run_pretraining(
         )
         fit = model.fit(
             dataset, epochs=config.epochs, steps_per_epoch=steps, initial_epoch=initial_epoch,
-            callbacks=callbacks, verbose=verbose,
+            callbacks=callbacks, verbose=verbose, shuffle=False,
         )
         history = {k: [float(v) for v in values] for k, values in fit.history.items()}
 
@@ -203,6 +196,6 @@ def run_pretraining(
 
 def _restore_last_state(model, backup_dir):
     """Load the last saved training state (a finished run re-exported without training)."""
-    callback = keras.callbacks.BackupAndRestore(backup_dir, delete_checkpoint=False)
+    callback = AtomicBackupAndRestore(backup_dir)
     callback.set_model(model)
     callback.on_train_begin()
