@@ -9,6 +9,9 @@ def quiet_tensorflow():
     importing TensorFlow."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    import absl.logging  # TensorFlow / TFDS library warnings (deprecations inside TFDS), not the user's
+
+    absl.logging.set_verbosity(absl.logging.ERROR)
 
 
 def fail(message, code=2):
