@@ -278,6 +278,8 @@ class DCGLR(keras.Model):
 
     def compile_from_config(self, config):
         self.compile(optimizer=keras.saving.deserialize_keras_object(config["optimizer"]), clip_norm=config["clip_norm"])
+        if self.built:  # create the optimizer's slots so the saved optimizer state loads into them
+            self.optimizer.build(self.trainable_variables)
 
     def get_config(self):
         return {

@@ -141,6 +141,7 @@ def test_call_returns_teacher_backbone_features_and_keras_round_trip(tmp_path):
     restored = keras.saving.load_model(path)
     np.testing.assert_allclose(restored(points).numpy(), features, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(np.array(restored.center), np.array(model.center))
+    assert int(restored.optimizer.iterations) == 1  # the optimizer state comes back too
 
 
 def test_two_replicas_match_one_device():
