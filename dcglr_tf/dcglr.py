@@ -261,7 +261,7 @@ class DCGLR(keras.Model):
             "teacher_entropy": entropy,
             "center_kl": center_kl,
             "learning_rate": self.optimizer.learning_rate,
-            "weight_decay": self.optimizer.weight_decay,
+            "weight_decay": 0.0 if self.optimizer.weight_decay is None else self.optimizer.weight_decay,
             "momentum": momentum,
         }
         for name, value in values.items():
