@@ -47,6 +47,9 @@ def parse_args(argv=None):
     parser.add_argument("--cpu_replicas", type=int, default=0, help="split the CPU into N logical devices (to run --strategy=mirrored without GPUs)")
     parser.add_argument("--jit_compile", default="auto", choices=["auto", "true", "false"],
                         help="XLA-compile the train step; auto: on for a single device, off under mirrored")
+    parser.add_argument("--knn_monitor", type=int, default=0, metavar="N",
+                        help="every N epochs, log the teacher's weighted-kNN accuracy (knn_accuracy) on the dataset's "
+                             "labelled train/test splits (first 512/256 clouds); 0 = off. Needs a labelled dataset")
     parser.add_argument("--seed", type=int, help="seed of initialisation, shuffling and crops (preset default 0)")
     parser.add_argument("--verbose", type=int, choices=[0, 1, 2], help="Keras progress: 0 silent, 1 bar, 2 one line per epoch (default: bar on a terminal)")
     return parser.parse_args(argv)
@@ -104,9 +107,17 @@ def main(argv=None):
         config = config_from_args(args)
         output_dir = args.output_dir or os.path.join("runs", f"{config.backbone}-{config.dataset}")
         jit = {"auto": None, "true": True, "false": False}[args.jit_compile]
+        monitors = []
+        if args.knn_monitor:
+            from dcglr_tf.callbacks import KNNMonitor
+
+            monitors.append(KNNMonitor.from_dataset(
+                config.dataset, num_points=config.num_points, data_dir=config.data_dir, manual_dir=config.manual_dir,
+                max_train=512, max_test=256, every=args.knn_monitor,
+            ))
         summary = run_pretraining(
             config, output_dir, strategy=args.strategy, jit_compile=jit, overwrite=args.overwrite,
-            verbose="auto" if args.verbose is None else args.verbose,
+            verbose="auto" if args.verbose is None else args.verbose, extra_callbacks=monitors,
         )
     except (ValueError, FileNotFoundError, DatasetFileError) as error:
         fail(str(error))

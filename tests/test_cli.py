@@ -86,9 +86,11 @@ def test_train_resume_export_and_svm(tiny_config, shapes_data_dir, tmp_path):
 @pytest.mark.slow
 def test_xla_run_and_random_encoder_export(tiny_config, shapes_data_dir, tmp_path):
     out = str(tmp_path / "xla")
-    pointnet = ["--backbone", "pointnet", "--backbone_args", '{"widths": [8, 16]}']
+    pointnet = ["--backbone", "pointnet", "--backbone_args", '{"widths": [8, 16]}', "--knn_monitor", "1"]
     trained = run("train.py", *train_args(tiny_config, shapes_data_dir, out, 1, "--jit_compile", "true", *pointnet))
     assert "XLA on" in trained.stdout
+    rows = list(csv.DictReader(open(os.path.join(out, "metrics.csv"))))
+    assert 0.0 <= float(rows[-1]["knn_accuracy"]) <= 1.0
     initial = str(tmp_path / "initial")
     run("train.py", *train_args(tiny_config, shapes_data_dir, initial, 0))
     assert os.path.exists(os.path.join(initial, "encoder", "saved_model.pb"))
