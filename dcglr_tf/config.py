@@ -55,7 +55,7 @@ class LossConfig:
 class OptimConfig:
     """AdamW with DINO's stabilisers (section 4.1)."""
 
-    learning_rate: float = 5e-4  # peak, for batch 64 (scaled linearly with batch size / 64)
+    learning_rate: float = 5e-4  # peak, reached after the linear warm-up
     min_learning_rate: float = 1e-6
     warmup_epochs: int = 10
     weight_decay: float = 0.04

@@ -6,6 +6,7 @@ encoder `encoder/` (SavedModel: raw points -> teacher-backbone embedding) and th
 Running again with the same config and directory resumes from the last finished epoch.
 """
 
+import dataclasses
 import json
 import os
 import shutil
@@ -83,7 +84,7 @@ def build_model(config, steps_per_epoch):
         backbone=config.backbone,
         backbone_preset=config.backbone_preset,
         backbone_args=config.backbone_args,
-        head_args=vars(config.head) if not isinstance(config.head, dict) else config.head,
+        head_args=dataclasses.asdict(config.head),
         teacher_temp=config.loss.teacher_temp,
         student_temp=config.loss.student_temp,
         center_momentum=config.loss.center_momentum,
@@ -132,7 +133,8 @@ def run_pretraining(
     `extra_callbacks` (e.g. `dcglr_tf.callbacks.KNNMonitor`) run after the throughput monitor and before the
     loggers, so values they add to the epoch logs reach metrics.csv and TensorBoard.
 
-    Returns a summary dict: output_dir, epochs_run, resumed_from_epoch, final metrics, encoder path.
+    Returns a summary dict (also written to `summary.json`): output_dir, encoder (the export's path),
+    resumed_from_epoch, epochs, final_metrics (last epoch's logs of this session; empty if nothing trained).
     """
     validate_crop_config(config.crops, config.num_points)
     strategy_obj = make_strategy(strategy)
