@@ -111,17 +111,23 @@ def _base(task, dataset, name, settings, seeds, metrics, **extra):
             "metrics": metrics, **extra}
 
 
+def _frozen_features(args, spec, task, log):
+    """Train and test features of a classification dataset for a frozen-feature task:
+    (dataset, encoder name, num_points, (train_x, train_y), (test_x, test_y))."""
+    dataset = _dataset(args)
+    _check_classification(dataset, task)
+    encoder, name, _, _ = _open_encoder(spec, args)
+    num_points = _num_points(args, encoder.description)
+    log(f"extracting {dataset} features with {name} ({num_points} points per cloud)")
+    splits = [_features(encoder, args, dataset, split, num_points) for split in ("train", "test")]
+    return dataset, name, num_points, splits[0], splits[1]
+
+
 # ----------------------------------------------------------------------------------------------- tasks
 def run_svm(args, spec, ctx, log=print):
     from dcglr_tf.evaluation.svm import linear_svm_accuracy
 
-    dataset = _dataset(args)
-    _check_classification(dataset, "svm")
-    encoder, name, _, _ = _open_encoder(spec, args)
-    num_points = _num_points(args, encoder.description)
-    log(f"extracting {dataset} features with {name} ({num_points} points per cloud)")
-    train_x, train_y = _features(encoder, args, dataset, "train", num_points)
-    test_x, test_y = _features(encoder, args, dataset, "test", num_points)
+    dataset, name, num_points, (train_x, train_y), (test_x, test_y) = _frozen_features(args, spec, "svm", log)
     scores = linear_svm_accuracy(train_x, train_y, test_x, test_y, seeds=tuple(args.seeds))
     settings = {"num_points": num_points, "seeds": list(args.seeds), "train_examples": int(len(train_y)),
                 "test_examples": int(len(test_y)), "feature_dim": int(train_x.shape[1]),
@@ -137,13 +143,7 @@ def run_svm(args, spec, ctx, log=print):
 def run_knn(args, spec, ctx, log=print):
     from dcglr_tf.evaluation.knn import knn_accuracy
 
-    dataset = _dataset(args)
-    _check_classification(dataset, "knn")
-    encoder, name, _, _ = _open_encoder(spec, args)
-    num_points = _num_points(args, encoder.description)
-    log(f"extracting {dataset} features with {name} ({num_points} points per cloud)")
-    train_x, train_y = _features(encoder, args, dataset, "train", num_points)
-    test_x, test_y = _features(encoder, args, dataset, "test", num_points)
+    dataset, name, num_points, (train_x, train_y), (test_x, test_y) = _frozen_features(args, spec, "knn", log)
     scores = knn_accuracy(train_x, train_y, test_x, test_y, ks=tuple(args.k), temperature=args.temperature,
                           num_classes=sources.dataset_info(dataset).num_classes)
     settings = {"num_points": num_points, "k": list(args.k), "temperature": args.temperature,
