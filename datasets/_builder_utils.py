@@ -222,13 +222,17 @@ def read_h5_rows(array, start: int, stop: int, *, builder: str, path, key: str) 
                                       f"file?): {error}") from error
 
 
+def xyz_feature(num_points: int, doc=None):
+    """TFDS feature of one cloud: float32 (num_points, 3), stored as raw bytes."""
+    import tensorflow_datasets as tfds  # pylint: disable=import-outside-toplevel
+    return tfds.features.Tensor(shape=(num_points, 3), dtype=np.float32, encoding=tfds.features.Encoding.BYTES, doc=doc)
+
+
 def segmentation_features(num_points: int = 4096):
     """TFDS features of the segmentation sets (s3dis, synthetic_rooms): one block of `num_points` points."""
     import tensorflow_datasets as tfds  # pylint: disable=import-outside-toplevel
     return tfds.features.FeaturesDict({
-        "points": tfds.features.Tensor(shape=(num_points, 3), dtype=np.float32,
-                                      encoding=tfds.features.Encoding.BYTES,
-                                      doc="x, y relative to the block centre, z (metres)"),
+        "points": xyz_feature(num_points, doc="x, y relative to the block centre, z (metres)"),
         "features": tfds.features.Tensor(shape=(num_points, 6), dtype=np.float32,
                                         encoding=tfds.features.Encoding.BYTES,
                                         doc="r, g, b in [0, 1]; x, y, z normalised by the room's extent"),

@@ -174,10 +174,8 @@ The manual directory is `--manual_dir` (TFDS default `<data_dir>/downloads/manua
         return self.dataset_info_from_configs(
             description=__doc__,
             features=tfds.features.FeaturesDict({
-                "points": tfds.features.Tensor(shape=(n, 3), dtype=np.float32,
-                                              encoding=tfds.features.Encoding.BYTES),
-                "normals": tfds.features.Tensor(shape=(n, 3), dtype=np.float32,
-                                               encoding=tfds.features.Encoding.BYTES),
+                "points": utils.xyz_feature(n),
+                "normals": utils.xyz_feature(n),
                 "label": tfds.features.ClassLabel(names=CLASS_NAMES),
                 "name": tfds.features.Text(doc="shape id, e.g. airplane_0001"),
             }),

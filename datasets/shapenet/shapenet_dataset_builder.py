@@ -122,8 +122,7 @@ Put `{FILE_NAME}` (the ShapeNet pre-training set as processed by STRL, Huang et 
         return self.dataset_info_from_configs(
             description=__doc__,
             features=tfds.features.FeaturesDict({
-                "points": tfds.features.Tensor(shape=(NUM_POINTS, 3), dtype=np.float32,
-                                              encoding=tfds.features.Encoding.BYTES),
+                "points": utils.xyz_feature(NUM_POINTS),
                 "label": tfds.features.Scalar(dtype=np.int64, doc="category index, -1 when the file has none"),
             }),
             homepage="https://shapenet.org/",

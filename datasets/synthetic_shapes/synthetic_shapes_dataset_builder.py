@@ -370,8 +370,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         return self.dataset_info_from_configs(
             description=__doc__,
             features=tfds.features.FeaturesDict({
-                "points": tfds.features.Tensor(shape=(NUM_POINTS, 3), dtype=np.float32,
-                                              encoding=tfds.features.Encoding.BYTES),
+                "points": utils.xyz_feature(NUM_POINTS),
                 "label": tfds.features.ClassLabel(names=CLASS_NAMES),
             }),
             supervised_keys=("points", "label"),
