@@ -1,4 +1,4 @@
-"""Training callbacks: throughput monitor and online kNN monitor."""
+"""Training callbacks: throughput monitor, online kNN monitor and a CSV logger without phantom columns."""
 
 import time
 
@@ -29,6 +29,19 @@ class ThroughputMonitor(keras.callbacks.Callback):
         if logs is not None and self._start is not None:
             elapsed = max(time.perf_counter() - self._start, 1e-9)
             logs["samples_per_second"] = self._steps * self.batch_size / elapsed
+
+
+class MetricsCSVLogger(keras.callbacks.CSVLogger):
+    """`keras.callbacks.CSVLogger` that writes exactly the logged metrics.
+
+    Keras's logger adds a `val_<name>` column for every metric when the first epoch has no validation
+    metrics, and fills them with `NA`; runs without validation data get only their own columns here.
+    """
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.keys is None and logs:
+            self.keys = sorted(logs)
+        super().on_epoch_end(epoch, logs)
 
 
 class KNNMonitor(keras.callbacks.Callback):

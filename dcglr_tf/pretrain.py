@@ -14,7 +14,7 @@ import shutil
 import keras
 import tensorflow as tf
 
-from dcglr_tf.callbacks import ThroughputMonitor
+from dcglr_tf.callbacks import MetricsCSVLogger, ThroughputMonitor
 from dcglr_tf.checkpointing import AtomicBackupAndRestore, saved_epoch
 from dcglr_tf.config import TrainConfig
 from dcglr_tf.data import sources
@@ -164,7 +164,7 @@ def run_pretraining(
             ThroughputMonitor(config.batch_size),
             *extra_callbacks,
             AtomicBackupAndRestore(backup_dir),
-            keras.callbacks.CSVLogger(os.path.join(output_dir, "metrics.csv"), append=True),
+            MetricsCSVLogger(os.path.join(output_dir, "metrics.csv"), append=True),
             keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq="epoch"),
         ]
         log(

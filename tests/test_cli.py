@@ -66,6 +66,7 @@ def test_train_resume_export_and_svm(tiny_config, shapes_data_dir, tmp_path):
         assert os.path.exists(os.path.join(out, name)), name
     rows = list(csv.DictReader(open(os.path.join(out, "metrics.csv"))))
     assert rows[-1]["epoch"] == "2"
+    assert not [key for key in rows[-1] if key.startswith("val_")]  # no NA columns for absent validation data
     for key in ("loss", "loss_g", "loss_l", "teacher_entropy", "learning_rate", "momentum", "samples_per_second"):
         assert float(rows[-1][key]) == float(rows[-1][key])  # present and a number (not NA)
 

@@ -16,6 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from dcglr_tf.callbacks import MetricsCSVLogger
 from dcglr_tf.evaluation.metrics import mean_class_accuracy, overall_accuracy, per_class_accuracy
 
 
@@ -137,7 +138,7 @@ def train_classifier(backbone, train, test, *, num_classes, run_dir, settings, e
         data, epochs=epochs, verbose=verbose,
         callbacks=[
             keras.callbacks.BackupAndRestore(os.path.join(run_dir, "checkpoints"), delete_checkpoint=False),
-            keras.callbacks.CSVLogger(os.path.join(run_dir, "metrics.csv"), append=True),
+            MetricsCSVLogger(os.path.join(run_dir, "metrics.csv"), append=True),
         ],
     )
     seconds = time.perf_counter() - start

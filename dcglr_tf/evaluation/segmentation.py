@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from dcglr_tf.callbacks import MetricsCSVLogger
 from dcglr_tf.evaluation.finetune import check_run_dir, read_history
 from dcglr_tf.evaluation.metrics import mean_iou, overall_accuracy, per_class_iou
 from dcglr_tf.models.dgcnn import DGCNN
@@ -91,7 +92,7 @@ def train_segmentation(backbone, train, test, *, num_classes, run_dir, settings,
     start = time.perf_counter()
     fit = model.fit(data, epochs=epochs, verbose=verbose, callbacks=[
         keras.callbacks.BackupAndRestore(os.path.join(run_dir, "checkpoints"), delete_checkpoint=False),
-        keras.callbacks.CSVLogger(os.path.join(run_dir, "metrics.csv"), append=True),
+        MetricsCSVLogger(os.path.join(run_dir, "metrics.csv"), append=True),
     ])
     seconds = time.perf_counter() - start
     model.save_weights(os.path.join(run_dir, "final.weights.h5"))
