@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import dataset_files
-from datasets import _builder_utils
 from datasets.modelnet40_cad import modelnet40_cad_dataset_builder as cad
 from dcglr_tf.data import sources
+from test_points import numpy_fps
 
 NAMES = dataset_files.MODELNET40_NAMES
 
@@ -41,7 +41,7 @@ def test_resampled_fps_config_and_raw_builder_features(tmp_path):
     (example,) = list(builder.as_dataset(split="train").as_numpy_iterator())
     assert example["name"] == b"cup_0001" and example["label"] == NAMES.index("cup")
     full = written["cup_0001"]
-    index = _builder_utils.farthest_point_indices(full[:, :3], 2048)
+    index = numpy_fps(full[:, :3], 2048, start=0)
     np.testing.assert_array_equal(example["points"], full[index, :3])
     np.testing.assert_array_equal(example["normals"], full[index, 3:])
     assert len(set(index.tolist())) == 2048 and index[0] == 0
