@@ -135,7 +135,7 @@ def train_classifier(backbone, train, test, *, num_classes, run_dir, settings, e
         log(f"resuming {run_dir}")
     start = time.perf_counter()
     fit = model.fit(
-        data, epochs=epochs, verbose=verbose,
+        data, epochs=epochs, verbose=verbose, shuffle=False,  # the tf.data pipeline shuffles
         callbacks=[
             keras.callbacks.BackupAndRestore(os.path.join(run_dir, "checkpoints"), delete_checkpoint=False),
             MetricsCSVLogger(os.path.join(run_dir, "metrics.csv"), append=True),

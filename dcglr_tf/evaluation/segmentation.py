@@ -90,7 +90,7 @@ def train_segmentation(backbone, train, test, *, num_classes, run_dir, settings,
     if resumed:
         log(f"resuming {run_dir}")
     start = time.perf_counter()
-    fit = model.fit(data, epochs=epochs, verbose=verbose, callbacks=[
+    fit = model.fit(data, epochs=epochs, verbose=verbose, shuffle=False, callbacks=[
         keras.callbacks.BackupAndRestore(os.path.join(run_dir, "checkpoints"), delete_checkpoint=False),
         MetricsCSVLogger(os.path.join(run_dir, "metrics.csv"), append=True),
     ])
