@@ -132,12 +132,13 @@ def embedded_config(**overrides):
         dataset="synthetic_shapes",
         num_points=256,
         batch_size=16,
-        epochs=4,
+        epochs=6,
         steps_per_epoch=None,
         shuffle_buffer=2048,
         crops=CropConfig(global_points=128, num_local=4, local_points=48),
         head=HeadConfig(out_dim=512, hidden_dim=256, bottleneck_dim=64),
-        optim=OptimConfig(learning_rate=1e-3, warmup_epochs=1, momentum_start=0.99),
+        # Measured on DGCNN (SVM after 4 epochs): lr 3e-4 73.2 %, 1e-3 76.4 %, 3e-3 78.6 %, 1e-2 78.8 %.
+        optim=OptimConfig(learning_rate=3e-3, warmup_epochs=1, momentum_start=0.99),
     )
     return dataclasses.replace(config, **overrides)
 
