@@ -1,5 +1,7 @@
 """Training callbacks: throughput monitor, online kNN monitor and a CSV logger without phantom columns."""
 
+import csv
+import os
 import time
 
 import keras
@@ -35,12 +37,22 @@ class MetricsCSVLogger(keras.callbacks.CSVLogger):
     """`keras.callbacks.CSVLogger` that writes exactly the logged metrics.
 
     Keras's logger adds a `val_<name>` column for every metric when the first epoch has no validation
-    metrics, and fills them with `NA`; runs without validation data get only their own columns here.
+    metrics, and fills them with `NA`; runs without validation data get only their own columns here. When
+    appending to an existing file (a resumed run), rows follow that file's header, so columns stay aligned.
     """
+
+    def on_train_begin(self, logs=None):
+        self._existing_columns = None
+        if self.append and os.path.isfile(self.filename):
+            with open(self.filename, newline="") as f:
+                header = next(csv.reader(f), None)
+            if header and header[0] == "epoch":
+                self._existing_columns = header[1:]
+        super().on_train_begin(logs)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.keys is None and logs:
-            self.keys = sorted(logs)
+            self.keys = self._existing_columns or sorted(logs)
         super().on_epoch_end(epoch, logs)
 
 
