@@ -105,32 +105,23 @@ def read_history(run_dir):
 
 
 def predict_classes(model, points, batch_size):
+    """Arg-max class of `model`'s logits in inference mode, `batch_size` clouds at a time:
+    (M, N, 3) -> (M,) for a classifier, (M, N) for a per-point model."""
     logits = [np.asarray(model(points[i:i + batch_size], training=False)) for i in range(0, len(points), batch_size)]
-    return np.argmax(np.concatenate(logits), axis=1)
+    return np.argmax(np.concatenate(logits), axis=-1)
 
 
-def train_classifier(backbone, train, test, *, num_classes, run_dir, settings, epochs, batch_size, seed=0,
-                     learning_rate=1e-3, verbose=2, log=print):
-    """Train `PointClassifier(backbone)` on `train` (points, labels) with checkpoints in `run_dir`; returns
-    metrics on `test`: overall_accuracy, mean_class_accuracy, per_class_accuracy, history, seconds."""
-    resumed = check_run_dir(run_dir, settings)
-    keras.utils.set_random_seed(seed)
-    model = PointClassifier(backbone, num_classes)
-    model(np.zeros((1,) + train[0].shape[1:], np.float32))  # builds the head on the backbone
-    steps = max(int(np.ceil(len(train[1]) / batch_size)), 1)
+def cosine_adamw(learning_rate, *, epochs, num_examples, batch_size):
+    """AdamW (weight decay 1e-4) whose learning rate decays by a cosine over every step of the run to 1 %."""
+    steps = max(int(np.ceil(num_examples / batch_size)), 1)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, max(epochs * steps, 1), alpha=0.01)
-    model.compile(
-        optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1),
-        metrics=["accuracy"],
-    )
-    data = (
-        tf.data.Dataset.from_tensor_slices((train[0], tf.one_hot(train[1], num_classes)))
-        .shuffle(len(train[1]), seed=seed, reshuffle_each_iteration=True)
-        .batch(batch_size)
-        .map(lambda p, y: (augment(p), y), num_parallel_calls=tf.data.AUTOTUNE)
-        .prefetch(tf.data.AUTOTUNE)
-    )
+    return keras.optimizers.AdamW(schedule, weight_decay=1e-4)
+
+
+def fit_in_run_dir(model, data, *, run_dir, resumed, epochs, verbose, log=print):
+    """`model.fit` on `data` with the training state saved after every epoch in `run_dir` (re-running resumes),
+    per-epoch metrics in its metrics.csv and the final weights in final.weights.h5.
+    Returns {history (all sessions), epochs_run_now, train_seconds, run_dir}."""
     if resumed:
         log(f"resuming {run_dir}")
     start = time.perf_counter()
@@ -143,14 +134,41 @@ def train_classifier(backbone, train, test, *, num_classes, run_dir, settings, e
     )
     seconds = time.perf_counter() - start
     model.save_weights(os.path.join(run_dir, "final.weights.h5"))
+    return {
+        "history": read_history(run_dir),
+        "epochs_run_now": len(fit.history.get("loss", [])),
+        "train_seconds": round(seconds, 2),
+        "run_dir": run_dir,
+    }
+
+
+def train_classifier(backbone, train, test, *, num_classes, run_dir, settings, epochs, batch_size, seed=0,
+                     learning_rate=1e-3, verbose=2, log=print):
+    """Train `PointClassifier(backbone)` on `train` (points, labels) with checkpoints in `run_dir`; returns
+    metrics on `test`: overall_accuracy, mean_class_accuracy, per_class_accuracy, and `fit_in_run_dir`'s
+    history, epochs_run_now, train_seconds, run_dir."""
+    resumed = check_run_dir(run_dir, settings)
+    keras.utils.set_random_seed(seed)
+    model = PointClassifier(backbone, num_classes)
+    model(np.zeros((1,) + train[0].shape[1:], np.float32))  # builds the head on the backbone
+    model.compile(
+        optimizer=cosine_adamw(learning_rate, epochs=epochs, num_examples=len(train[1]), batch_size=batch_size),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1),
+        metrics=["accuracy"],
+    )
+    data = (
+        tf.data.Dataset.from_tensor_slices((train[0], tf.one_hot(train[1], num_classes)))
+        .shuffle(len(train[1]), seed=seed, reshuffle_each_iteration=True)
+        .batch(batch_size)
+        .map(lambda p, y: (augment(p), y), num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    run = fit_in_run_dir(model, data, run_dir=run_dir, resumed=resumed, epochs=epochs, verbose=verbose, log=log)
     predictions = predict_classes(model, test[0], batch_size)
     per_class = per_class_accuracy(test[1], predictions, num_classes)
     return {
         "overall_accuracy": overall_accuracy(test[1], predictions),
         "mean_class_accuracy": mean_class_accuracy(test[1], predictions, num_classes),
         "per_class_accuracy": [None if np.isnan(a) else float(a) for a in per_class],
-        "history": read_history(run_dir),
-        "epochs_run_now": len(fit.history.get("loss", [])),
-        "train_seconds": round(seconds, 2),
-        "run_dir": run_dir,
+        **run,
     }

@@ -9,16 +9,12 @@ the pre-trained teacher backbone or from scratch (the baseline). `--train_area=K
 area K and tests on area 6. Metrics: overall point accuracy, mIoU, per-class IoU.
 """
 
-import os
-import time
-
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from dcglr_tf.callbacks import MetricsCSVLogger
-from dcglr_tf.evaluation.finetune import check_run_dir, read_history
+from dcglr_tf.evaluation.finetune import check_run_dir, cosine_adamw, fit_in_run_dir, predict_classes
 from dcglr_tf.evaluation.metrics import mean_iou, overall_accuracy, per_class_iou
 from dcglr_tf.models.dgcnn import DGCNN
 from dcglr_tf.models.layers import SharedMLP
@@ -81,30 +77,17 @@ def train_segmentation(backbone, train, test, *, num_classes, run_dir, settings,
     keras.utils.set_random_seed(seed)
     model = SegmentationNet(backbone, num_classes)
     model(np.zeros((1,) + train[0].shape[1:], np.float32))  # builds the head on the backbone
-    steps = max(int(np.ceil(len(train[1]) / batch_size)), 1)
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, max(epochs * steps, 1), alpha=0.01)
-    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    optimizer = cosine_adamw(learning_rate, epochs=epochs, num_examples=len(train[1]), batch_size=batch_size)
+    model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
     data = (tf.data.Dataset.from_tensor_slices(train).shuffle(len(train[1]), seed=seed).batch(batch_size)
             .prefetch(tf.data.AUTOTUNE))
-    if resumed:
-        log(f"resuming {run_dir}")
-    start = time.perf_counter()
-    fit = model.fit(data, epochs=epochs, verbose=verbose, shuffle=False, callbacks=[
-        keras.callbacks.BackupAndRestore(os.path.join(run_dir, "checkpoints"), delete_checkpoint=False),
-        MetricsCSVLogger(os.path.join(run_dir, "metrics.csv"), append=True),
-    ])
-    seconds = time.perf_counter() - start
-    model.save_weights(os.path.join(run_dir, "final.weights.h5"))
-    logits = [np.asarray(model(test[0][i:i + batch_size], training=False)) for i in range(0, len(test[0]), batch_size)]
-    predictions = np.argmax(np.concatenate(logits), axis=-1)
+    run = fit_in_run_dir(model, data, run_dir=run_dir, resumed=resumed, epochs=epochs, verbose=verbose, log=log)
+    predictions = predict_classes(model, test[0], batch_size)
     ious = per_class_iou(test[1], predictions, num_classes)
     return {
         "overall_accuracy": overall_accuracy(test[1], predictions),
         "mean_iou": mean_iou(test[1], predictions, num_classes),
         "per_class_iou": [None if np.isnan(v) else float(v) for v in ious],
-        "history": read_history(run_dir),
-        "epochs_run_now": len(fit.history.get("loss", [])),
-        "train_seconds": round(seconds, 2),
-        "run_dir": run_dir,
+        **run,
     }
