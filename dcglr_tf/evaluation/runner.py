@@ -111,23 +111,22 @@ def _base(task, dataset, name, settings, seeds, metrics, **extra):
             "metrics": metrics, **extra}
 
 
-def _frozen_features(args, spec, task, log):
-    """Train and test features of a classification dataset for a frozen-feature task:
-    (dataset, encoder name, num_points, (train_x, train_y), (test_x, test_y))."""
+def _frozen_features(args, spec, task, log, splits=("train", "test")):
+    """Features of a classification dataset's `splits` for a frozen-feature task:
+    (dataset, encoder name, num_points, [(features, labels) per split])."""
     dataset = _dataset(args)
     _check_classification(dataset, task)
     encoder, name, _, _ = _open_encoder(spec, args)
     num_points = _num_points(args, encoder.description)
-    log(f"extracting {dataset} features with {name} ({num_points} points per cloud)")
-    splits = [_features(encoder, args, dataset, split, num_points) for split in ("train", "test")]
-    return dataset, name, num_points, splits[0], splits[1]
+    log(f"extracting {dataset} {'/'.join(splits)} features with {name} ({num_points} points per cloud)")
+    return dataset, name, num_points, [_features(encoder, args, dataset, split, num_points) for split in splits]
 
 
 # ----------------------------------------------------------------------------------------------- tasks
 def run_svm(args, spec, ctx, log=print):
     from dcglr_tf.evaluation.svm import linear_svm_accuracy
 
-    dataset, name, num_points, (train_x, train_y), (test_x, test_y) = _frozen_features(args, spec, "svm", log)
+    dataset, name, num_points, ((train_x, train_y), (test_x, test_y)) = _frozen_features(args, spec, "svm", log)
     scores = linear_svm_accuracy(train_x, train_y, test_x, test_y, seeds=tuple(args.seeds))
     settings = {"num_points": num_points, "seeds": list(args.seeds), "train_examples": int(len(train_y)),
                 "test_examples": int(len(test_y)), "feature_dim": int(train_x.shape[1]),
@@ -143,7 +142,7 @@ def run_svm(args, spec, ctx, log=print):
 def run_knn(args, spec, ctx, log=print):
     from dcglr_tf.evaluation.knn import knn_accuracy
 
-    dataset, name, num_points, (train_x, train_y), (test_x, test_y) = _frozen_features(args, spec, "knn", log)
+    dataset, name, num_points, ((train_x, train_y), (test_x, test_y)) = _frozen_features(args, spec, "knn", log)
     scores = knn_accuracy(train_x, train_y, test_x, test_y, ks=tuple(args.k), temperature=args.temperature,
                           num_classes=sources.dataset_info(dataset).num_classes)
     settings = {"num_points": num_points, "k": list(args.k), "temperature": args.temperature,
@@ -315,11 +314,7 @@ def run_robustness(args, spec, ctx, log=print):
 def run_tsne(args, spec, ctx, log=print):
     from dcglr_tf.evaluation.tsne import plot_tsne, tsne_embedding
 
-    dataset = _dataset(args)
-    _check_classification(dataset, "tsne")
-    encoder, name, _, _ = _open_encoder(spec, args)
-    num_points = _num_points(args, encoder.description)
-    features, labels = _features(encoder, args, dataset, "test", num_points)
+    dataset, name, num_points, [(features, labels)] = _frozen_features(args, spec, "tsne", log, splits=("test",))
     log(f"t-SNE of {len(labels)} {dataset} test clouds ({name})")
     coords = tsne_embedding(features, seed=args.seed)
     picture = os.path.join(ctx["picture_dir"], f"tsne_{dataset}_{_slug(spec, args)}.png")
@@ -335,11 +330,7 @@ def run_tsne(args, spec, ctx, log=print):
 def run_spectrum(args, spec, ctx, log=print):
     from dcglr_tf.evaluation.spectrum import feature_spectrum, plot_spectra
 
-    dataset = _dataset(args)
-    _check_classification(dataset, "spectrum")
-    encoder, name, _, _ = _open_encoder(spec, args)
-    num_points = _num_points(args, encoder.description)
-    features, _ = _features(encoder, args, dataset, "train", num_points)
+    dataset, name, num_points, [(features, _)] = _frozen_features(args, spec, "spectrum", log, splits=("train",))
     spectrum = feature_spectrum(features)
     picture = os.path.join(ctx["picture_dir"], f"spectrum_{dataset}_{_slug(spec, args)}.png")
     plot_spectra([(name, spectrum)], picture,
