@@ -6,7 +6,8 @@ it with TFDS), prepares it once into `data_dir` (TFDS's default `~/tensorflow_da
 user's files from `manual_dir` for real datasets, and returns a `tf.data.Dataset` of plain dicts:
 
 - classification / pretrain sets: `{"points": float32 (n, 3), "label": int64 scalar}` (label -1 where the
-  dataset has none),
+  dataset has none); sets with part labels (`DatasetInfo.num_parts`) add `"parts": int64 (n,)`, global part ids
+  (ShapeNetPart convention: ids run over all categories' parts),
 - segmentation sets: `{"points": float32 (4096, 3), "labels": int64 (4096,), "features": float32 (4096, 6),
   "room": string}`.
 
@@ -62,6 +63,7 @@ class DatasetInfo:
     num_points: int  # points per example as stored
     embedded: bool = False  # generated procedurally, no files needed
     description: str = ""
+    num_parts: Optional[int] = None  # classification sets with a part label per point: global part ids 0..num_parts-1
 
     @property
     def tfds_name(self) -> str:
@@ -171,7 +173,10 @@ def load_split(name: str, split: str, *, data_dir=None, manual_dir=None,
     else:
         def convert(example):
             label = example["label"] if "label" in example else tf.constant(-1, tf.int64)
-            return {"points": tf.cast(example["points"], tf.float32), "label": tf.cast(label, tf.int64)}
+            converted = {"points": tf.cast(example["points"], tf.float32), "label": tf.cast(label, tf.int64)}
+            if info.num_parts:
+                converted["parts"] = tf.cast(example["parts"], tf.int64)
+            return converted
     return ds.map(convert, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
