@@ -37,11 +37,13 @@ def crop_size(ratio, num_points):
 
 
 def crop_indices(points, ratio, num_out, seed):
-    """Indices of `crop(P, ratio)` resampled to exactly `num_out` points.
+    """Indices of `crop(P, ratio)` resampled to exactly `num_out` points, in random order.
 
-    The crop is the `ceil(ratio * N)` points nearest a random seed point. points: (N, 3); ratio: scalar
-    float; num_out: Python int -> (num_out,) int32 indices into N. More crop points than `num_out`: a
-    random subset without replacement; fewer: drawn with replacement (so shapes stay static).
+    The crop is the `size = ceil(ratio * N)` points nearest a random seed point. points: (N, 3); ratio:
+    scalar float; num_out: Python int -> (num_out,) int32 indices into N. A crop with more points than
+    `num_out` gives a random subset without replacement; a crop with no more points than `num_out` gives
+    every one of its points at least once, the remaining `num_out - size` slots repeating randomly chosen
+    crop points (so shapes stay static and no crop point is lost).
     """
     seeds = split_seed(seed, 3)
     n = tf.shape(points)[0]
@@ -50,15 +52,14 @@ def crop_indices(points, ratio, num_out, seed):
     _, by_distance = tf.math.top_k(-dist, k=n)  # nearest first
     size = crop_size(ratio, n)
 
-    # Without replacement: the num_out smallest random keys among the first `size` positions.
-    keys = tf.random.stateless_uniform([n], seeds[1])
-    keys = tf.where(tf.range(n) < size, keys, 2.0)
-    keys = tf.pad(keys, [[0, tf.maximum(num_out - n, 0)]], constant_values=3.0)  # keeps top_k valid if N < num_out
-    distinct = tf.math.top_k(-keys, k=num_out).indices
-    # With replacement: uniform positions in [0, size).
-    repeated = tf.cast(tf.random.stateless_uniform([num_out], seeds[2]) * tf.cast(size, tf.float32), tf.int32)
-    positions = tf.where(size >= num_out, distinct, tf.minimum(repeated, size - 1))
-    return tf.gather(by_distance, positions)
+    # A random order of the crop's positions [0, size): smallest random keys first, positions >= size last.
+    keys = tf.where(tf.range(n) < size, tf.random.stateless_uniform([n], seeds[1]), 2.0)
+    order = tf.argsort(keys)
+    # Slot p takes order[p mod size]: the first `size` slots hold every crop point once, later slots repeat
+    # the first few of the random order; a final shuffle spreads the repeats over the view.
+    positions = tf.gather(order, tf.range(num_out) % size)
+    shuffle = tf.argsort(tf.random.stateless_uniform([num_out], seeds[2]))
+    return tf.gather(by_distance, tf.gather(positions, shuffle))
 
 
 def crop_and_resample(points, ratio, num_out, seed):
