@@ -9,6 +9,7 @@ import tensorflow as tf
 from keras import ops
 
 from dcglr_tf.models import build_backbone
+from dcglr_tf.models.registry import backbone_class
 from dcglr_tf.models.heads import DINOHead
 from dcglr_tf.schedules import WarmupCosine
 
@@ -98,7 +99,10 @@ class DCGLR(keras.Model):
         self.clip_norm = None  # set by compile()
 
         def make(role):
-            backbone_model = build_backbone(backbone, backbone_preset, name=f"{role}_backbone", **self.backbone_args)
+            args = dict(self.backbone_args)
+            if role == "teacher":  # e.g. no stochastic depth in the teacher (DINO)
+                args.update(backbone_class(backbone).teacher_overrides)
+            backbone_model = build_backbone(backbone, backbone_preset, name=f"{role}_backbone", **args)
             return backbone_model, DINOHead(name=f"{role}_head", **self.head_args)
 
         self.student_backbone, self.student_head = make("student")

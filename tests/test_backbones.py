@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from dcglr_tf.dcglr import DCGLR
 from dcglr_tf.models import backbone_names, build_backbone
 from dcglr_tf.models.registry import backbone_class
-from dcglr_tf.ops.points import normalize_unit_sphere
+from dcglr_tf.models.vit3d import TransformerBlock
+from dcglr_tf.ops.points import farthest_point_sample, gather_points, normalize_unit_sphere
 
 # Tiny sizes per backbone, on top of the "embedded" preset; a backbone not listed runs its embedded preset.
 TINY = {
@@ -87,6 +89,43 @@ def test_config_round_trip(name):
     points = cloud()
     assert clone.output_dim == model.output_dim and clone.min_points == model.min_points
     assert_close(model(points, training=False), clone(points, training=False))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_max_points_embeds_dense_clouds_from_their_fps_samples(name):
+    """With max_points M, a cloud of N > M points has the embedding of its M farthest-point samples, so the
+    global feature sees the same density whatever the input's; clouds of <= M points are used whole."""
+    keras.utils.set_random_seed(0)
+    model = build_backbone(name, "embedded", max_points=POINTS, **TINY.get(name, {}))
+    model.build((None, None, 3))
+    dense, sparse = cloud(num_points=3 * POINTS), cloud(num_points=POINTS - 4)
+    fps_subset = gather_points(dense, farthest_point_sample(dense, POINTS))
+    assert_close(model(dense, training=False), model(fps_subset, training=False))
+    clone = type(model).from_config(json.loads(json.dumps(model.get_config())))
+    assert clone.max_points == POINTS
+    unlimited = type(model).from_config({**model.get_config(), "max_points": None})
+    unlimited.build((None, None, 3))
+    unlimited.set_weights(model.get_weights())
+    assert_close(model(sparse, training=False), unlimited(sparse, training=False))
+    assert not np.allclose(model(dense, training=False), unlimited(dense, training=False), atol=1e-4)
+
+
+def test_vit3d_drop_path_drops_whole_residual_branches_in_training_only():
+    keras.utils.set_random_seed(0)
+    block = TransformerBlock(16, 4, 2.0, drop_path=0.5)
+    plain = TransformerBlock(16, 4, 2.0)
+    x = tf.random.normal([64, 5, 16])
+    block.build(x.shape)
+    plain.build(x.shape)
+    plain.set_weights(block.get_weights())
+    assert_close(block(x, training=False), plain(x, training=False))
+    out = block(x, training=True).numpy()
+    untouched = np.all(np.isclose(out, x.numpy()), axis=(1, 2))  # both branches dropped for this sample
+    assert 0 < untouched.sum() < 64
+    model = DCGLR(backbone="vit3d", backbone_preset="embedded",
+                  backbone_args={**TINY["vit3d"], "drop_path": 0.1}, head_args=dict(out_dim=8, hidden_dim=8, bottleneck_dim=4))
+    model.build((None, POINTS, 3))
+    assert model.student_backbone.blocks[-1].drop_path == 0.1 and model.teacher_backbone.drop_path == 0.0
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dcglr_tf.ops.points import farthest_point_sample, gather_points, knn, normalize_unit_sphere, pairwise_sq_distances
+from dcglr_tf.ops.points import (farthest_point_downsample, farthest_point_sample, gather_points, knn,
+                                  normalize_unit_sphere, pairwise_sq_distances)
 
 
 def numpy_fps(points, num_samples, start):
@@ -71,3 +72,15 @@ def test_fps_matches_numpy_with_random_start(clouds, jit):
 def test_fps_default_start_is_zero(clouds):
     got = farthest_point_sample(clouds, 4).numpy()
     np.testing.assert_array_equal(got[:, 0], 0)
+
+
+def test_farthest_point_downsample_keeps_small_clouds_and_fps_samples_large_ones(clouds):
+    points = tf.constant(clouds)
+    assert farthest_point_downsample(points, 50) is points  # N <= max_points: unchanged
+    out = farthest_point_downsample(points, 20).numpy()
+    expected = np.stack([c[numpy_fps(c, 20, 0)] for c in clouds])
+    np.testing.assert_array_equal(out, expected)
+    dynamic = tf.function(lambda p: farthest_point_downsample(p, 20),
+                          input_signature=[tf.TensorSpec([None, None, 3], tf.float32)])
+    np.testing.assert_array_equal(dynamic(points).numpy(), expected)
+    np.testing.assert_array_equal(dynamic(points[:, :15]).numpy(), clouds[:, :15])

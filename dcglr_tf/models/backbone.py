@@ -2,25 +2,45 @@
 
 import keras
 
+from dcglr_tf.ops.points import farthest_point_downsample
+
 
 class Backbone(keras.Model):
     """Point-cloud encoder: points (B, N, 3) -> global feature (B, output_dim).
 
     Subclasses set `output_dim` (D of the global feature) and `min_points` (the fewest points per cloud the
-    architecture can take, e.g. its kNN k) and implement `call`. Backbones with per-point features for
-    segmentation also implement `point_features(points, training) -> (B, N, point_feature_dim)` and set
-    `point_feature_dim`; `has_point_features` tells which do. `presets` maps a preset name ("paper",
-    "embedded") to constructor arguments.
+    architecture can take, e.g. its kNN k) and implement `call`, starting it with `limit_points`. Backbones
+    with per-point features for segmentation also implement `point_features(points, training) -> (B, N,
+    point_feature_dim)` and set `point_feature_dim`; `has_point_features` tells which do. `presets` maps a
+    preset name ("paper", "embedded") to constructor arguments.
+
+    max_points: the density the encoder works at. The global feature of a cloud with more points is computed
+    from its `max_points` farthest-point samples, so a cloud gives nearly the same embedding at any density
+    above the one the encoder was trained at (kNN neighbourhoods and pooled statistics depend on the point
+    count). None: every point is used. Per-point features always use every point.
     """
 
     presets = {"paper": {}}
+    teacher_overrides = {}  # constructor arguments a DCGLR teacher takes instead (e.g. no stochastic depth)
     output_dim = None
     min_points = 1
     point_feature_dim = None
 
+    def __init__(self, max_points=None, **kwargs):
+        super().__init__(**kwargs)
+        self.max_points = None if max_points is None else int(max_points)
+        if self.max_points is not None and self.max_points < 1:
+            raise ValueError(f"max_points must be >= 1 or None, got {max_points}")
+
     @property
     def has_point_features(self):
         return self.point_feature_dim is not None
+
+    def limit_points(self, points):
+        """(B, N, 3) -> (B, min(N, max_points), 3): the points the global feature is computed from."""
+        if self.max_points is None:
+            return points
+        return farthest_point_downsample(points, self.max_points)
 
     def check_num_points(self, num_points):
         """Raise a ValueError naming the minimum when a static point count is too small."""
@@ -28,3 +48,7 @@ class Backbone(keras.Model):
             raise ValueError(
                 f"backbone {self.name!r} needs at least {self.min_points} points per cloud, got {num_points}"
             )
+
+    def get_config(self):
+        """The arguments every backbone shares; subclasses add their own."""
+        return {"name": self.name, "max_points": self.max_points}

@@ -98,6 +98,7 @@ class DGCNN(Backbone):
         return ops.concatenate(features, axis=-1)
 
     def call(self, points, training=None):
+        points = self.limit_points(points)
         x = self.embed(self.point_features(points, training=training), training=training)
         return ops.concatenate([ops.max(x, axis=1), ops.mean(x, axis=1)], axis=-1)
 
@@ -105,4 +106,4 @@ class DGCNN(Backbone):
         return (input_shape[0], self.output_dim)
 
     def get_config(self):
-        return {"name": self.name, "widths": list(self.widths), "k": self.k, "emb_dim": self.emb_dim}
+        return {**super().get_config(), "widths": list(self.widths), "k": self.k, "emb_dim": self.emb_dim}

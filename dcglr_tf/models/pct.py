@@ -209,7 +209,7 @@ class PCT(Backbone):
         self.fuse.build(features[:-1] + ((self.num_attention + 1) * self.sg_widths[-1],))
 
     def call(self, points, training=None):
-        points = ensure_min_points(self, points)
+        points = ensure_min_points(self, self.limit_points(points))
         xyz, features = points, self.embed(points, training=training)
         for grouping in self.groupings:
             xyz, features = grouping(xyz, features, training=training)
@@ -226,7 +226,7 @@ class PCT(Backbone):
 
     def get_config(self):
         return {
-            "name": self.name,
+            **super().get_config(),
             "embed_dim": self.embed_dim,
             "sg_widths": list(self.sg_widths),
             "num_samples": list(self.num_samples),

@@ -63,10 +63,10 @@ class PointNet(Backbone):
         return ops.concatenate(self._layer_outputs(points, training), axis=-1)
 
     def call(self, points, training=None):
-        return ops.max(self._layer_outputs(points, training)[-1], axis=1)
+        return ops.max(self._layer_outputs(self.limit_points(points), training)[-1], axis=1)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.output_dim)
 
     def get_config(self):
-        return {"name": self.name, "widths": list(self.widths)}
+        return {**super().get_config(), "widths": list(self.widths)}

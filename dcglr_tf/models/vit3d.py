@@ -89,13 +89,20 @@ class MultiHeadSelfAttention(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="dcglr_tf")
 class TransformerBlock(keras.layers.Layer):
-    """Pre-norm transformer block: x + MHSA(LN(x)), then x + MLP(LN(x)); (B, T, dim) -> (B, T, dim)."""
+    """Pre-norm transformer block: x + MHSA(LN(x)), then x + MLP(LN(x)); (B, T, dim) -> (B, T, dim).
 
-    def __init__(self, dim, num_heads, mlp_ratio=4.0, **kwargs):
+    drop_path: stochastic depth (DINO's ViT): in training, each residual branch is dropped for a whole sample
+    with this probability and the kept ones are scaled by 1 / (1 - drop_path).
+    """
+
+    def __init__(self, dim, num_heads, mlp_ratio=4.0, drop_path=0.0, **kwargs):
         super().__init__(**kwargs)
         self.dim = int(dim)
         self.num_heads = int(num_heads)
         self.mlp_ratio = float(mlp_ratio)
+        self.drop_path = float(drop_path)
+        # One mask entry per sample: a Dropout whose noise is broadcast over tokens and channels.
+        self.drop_branch = keras.layers.Dropout(self.drop_path, noise_shape=(None, 1, 1), name="drop_path")
         self.norm_1 = keras.layers.LayerNormalization(epsilon=1e-6, name="norm_1")
         self.attention = MultiHeadSelfAttention(self.dim, self.num_heads, name="attention")
         self.norm_2 = keras.layers.LayerNormalization(epsilon=1e-6, name="norm_2")
@@ -108,15 +115,16 @@ class TransformerBlock(keras.layers.Layer):
             layer.build(input_shape)
         self.out.build(input_shape[:-1] + (self.hidden.units,))
 
-    def call(self, x, return_attention=False):
+    def call(self, x, return_attention=False, training=None):
         attended, attention = self.attention(self.norm_1(x), return_attention=True)
-        x = x + attended
-        x = x + self.out(ops.gelu(self.hidden(self.norm_2(x)), approximate=False))
+        x = x + self.drop_branch(attended, training=training)
+        mlp = self.out(ops.gelu(self.hidden(self.norm_2(x)), approximate=False))
+        x = x + self.drop_branch(mlp, training=training)
         return (x, attention) if return_attention else x
 
     def get_config(self):
         config = super().get_config()
-        config.update(dim=self.dim, num_heads=self.num_heads, mlp_ratio=self.mlp_ratio)
+        config.update(dim=self.dim, num_heads=self.num_heads, mlp_ratio=self.mlp_ratio, drop_path=self.drop_path)
         return config
 
 
@@ -127,10 +135,13 @@ class ViT3D(Backbone):
     dim: token width D; depth: transformer blocks L; num_heads: attention heads; mlp_ratio: transformer MLP
     hidden width / D; patch_size: points per patch and N per patch (S = N // patch_size; needs N >=
     patch_size); patch_mlp: hidden widths of the per-patch PointNet; pos_hidden: hidden width of the
-    positional-embedding MLP.
+    positional-embedding MLP; drop_path: stochastic-depth rate of the last block, rising linearly from 0 in the
+    first (DINO's ViT schedule; the DCGLR teacher is built with 0, see `teacher_overrides`).
     Paper preset: D 384, L 12, 8 heads, ratio 4, patch 32, patch MLP (128, 256), pos hidden 128.
     Embedded preset: D 64, L 2, 8 heads, ratio 2, patch 16, patch MLP (32, 64), pos hidden 32.
     """
+
+    teacher_overrides = {"drop_path": 0.0}
 
     presets = {
         "paper": dict(
@@ -150,6 +161,7 @@ class ViT3D(Backbone):
         patch_size=32,
         patch_mlp=(128, 256),
         pos_hidden=128,
+        drop_path=0.0,
         **kwargs,
     ):
         kwargs.setdefault("name", "vit3d")
@@ -161,6 +173,7 @@ class ViT3D(Backbone):
         self.patch_size = int(patch_size)
         self.patch_mlp = tuple(int(w) for w in patch_mlp)
         self.pos_hidden = int(pos_hidden)
+        self.drop_path = float(drop_path)
         if self.depth < 1 or self.patch_size < 1 or not self.patch_mlp:
             raise ValueError(
                 f"vit3d needs depth >= 1, patch_size >= 1 and a patch_mlp width, got {self.depth}, "
@@ -172,8 +185,10 @@ class ViT3D(Backbone):
         self.patch_out = _dense(self.dim, "patch_out")
         self.pos_embed_hidden = _dense(self.pos_hidden, "pos_hidden")
         self.pos_embed_out = _dense(self.dim, "pos_out")
+        rates = [self.drop_path * i / max(self.depth - 1, 1) for i in range(self.depth)]
         self.blocks = [
-            TransformerBlock(self.dim, self.num_heads, self.mlp_ratio, name=f"block_{i}") for i in range(self.depth)
+            TransformerBlock(self.dim, self.num_heads, self.mlp_ratio, drop_path=rate, name=f"block_{i}")
+            for i, rate in enumerate(rates)
         ]
         self.norm = keras.layers.LayerNormalization(epsilon=1e-6, name="norm")
 
@@ -201,7 +216,7 @@ class ViT3D(Backbone):
 
     def _encode(self, points, training):
         """-> (normalised tokens (B, 1 + S, D), last block's attention (B, heads, 1+S, 1+S), centres (B, S, 3))."""
-        points = ensure_min_points(self, points)
+        points = ensure_min_points(self, self.limit_points(points))
         centres = gather_points(points, farthest_point_sample(points, self.num_patches(points)))  # (B, S, 3)
         groups = gather_points(points, knn(centres, points, self.patch_size)) - centres[:, :, None, :]
         tokens = ops.max(self.patch_out(self.patch_embed(groups, training=training)), axis=2)  # (B, S, D)
@@ -209,8 +224,8 @@ class ViT3D(Backbone):
         cls = ops.tile(ops.cast(self.cls_token, tokens.dtype), (ops.shape(tokens)[0], 1, 1))
         x = ops.concatenate([cls, tokens], axis=1)
         for block in self.blocks[:-1]:
-            x = block(x)
-        x, attention = self.blocks[-1](x, return_attention=True)
+            x = block(x, training=training)
+        x, attention = self.blocks[-1](x, return_attention=True, training=training)
         return self.norm(x), attention, centres
 
     def call(self, points, training=None):
@@ -237,7 +252,7 @@ class ViT3D(Backbone):
 
     def get_config(self):
         return {
-            "name": self.name,
+            **super().get_config(),
             "dim": self.dim,
             "depth": self.depth,
             "num_heads": self.num_heads,
@@ -245,4 +260,5 @@ class ViT3D(Backbone):
             "patch_size": self.patch_size,
             "patch_mlp": list(self.patch_mlp),
             "pos_hidden": self.pos_hidden,
+            "drop_path": self.drop_path,
         }

@@ -1,6 +1,7 @@
 """Point-cloud ops in plain TensorFlow (XLA-compilable, CPU and GPU)."""
 
 from dcglr_tf.ops.points import (
+    farthest_point_downsample,
     farthest_point_sample,
     gather_points,
     knn,
@@ -9,6 +10,7 @@ from dcglr_tf.ops.points import (
 )
 
 __all__ = [
+    "farthest_point_downsample",
     "farthest_point_sample",
     "gather_points",
     "knn",

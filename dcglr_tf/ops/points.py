@@ -1,4 +1,4 @@
-"""Batched point ops: normalisation, farthest point sampling, kNN and gathering.
+"""Batched point ops: normalisation, farthest point sampling and downsampling, kNN and gathering.
 
 These are the only copies of these ops in the repository. All of them are plain TensorFlow, work with a
 dynamic number of points, and compile under XLA (`tf.function(jit_compile=True)`) on CPU and GPU.
@@ -91,6 +91,23 @@ def farthest_point_sample(points, num_samples, start_index=None):
         maximum_iterations=num_samples,
     )
     return tf.transpose(picks.stack(), [1, 0])
+
+
+def farthest_point_downsample(points, max_points):
+    """Reduce clouds with more than `max_points` points to their `max_points` farthest-point samples
+    (deterministic: the first pick is point 0); smaller clouds pass unchanged.
+
+    points: (B, N, C), C >= 3 with xyz first -> (B, min(N, max_points), C). A static N decides in Python; a
+    dynamic N (an exported model's signature) decides at run time and gives (B, None, C).
+    """
+    points = tf.convert_to_tensor(points)
+
+    def downsample():
+        return gather_points(points, farthest_point_sample(points[..., :3], max_points))
+
+    if points.shape[1] is not None:
+        return downsample() if points.shape[1] > max_points else points
+    return tf.cond(tf.shape(points)[1] > max_points, downsample, lambda: points)
 
 
 def _check_static_min_points(points, needed, op_name):
