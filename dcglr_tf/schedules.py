@@ -10,6 +10,13 @@ import math
 import keras
 from keras import ops
 
+REFERENCE_BATCH = 256  # DINO's linear scaling rule: lr = base_lr * global_batch / 256
+
+
+def scaled_learning_rate(base, global_batch):
+    """The peak learning rate for a global batch (all replicas and workers): base * global_batch / 256."""
+    return float(base) * int(global_batch) / REFERENCE_BATCH
+
 
 @keras.saving.register_keras_serializable(package="dcglr_tf")
 class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
