@@ -41,7 +41,9 @@ def parse_args(argv=None):
     parser.add_argument("--steps_per_epoch", type=int, help="steps per epoch (default: one pass over the training split)")
     parser.add_argument("--num_points", type=int, help="points per cloud before cropping (preset default)")
     parser.add_argument("--backbone_args", help="JSON dict of backbone constructor overrides, e.g. '{\"k\": 10}'")
-    parser.add_argument("--learning_rate", type=float, help="peak learning rate after warm-up (preset default)")
+    parser.add_argument("--learning_rate", type=float,
+                        help="BASE learning rate: the peak after warm-up is base x global batch / 256, as in DINO "
+                             "(preset default: embedded 0.048, i.e. 3e-3 at batch 16; paper 5e-4)")
     parser.add_argument("--strategy", default="default", choices=STRATEGIES,
                         help="'default': one device; 'mirrored': tf.distribute.MirroredStrategy over all GPUs (or CPUs with --cpu_replicas)")
     parser.add_argument("--cpu_replicas", type=int, default=0, help="split the CPU into N logical devices (to run --strategy=mirrored without GPUs)")

@@ -13,7 +13,7 @@ from dcglr_tf.models.registry import backbone_class
 from dcglr_tf.models.heads import DINOHead
 from dcglr_tf.schedules import WarmupCosine
 
-LOCAL_GROUPS = ("local", "half")
+VIEW_GROUPS = ("global", "local", "half")  # the pipeline's view groups; the last two are the local set
 
 
 def dcglr_loss(teacher_logits, student_global, student_local, center, teacher_temp=0.04, student_temp=0.1):
@@ -60,7 +60,8 @@ class DCGLR(keras.Model):
     head_args: DINOHead arguments (out_dim K, hidden_dim, bottleneck_dim, num_layers).
     teacher_temp, student_temp, center_momentum, global_weight, local_weight: the loss (eqs. 8-12).
     momentum_start, momentum_end, total_steps: teacher EMA momentum, cosine over `total_steps` steps.
-    freeze_last_layer_steps: steps during which the projector's last layer gets no update.
+    freeze_last_layer_steps: steps during which the projector's last layer and its optimizer state stay
+        unchanged (through the optimizer's `freeze`, see `compile`).
     """
 
     def __init__(
@@ -97,6 +98,7 @@ class DCGLR(keras.Model):
         self.freeze_last_layer_steps = int(freeze_last_layer_steps)
         self.momentum_schedule = WarmupCosine(momentum_start, momentum_end, total_steps)
         self.clip_norm = None  # set by compile()
+        self.xla_per_replica = False
 
         def make(role):
             args = dict(self.backbone_args)
@@ -148,7 +150,7 @@ class DCGLR(keras.Model):
             head(backbone(dummy))
         self.center = self.add_weight(
             name="center", shape=(1, self.head_args.get("out_dim", 512)), initializer="zeros",
-            trainable=False, aggregation="only_first_replica",
+            trainable=False, aggregation="only_first_replica", dtype="float32",
         )
         self._ema_pairs = self._teacher_student_pairs()
         for teacher_var, student_var in self._ema_pairs:
@@ -183,44 +185,79 @@ class DCGLR(keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
-    def _student(self, points):
-        return self.student_head(self.student_backbone(points, training=True), training=True)
+    def _student(self, points, training=True):
+        """(n_views * B, n, 3) -> float32 (n_views * B, K) student logits (the loss runs in float32)."""
+        logits = self.student_head(self.student_backbone(points, training=training), training=training)
+        return ops.cast(logits, "float32")
+
+    def student_views(self, views, training=True):
+        """Student logits of every view with one backbone call per distinct point count (as DINO batches
+        same-resolution crops: one set of batch-norm statistics, fewer calls).
+
+        views: {"global": (B, I, n_g, 3), optional "local" / "half": (B, V, n, 3)} ->
+        (global (I, B, K), local (V_local + V_half, B, K) or None), local views in VIEW_GROUPS order.
+        """
+        by_points = {}
+        for name in VIEW_GROUPS:
+            if name in views:
+                by_points.setdefault(views[name].shape[2], []).append(name)
+        logits = {}
+        for names in by_points.values():
+            counts = [views[name].shape[1] for name in names]
+            merged = ops.concatenate([views[name] for name in names], axis=1) if len(names) > 1 else views[names[0]]
+            outputs = _split_views(self._student(_views_first(merged), training), sum(counts))
+            start = 0
+            for name, count in zip(names, counts):
+                logits[name] = outputs[start:start + count]
+                start += count
+        local = [logits[name] for name in VIEW_GROUPS[1:] if name in logits]
+        return logits["global"], ops.concatenate(local, axis=0) if local else None
 
     def train_step(self, data):
         """One DCGLR step on a dict of views: "global" (B, I, n_g, 3) and optional "local" / "half"
-        (B, V, n, 3). Views of equal point count go through the student as one batched call."""
+        (B, V, n, 3). Views of equal point count go through the student as one batched call. With XLA
+        under a multi-replica strategy (`compile`), the replica's ops are compiled per replica in clusters
+        between the cross-replica reductions."""
+        if self.xla_per_replica:
+            with tf.xla.experimental.jit_scope():
+                return self._replica_step(data)
+        return self._replica_step(data)
+
+    def _replica_step(self, data):
         data, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        global_views = data["global"]
-        num_global = global_views.shape[1]
-        step = tf.identity(self.optimizer.iterations)  # this step's index, read before the update
+        views = {name: data[name] for name in VIEW_GROUPS if name in data}
+        num_global = views["global"].shape[1]
+        optimizer = self.optimizer
+        schedules = getattr(optimizer, "inner_optimizer", optimizer)
+        step = tf.identity(schedules.iterations)  # this step's index, read before the update
+        # What this step uses, read before apply_gradients advances the step counter.
+        used = {
+            "learning_rate": schedules.learning_rate,
+            "weight_decay": 0.0 if schedules.weight_decay is None else schedules.weight_decay,
+            "momentum": self.momentum_schedule(step),
+        }
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
 
-        global_flat = _views_first(global_views)
+        global_flat = _views_first(views["global"])
         teacher_logits = self.teacher_head(self.teacher_backbone(global_flat, training=True), training=True)
-        teacher_logits = _split_views(ops.stop_gradient(teacher_logits), num_global)
-        local_groups = self._group_local_views(data)
+        teacher_logits = _split_views(ops.stop_gradient(ops.cast(teacher_logits, "float32")), num_global)
 
+        loss_scale = optimizer.scale_loss(ops.ones((), "float32"))  # 1 unless mixed_float16 loss scaling
         with tf.GradientTape() as tape:
-            student_global = _split_views(self._student(global_flat), num_global)
-            student_local = None
-            if local_groups:
-                outputs = [
-                    _split_views(self._student(_views_first(views)), views.shape[1]) for views in local_groups
-                ]
-                student_local = ops.concatenate(outputs, axis=0)
+            student_global, student_local = self.student_views(views)
             loss_g, loss_l, targets = dcglr_loss(
                 teacher_logits, student_global, student_local, self.center, self.teacher_temp, self.student_temp
             )
             loss = self.global_weight * loss_g + self.local_weight * loss_l
             # Keras sums gradients over replicas: scale so the sum is the gradient of the global-batch mean.
-            scaled_loss = loss / replicas
+            scaled_loss = loss * (loss_scale / replicas)
 
         variables = self.student_backbone.trainable_variables + self.student_head.trainable_variables
         grads = tape.gradient(scaled_loss, variables)
-        grads = self._clip_and_freeze(grads, variables, step, replicas)
-        self.optimizer.apply_gradients(zip(grads, variables))
+        grads = self._reduce_and_clip(grads, replicas, loss_scale)
+        optimizer.apply_gradients(zip(grads, variables))
 
-        momentum = self.momentum_schedule(step)
+        momentum = used["momentum"]
         for teacher_var, student_var in self._ema_pairs:
             teacher_var.assign(momentum * teacher_var + (1.0 - momentum) * student_var)
 
@@ -228,32 +265,20 @@ class DCGLR(keras.Model):
         batch_center = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.MEAN, batch_center)
         self.center.assign(self.center * self.center_momentum + batch_center * (1.0 - self.center_momentum))
 
-        self._update_trackers(loss, loss_g, loss_l, targets, momentum)
+        self._update_trackers(loss, loss_g, loss_l, targets, used)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
-    def _group_local_views(self, data):
-        """The local views ("local" and "half") merged into one tensor per point count."""
-        by_points = {}
-        for name in LOCAL_GROUPS:
-            if name in data:
-                by_points.setdefault(data[name].shape[2], []).append(data[name])
-        return [views[0] if len(views) == 1 else ops.concatenate(views, axis=1) for views in by_points.values()]
-
-    def _clip_and_freeze(self, grads, variables, step, replicas):
-        """Sum gradients over replicas, clip each to norm `clip_norm` (DINO clips per parameter), zero the
-        projector's last layer while it is frozen, and hand each replica its 1/replicas share again (Keras
-        sums them once more)."""
-        context = tf.distribute.get_replica_context()
+    def _reduce_and_clip(self, grads, replicas, loss_scale):
+        """Sum gradients over replicas, clip each to norm `clip_norm` (DINO clips per parameter; gradients
+        carry the loss scale, so the threshold does too), and hand each replica its 1/replicas share again
+        (Keras sums them once more)."""
         if replicas > 1:
-            grads = context.all_reduce(tf.distribute.ReduceOp.SUM, grads)
+            grads = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, grads)
         if self.clip_norm:
-            grads = [tf.clip_by_norm(g, self.clip_norm) for g in grads]
-        frozen = ops.cast(step < self.freeze_last_layer_steps, "float32")
-        last_layer = id(self.student_head.last_layer_kernel)
-        grads = [g * (1.0 - frozen) if id(v) == last_layer else g for g, v in zip(grads, variables)]
+            grads = [tf.clip_by_norm(g, self.clip_norm * loss_scale) for g in grads]
         return [g / replicas for g in grads] if replicas > 1 else grads
 
-    def _update_trackers(self, loss, loss_g, loss_l, targets, momentum):
+    def _update_trackers(self, loss, loss_g, loss_l, targets, used):
         log_targets = ops.log(ops.maximum(targets, 1e-12))
         entropy = -ops.mean(ops.sum(targets * log_targets, axis=-1))
         log_center = ops.log_softmax(self.center / self.teacher_temp, axis=-1)
@@ -264,26 +289,40 @@ class DCGLR(keras.Model):
             "loss_l": loss_l,
             "teacher_entropy": entropy,
             "center_kl": center_kl,
-            "learning_rate": self.optimizer.learning_rate,
-            "weight_decay": 0.0 if self.optimizer.weight_decay is None else self.optimizer.weight_decay,
-            "momentum": momentum,
+            **used,
         }
         for name, value in values.items():
             self.trackers[name].update_state(value)
 
-    def compile(self, optimizer, clip_norm=3.0, **kwargs):
+    def compile(self, optimizer, clip_norm=3.0, jit_compile=True, **kwargs):
         """`optimizer` (e.g. ScheduledAdamW without clipnorm); gradients are clipped here, per parameter,
-        after the cross-replica sum, so clipping is the same on one device and on many."""
+        after the cross-replica sum, so clipping is the same on one device and on many. The projector's
+        last layer is frozen through the optimizer's `freeze` (needed when freeze_last_layer_steps > 0).
+
+        jit_compile: XLA for the train step under any strategy. With one replica Keras compiles the whole
+        step; with several, the step's ops are marked for XLA (`jit_scope`) and compiled per replica in
+        clusters between the cross-replica reductions (gradients, synchronised batch norm, centre), which
+        XLA can hold inside a cluster only on GPUs.
+        """
         self.clip_norm = clip_norm
-        super().compile(optimizer=optimizer, **kwargs)
+        self.xla_per_replica = bool(jit_compile) and self.distribute_strategy.num_replicas_in_sync > 1
+        super().compile(optimizer=optimizer, jit_compile=bool(jit_compile) and not self.xla_per_replica, **kwargs)
+        inner = getattr(self.optimizer, "inner_optimizer", self.optimizer)  # under mixed_float16 loss scaling
+        if self.freeze_last_layer_steps:
+            if not hasattr(inner, "freeze"):
+                raise ValueError(
+                    f"freeze_last_layer_steps={self.freeze_last_layer_steps} needs an optimizer with "
+                    f"freeze(variables, steps) such as dcglr_tf.schedules.ScheduledAdamW, got {type(inner).__name__}"
+                )
+            inner.freeze([self.student_head.last_layer_kernel], self.freeze_last_layer_steps)
+        if self.built and not self.optimizer.built:  # the slots exist before tracing and before a restore
+            self.optimizer.build(self.trainable_variables)
 
     def get_compile_config(self):
         return {"optimizer": keras.saving.serialize_keras_object(self.optimizer), "clip_norm": self.clip_norm}
 
     def compile_from_config(self, config):
         self.compile(optimizer=keras.saving.deserialize_keras_object(config["optimizer"]), clip_norm=config["clip_norm"])
-        if self.built:  # create the optimizer's slots so the saved optimizer state loads into them
-            self.optimizer.build(self.trainable_variables)
 
     def get_config(self):
         return {

@@ -21,7 +21,7 @@ from dcglr_tf.data import sources
 from dcglr_tf.data.pipeline import pretraining_dataset, validate_crop_config
 from dcglr_tf.dcglr import DCGLR
 from dcglr_tf.export import export_encoder
-from dcglr_tf.schedules import ScheduledAdamW, WarmupCosine
+from dcglr_tf.schedules import ScheduledAdamW, WarmupCosine, scaled_learning_rate
 
 STRATEGIES = ("default", "mirrored")
 
@@ -77,7 +77,8 @@ def steps_per_epoch_for(config):
 
 
 def build_model(config, steps_per_epoch):
-    """The DCGLR model and its optimizer for `config` (TrainConfig), built and compiled by the caller."""
+    """The DCGLR model and its optimizer for `config` (TrainConfig), built and compiled by the caller.
+    The peak learning rate is `config.optim.learning_rate` (the base rate) x batch_size / 256."""
     total_steps = max(config.epochs * steps_per_epoch, 1)
     optim = config.optim
     model = DCGLR(
@@ -98,7 +99,9 @@ def build_model(config, steps_per_epoch):
     warmup_steps = min(optim.warmup_epochs * steps_per_epoch, total_steps // 2)
     optimizer = ScheduledAdamW(
         WarmupCosine(optim.weight_decay, optim.weight_decay_end, total_steps),
-        learning_rate=WarmupCosine(optim.learning_rate, optim.min_learning_rate, total_steps, warmup_steps),
+        learning_rate=WarmupCosine(
+            scaled_learning_rate(optim.learning_rate, config.batch_size), optim.min_learning_rate, total_steps, warmup_steps
+        ),
     )
     return model, optimizer
 
@@ -169,7 +172,8 @@ def run_pretraining(
         ]
         log(
             f"pre-training {config.backbone} on {config.dataset}: {config.epochs} epochs x {steps} steps, "
-            f"batch {config.batch_size}, {replicas} replica(s), XLA {'on' if jit else 'off'}"
+            f"batch {config.batch_size}, peak learning rate {scaled_learning_rate(config.optim.learning_rate, config.batch_size):.3g} "
+            f"(base {config.optim.learning_rate:.3g} x {config.batch_size} / 256), {replicas} replica(s), XLA {'on' if jit else 'off'}"
         )
         fit = model.fit(
             dataset, epochs=config.epochs, steps_per_epoch=steps, initial_epoch=initial_epoch,

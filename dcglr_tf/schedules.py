@@ -1,5 +1,5 @@
 """Per-step schedules (DINO's stabilisers): warm-up + cosine learning rate, cosine weight decay and
-cosine teacher momentum, plus AdamW that follows a weight-decay schedule.
+cosine teacher momentum, plus AdamW that follows a weight-decay schedule and can freeze variables.
 
 Schedules are functions of the optimizer step, evaluated inside the compiled train step, so they stay
 exact under XLA, multiple replicas and resumed runs (the step is restored with the optimizer).
@@ -9,6 +9,13 @@ import math
 
 import keras
 from keras import ops
+
+REFERENCE_BATCH = 256  # DINO's linear scaling rule: lr = base_lr * global_batch / 256
+
+
+def scaled_learning_rate(base, global_batch):
+    """The peak learning rate for a global batch (all replicas and workers): base * global_batch / 256."""
+    return float(base) * int(global_batch) / REFERENCE_BATCH
 
 
 @keras.saving.register_keras_serializable(package="dcglr_tf")
@@ -51,7 +58,8 @@ class ScheduledAdamW(keras.optimizers.AdamW):
 
     `weight_decay_schedule` is a LearningRateSchedule (e.g. WarmupCosine). As in PyTorch's AdamW the decay
     is decoupled and scaled by the learning rate: w <- w - lr * wd(step) * w. As in DINO, one-dimensional
-    weights (biases, normalisation scales and offsets) are not decayed.
+    weights (biases, normalisation scales and offsets) are not decayed. `freeze(variables, steps)` holds
+    variables fixed for the first steps (DINO's frozen last layer).
     """
 
     def __init__(self, weight_decay_schedule, **kwargs):
@@ -60,6 +68,39 @@ class ScheduledAdamW(keras.optimizers.AdamW):
         kwargs.pop("weight_decay", None)
         super().__init__(weight_decay=weight_decay_schedule.base, **kwargs)
         self.weight_decay_schedule = weight_decay_schedule
+        self._frozen_keys = frozenset()
+        self._frozen_steps = 0
+
+    def freeze(self, variables, steps):
+        """Keep `variables` and their optimizer state unchanged (bit for bit: no decay, no moment update)
+        while the step counter is below `steps`. Afterwards they train as if their Adam step count started
+        at `steps` (fresh bias correction, as PyTorch's AdamW for a parameter that had no gradient yet).
+        Call before the first step; the setting is not part of the config (the model sets it at compile)."""
+        self._frozen_keys = frozenset(self._var_key(v) for v in variables)
+        self._frozen_steps = int(steps)
+
+    def update_step(self, gradient, variable, learning_rate):
+        """Adam's update. A frozen variable gets a zero gradient, learning rate and decay, which leaves it
+        and its moments (still zero: the freeze comes first) exactly unchanged."""
+        if self._var_key(variable) not in self._frozen_keys:
+            return super().update_step(gradient, variable, learning_rate)
+        active = self.iterations >= self._frozen_steps
+        lr = ops.where(active, ops.cast(learning_rate, variable.dtype), 0.0)
+        if self._decays(variable):
+            self.assign_sub(variable, variable * lr * ops.cast(self.weight_decay, variable.dtype))
+        gradient = ops.where(active, ops.cast(gradient, variable.dtype), 0.0)
+        super().update_step(gradient, variable, lr * self._restarted_bias_correction(variable.dtype))
+
+    def _restarted_bias_correction(self, dtype):
+        """Factor turning Adam's bias correction at the global step into the one at the step counted from
+        the unfreezing: sqrt(1 - b2^t) / (1 - b1^t) at t = local over the same at t = global."""
+        global_step = ops.cast(self.iterations + 1, dtype)
+        local_step = ops.maximum(global_step - self._frozen_steps, 1.0)
+
+        def correction(t):
+            return ops.sqrt(1.0 - ops.power(ops.cast(self.beta_2, dtype), t)) / (1.0 - ops.power(ops.cast(self.beta_1, dtype), t))
+
+        return correction(local_step) / correction(global_step)
 
     @property
     def weight_decay(self):
@@ -72,8 +113,12 @@ class ScheduledAdamW(keras.optimizers.AdamW):
         """Keras's constructor sets the schedule's first value; after that the schedule decides."""
         self.__dict__["_initial_weight_decay"] = value
 
-    def _use_weight_decay(self, variable):
+    def _decays(self, variable):
         return len(variable.shape) > 1 and super()._use_weight_decay(variable)
+
+    def _use_weight_decay(self, variable):
+        """Keras's own decay pass skips frozen variables: `update_step` decays them once unfrozen."""
+        return self._var_key(variable) not in self._frozen_keys and self._decays(variable)
 
     def get_config(self):
         config = super().get_config()

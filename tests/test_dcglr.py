@@ -107,15 +107,63 @@ def test_teacher_gets_no_gradient_and_is_not_trainable():
     assert not trainable & {id(t) for t, _ in model._ema_pairs}
 
 
-def test_last_layer_frozen_during_first_steps():
-    model = make_model(freeze_last_layer_steps=1)
+def adam_slots(model, variable):
+    optimizer = model.optimizer
+    index = optimizer._get_variable_index(variable)
+    return np.array(optimizer._momentums[index]), np.array(optimizer._velocities[index])
+
+
+def test_frozen_last_layer_and_its_adam_state_stay_unchanged_then_train_as_fresh_adam():
+    model = make_model(freeze_last_layer_steps=2)
     kernel = model.student_head.last_layer_kernel
-    normalised = lambda k: np.array(k) / np.linalg.norm(np.array(k), axis=0)  # noqa: E731
-    before = normalised(kernel)
-    model.train_on_batch(make_batch())
-    np.testing.assert_allclose(normalised(kernel), before, atol=1e-6)  # only decayed (a uniform rescale)
-    model.train_on_batch(make_batch(seed=1))
-    assert not np.allclose(normalised(kernel), before, atol=1e-4)
+    other = model.student_head.mlp[0].kernel
+    before, other_before = np.array(kernel), np.array(other)
+    for seed in range(2):
+        model.train_on_batch(make_batch(seed=seed))
+        np.testing.assert_array_equal(np.array(kernel), before)  # bit-identical: no decay, no moment step
+        for slot in adam_slots(model, kernel):
+            np.testing.assert_array_equal(slot, 0.0)
+    assert not np.allclose(np.array(other), other_before)  # the rest trains
+
+    model.train_on_batch(make_batch(seed=2))  # step 2: the first unfrozen step
+    lr, wd = float(WarmupCosine(1e-2, 1e-4, 10)(2)), float(WarmupCosine(0.04, 0.4, 10)(2))
+    adam_step = before * (1 - lr * wd) - np.array(kernel)
+    momentum, velocity = adam_slots(model, kernel)
+    gradient = momentum / 0.1
+    np.testing.assert_allclose(velocity, 0.001 * gradient**2, rtol=1e-4)  # one moment update, from zero
+    # Keras's Adam step with the bias correction of t = 1 (a fresh start), not of the global step t = 3.
+    expected = lr * np.sqrt(1 - 0.999) / (1 - 0.9) * momentum / (np.sqrt(velocity) + 1e-7)
+    assert np.abs(expected).max() > 0.5 * lr
+    np.testing.assert_allclose(adam_step, expected, rtol=1e-3, atol=1e-3 * lr)
+
+
+def test_logged_schedules_are_the_values_the_step_used():
+    model = make_model(momentum_start=0.9, momentum_end=1.0)
+    lr, wd, momentum = WarmupCosine(1e-2, 1e-4, 10), WarmupCosine(0.04, 0.4, 10), WarmupCosine(0.9, 1.0, 10)
+    for step in range(2):
+        model.reset_metrics()
+        logs = model.train_on_batch(make_batch(seed=step), return_dict=True)
+        np.testing.assert_allclose(logs["learning_rate"], float(lr(step)), rtol=1e-6)
+        np.testing.assert_allclose(logs["weight_decay"], float(wd(step)), rtol=1e-6)
+        np.testing.assert_allclose(logs["momentum"], float(momentum(step)), rtol=1e-6)
+
+
+def test_one_student_call_per_point_count_and_outputs_routed_to_their_views(monkeypatch):
+    model = make_model()
+    batch = make_batch()  # global 2 x 16 points, half 2 x 16 points, local 3 x 8 points
+    calls = []
+    original = model.student_backbone.call
+    monkeypatch.setattr(model.student_backbone, "call", lambda points, **kw: calls.append(tuple(points.shape)) or original(points, **kw))
+    views = {name: tf.constant(value) for name, value in batch.items()}
+    student_global, student_local = model.student_views(views, training=False)
+    assert sorted(calls) == sorted([(4 * 4, 16, 3), (3 * 4, 8, 3)])  # (global + half) in one call, local in one
+
+    def separately(name):  # inference mode: outputs do not depend on the other clouds of the call
+        flat = np.transpose(batch[name], (1, 0, 2, 3)).reshape(-1, *batch[name].shape[2:])
+        return model._student(flat, training=False).numpy().reshape(batch[name].shape[1], 4, -1)
+
+    np.testing.assert_allclose(student_global.numpy(), separately("global"), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(student_local.numpy(), np.concatenate([separately("local"), separately("half")]), rtol=1e-5, atol=1e-6)
 
 
 def test_student_distils_a_fixed_teacher():
