@@ -40,6 +40,9 @@ def parse_args(argv=None):
     parser.add_argument("--batch_size", type=int, help="global batch size, split over replicas (preset default)")
     parser.add_argument("--steps_per_epoch", type=int, help="steps per epoch (default: one pass over the training split)")
     parser.add_argument("--num_points", type=int, help="points per cloud before cropping (preset default)")
+    parser.add_argument("--max_points", type=int,
+                        help="density the exported encoder works at: denser clouds are embedded from their MAX_POINTS "
+                             "farthest-point samples (default: the global view size; 0: every point)")
     parser.add_argument("--backbone_args", help="JSON dict of backbone constructor overrides, e.g. '{\"k\": 10}'")
     parser.add_argument("--learning_rate", type=float,
                         help="BASE learning rate: the peak after warm-up is base x global batch / 256, as in DINO "
@@ -77,7 +80,8 @@ def config_from_args(args):
         config = TrainConfig.from_dict(merged)
     overrides = {
         name: getattr(args, name)
-        for name in ("backbone", "dataset", "data_dir", "manual_dir", "epochs", "batch_size", "steps_per_epoch", "num_points", "seed")
+        for name in ("backbone", "dataset", "data_dir", "manual_dir", "epochs", "batch_size", "steps_per_epoch", "num_points",
+                     "max_points", "seed")
         if getattr(args, name) is not None
     }
     if args.backbone_args:
@@ -93,6 +97,8 @@ def config_from_args(args):
         minimum = 0 if name == "epochs" else 1
         if getattr(config, name) < minimum:
             fail(f"--{name} must be >= {minimum}, got {getattr(config, name)}")
+    if config.max_points is not None and config.max_points < 0:
+        fail(f"--max_points must be >= 0 (0: every point), got {config.max_points}")
     return config
 
 

@@ -77,6 +77,10 @@ class TrainConfig:
     data_dir: Optional[str] = None
     manual_dir: Optional[str] = None
     num_points: int = 2048
+    # The density the encoder works at: the global feature of a cloud with more points is computed from its
+    # max_points farthest-point samples (`Backbone.max_points`). None: crops.global_points, the size of the views
+    # the teacher is trained on; 0: every point.
+    max_points: Optional[int] = None
     batch_size: int = 64
     epochs: int = 100
     steps_per_epoch: Optional[int] = None  # None: one pass over the dataset
@@ -86,6 +90,12 @@ class TrainConfig:
     head: HeadConfig = dataclasses.field(default_factory=HeadConfig)
     loss: LossConfig = dataclasses.field(default_factory=LossConfig)
     optim: OptimConfig = dataclasses.field(default_factory=OptimConfig)
+
+    def encoder_max_points(self):
+        """`max_points` resolved: an int, or None for every point."""
+        if self.max_points is None:
+            return self.crops.global_points
+        return self.max_points or None
 
     def to_dict(self):
         return dataclasses.asdict(self)

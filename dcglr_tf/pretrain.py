@@ -84,7 +84,7 @@ def build_model(config, steps_per_epoch):
     model = DCGLR(
         backbone=config.backbone,
         backbone_preset=config.backbone_preset,
-        backbone_args=config.backbone_args,
+        backbone_args={"max_points": config.encoder_max_points(), **config.backbone_args},
         head_args=dataclasses.asdict(config.head),
         teacher_temp=config.loss.teacher_temp,
         student_temp=config.loss.student_temp,

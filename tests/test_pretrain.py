@@ -20,3 +20,13 @@ def test_peak_learning_rate_is_base_times_global_batch_over_256(preset, batch_si
     config = dataclasses.replace(preset(), backbone="pointnet", batch_size=batch_size, epochs=2)
     _, optimizer = build_model(config, steps_per_epoch=10)
     assert peak_learning_rate(optimizer) == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("max_points, expected", [(None, 96), (0, None), (200, 200)])
+def test_the_encoder_works_at_max_points_by_default_the_global_view_size(max_points, expected):
+    config = embedded_config(backbone="pointnet", epochs=1, max_points=max_points)
+    config.crops.global_points = 96
+    model, _ = build_model(config, steps_per_epoch=2)
+    assert model.student_backbone.max_points == expected and model.teacher_backbone.max_points == expected
+    custom = dataclasses.replace(config, backbone_args={"max_points": 64, "widths": (8, 16)})
+    assert build_model(custom, steps_per_epoch=2)[0].teacher_backbone.max_points == 64  # explicit args win

@@ -40,6 +40,9 @@ class Backbone(keras.Model):
         """(B, N, 3) -> (B, min(N, max_points), 3): the points the global feature is computed from."""
         if self.max_points is None:
             return points
+        if self.max_points < self.min_points:
+            raise ValueError(f"backbone {self.name!r}: max_points={self.max_points} is below the {self.min_points} "
+                             f"points per cloud it needs")
         return farthest_point_downsample(points, self.max_points)
 
     def check_num_points(self, num_points):
