@@ -30,17 +30,19 @@ if "importlib_resources" not in sys.modules and importlib.util.find_spec("import
 
 
 def import_datasets_module(name: str):
-    """The module `datasets/<name>.py` (dotted `name` for sub-folders), imported as `datasets.<name>` when this
-    file was, else by file path (a builder imported on its own, e.g. by `tfds build datasets/<builder>`)."""
+    """The module `datasets/<name>.py` (dotted `name` for sub-folders). Imported as `datasets.<name>` when this
+    file was; otherwise (a builder imported on its own, e.g. by `tfds build datasets/<builder>`) the folder is
+    registered as the package `dcglr_datasets` first, so relative imports inside the module work either way."""
     if __package__ == "datasets":
         return importlib.import_module(f"datasets.{name}")
-    module_name = "dcglr_datasets_" + name.replace(".", "_")
-    if module_name not in sys.modules:
-        path = pathlib.Path(__file__).resolve().parent.joinpath(*name.split(".")).with_suffix(".py")
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        sys.modules[module_name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[module_name])
-    return sys.modules[module_name]
+    if "dcglr_datasets" not in sys.modules:
+        folder = pathlib.Path(__file__).resolve().parent
+        spec = importlib.util.spec_from_file_location("dcglr_datasets", folder / "__init__.py",
+                                                      submodule_search_locations=[str(folder)])
+        package = importlib.util.module_from_spec(spec)
+        sys.modules["dcglr_datasets"] = package
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"dcglr_datasets.{name}")
 
 
 class DatasetFileError(ValueError):

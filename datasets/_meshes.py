@@ -32,6 +32,15 @@ def box(sx, sy, sz, center=(0.0, 0.0, 0.0)):
     return vertices, faces
 
 
+def boxes(centers, sizes):
+    """Many axis-aligned boxes as one mesh (keys, books, slats): centers (K, 3), sizes (K, 3) or (3,)."""
+    centers = np.asarray(centers, dtype=np.float64).reshape(-1, 3)
+    sizes = np.broadcast_to(np.asarray(sizes, dtype=np.float64), centers.shape)
+    unit, faces = box(1.0, 1.0, 1.0)
+    vertices = (unit[None] * sizes[:, None] + centers[:, None]).reshape(-1, 3)
+    return vertices, (faces[None] + 8 * np.arange(len(centers))[:, None, None]).reshape(-1, 3)
+
+
 def ellipsoid(a, b, c, center=(0.0, 0.0, 0.0), theta_max=np.pi):
     """Ellipsoid with semi-axes (a, b, c) (16 x 24 grid), cut at polar angle `theta_max` from the top (+y)."""
     def fn(u, v):
@@ -197,7 +206,7 @@ def sphere(radius, center=(0.0, 0.0, 0.0), segments=20, rings=10, scale=(1.0, 1.
     return transform(mesh, scale=scale, translate=center)
 
 
-def _align_y(direction) -> np.ndarray:
+def align_y(direction) -> np.ndarray:
     """(3, 3) rotation taking +y onto the unit vector `direction`."""
     d = np.asarray(direction, dtype=np.float64)
     d = d / np.linalg.norm(d)
@@ -216,7 +225,7 @@ def tube(start, end, radius, segments=10, radius_end=None):
     start, end = np.asarray(start, dtype=np.float64), np.asarray(end, dtype=np.float64)
     length = np.linalg.norm(end - start)
     mesh = cylinder(radius, length, (0.0, length / 2, 0.0), segments, radius_top=radius_end)
-    return transform(mesh, rotate=_align_y(end - start), translate=start)
+    return transform(mesh, rotate=align_y(end - start), translate=start)
 
 
 def bar(start, end, width, depth=None, roll=0.0):
@@ -227,7 +236,7 @@ def bar(start, end, width, depth=None, roll=0.0):
     start, end = np.asarray(start, dtype=np.float64), np.asarray(end, dtype=np.float64)
     length = np.linalg.norm(end - start)
     mesh = box(width, length, width if depth is None else depth, (0.0, length / 2, 0.0))
-    return transform(mesh, rotate=_align_y(end - start) @ rotation("y", roll), translate=start)
+    return transform(mesh, rotate=align_y(end - start) @ rotation("y", roll), translate=start)
 
 
 def _fan(ring_ids: np.ndarray, centre_id: int) -> np.ndarray:
