@@ -135,8 +135,8 @@ def check_labels(labels: np.ndarray, num_classes: int, *, builder: str, path, wh
 
 
 def normalize_unit_sphere(points: np.ndarray) -> np.ndarray:
-    """One cloud (N, 3) -> (N, 3) float32 centred and scaled into the unit sphere, computed in float64 by
-    `dcglr_tf.ops.points.normalize_unit_sphere` (the repository's only copy)."""
+    """Clouds (..., N, 3) -> (..., N, 3) float32, each centred and scaled into the unit sphere, computed in
+    float64 by `dcglr_tf.ops.points.normalize_unit_sphere` (the repository's only copy)."""
     return point_ops.normalize_unit_sphere(np.asarray(points, dtype=np.float64)).numpy().astype(np.float32)
 
 

@@ -6,6 +6,7 @@ Each maker: rng -> [(mesh, part name)], y up, floor at y = 0, front towards -z (
 import numpy as np
 
 from .. import _meshes as meshes
+from . import common
 from .common import pick
 
 
@@ -19,20 +20,27 @@ def _key_grid(x0, x1, z0, z1, rows, columns, y, height, gap_fraction=0.2):
 
 
 def laptop(rng):
-    """Laptop: base with a key field, screen opened 80-140 degrees about the back edge."""
+    """Laptop: slim or thick base with a key field (with or without a numeric pad) and a touchpad or not, a
+    hinge barrel or not, 4:3 to wide screen opened 80-140 degrees about the back edge."""
     w, d = rng.uniform(0.28, 0.4), rng.uniform(0.2, 0.28)
-    t, screen_t = rng.uniform(0.012, 0.025), rng.uniform(0.005, 0.012)
+    t, screen_t = rng.uniform(0.01, 0.035), rng.uniform(0.004, 0.02)
     parts = [(meshes.rounded_box(w, t, d, 0.01, center=(0, t / 2, 0), axis="y"), "base")]
-    rows, columns = int(rng.integers(5, 7)), int(rng.integers(12, 16))
+    rows, columns = int(rng.integers(5, 8)), int(rng.integers(12, 19))
     keys_z1 = d / 2 - 0.02
-    keys_z0 = keys_z1 - d * rng.uniform(0.4, 0.5)
-    parts.append((_key_grid(-w / 2 + 0.02, w / 2 - 0.02, keys_z0, keys_z1, rows, columns, t, 0.003), "keyboard"))
+    keys_z0 = keys_z1 - d * rng.uniform(0.35, 0.55)
+    half = w / 2 * rng.uniform(0.6, 0.92)
+    parts.append((_key_grid(-half, half, keys_z0, keys_z1, rows, columns, t, rng.uniform(0.002, 0.006)), "keyboard"))
     if rng.random() < 0.7:  # touchpad
-        parts.append((meshes.box(w * 0.3, 0.001, (keys_z0 + d / 2) * 0.5, center=(0, t + 0.0005,
-                                                                                (keys_z0 - d / 2) / 2)), "keyboard"))
+        pad_d = (keys_z0 + d / 2) * rng.uniform(0.4, 0.7)
+        parts.append((meshes.box(w * rng.uniform(0.25, 0.45), 0.001, pad_d,
+                                 center=(0, t + 0.0005, (keys_z0 - d / 2) / 2)), "keyboard"))
+    if rng.random() < 0.4:  # hinge barrel along the back edge
+        barrel = meshes.transform(meshes.cylinder(t * 0.6, w * rng.uniform(0.5, 0.9), segments=12),
+                                  rotate=meshes.rotation("z", np.pi / 2), translate=(0, t, d / 2))
+        parts.append((barrel, "base"))
     opening = rng.uniform(np.deg2rad(80), np.deg2rad(140))
-    screen = meshes.rounded_box(w, d * rng.uniform(0.9, 1.0), screen_t, 0.01, center=(0, 0, 0), axis="z")
-    screen = meshes.transform(screen, translate=(0, d * 0.48, 0))
+    height = d * rng.uniform(0.75, 1.0)
+    screen = meshes.rounded_box(w, height, screen_t, 0.01, center=(0, height / 2, 0), axis="z")
     screen = meshes.transform(screen, rotate=meshes.rotation("x", opening - np.pi / 2),
                               translate=(0, t, d / 2 - screen_t / 2))
     parts.append((screen, "screen"))
@@ -107,7 +115,8 @@ def keyboard(rng):
 
 
 def piano(rng):
-    """Piano: an upright (tall case, key shelf, toe blocks) or a grand (curved case on 3 legs, lid up or down)."""
+    """Piano: an upright (tall case, key shelf, toe blocks) or a grand (curved case on 3 legs, lid up or down),
+    sometimes with a music desk and a bench."""
     parts = []
     key_y = rng.uniform(0.68, 0.75)
     if rng.random() < 0.55:  # upright
@@ -157,6 +166,12 @@ def piano(rng):
         stand = meshes.box(w * 0.5, 0.3, 0.015, center=(0, 0.15, 0))
         parts.append((meshes.transform(stand, rotate=meshes.rotation("x", 0.25),
                                        translate=(0, key_y + 0.12, key_z1 + 0.05)), "body"))
+    if rng.random() < 0.4:  # a bench in front of the keys
+        bw, bd, bh = rng.uniform(0.6, 0.9), rng.uniform(0.3, 0.38), rng.uniform(0.45, 0.52)
+        bz = key_z0 - rng.uniform(0.3, 0.45)
+        parts.append((meshes.box(bw, 0.06, bd, center=(0, bh - 0.03, bz)), "bench"))
+        for x, z in common.corners(bw, bd, 0.04):
+            parts.append((common.leg("square", x, z + bz, bh - 0.06, 0.045), "bench"))
     return parts
 
 
@@ -203,5 +218,5 @@ MODELS = {
     "keyboard": (("case", "key"), keyboard),
     "laptop": (("base", "screen", "keyboard"), laptop),
     "monitor": (("screen", "stand", "base"), monitor),
-    "piano": (("body", "keyboard", "leg", "lid"), piano),
+    "piano": (("body", "keyboard", "leg", "lid", "bench"), piano),
 }

@@ -46,24 +46,36 @@ def bottle(rng):
 
 
 def bowl(rng):
-    """Bowl: shallow to deep, round or flared wall of some thickness, on a foot ring or a flat base."""
-    r, h = rng.uniform(0.06, 0.15), rng.uniform(0.04, 0.1)
+    """Bowl: shallow to deep, round or flared wall of some thickness, on a foot ring, a flat base or a pedestal,
+    sometimes with a wide flat rim (pasta bowl)."""
+    r, h = rng.uniform(0.06, 0.15), rng.uniform(0.03, 0.1)
     bottom_r = r * rng.uniform(0.3, 0.6)
     flare = rng.uniform(0.5, 2.0)
     t = np.linspace(0.0, 1.0, 9)
     radii = bottom_r + (r - bottom_r) * t ** (1.0 / flare)
-    foot_h = rng.uniform(0.005, 0.02)
-    parts = [(common.vessel(radii, foot_h + h * t, rng.uniform(0.003, 0.01)), "body")]
-    if rng.random() < 0.6:  # foot ring
+    foot = pick(rng, ["ring", "flat", "pedestal"], [0.45, 0.35, 0.2])
+    foot_h = rng.uniform(0.04, 0.1) if foot == "pedestal" else rng.uniform(0.005, 0.02)
+    wall = rng.uniform(0.003, 0.01)
+    parts = [(common.vessel(radii, foot_h + h * t, wall), "body")]
+    if foot == "ring":
         fr = bottom_r * rng.uniform(0.7, 1.0)
         parts.append((common.vessel([fr, fr], [0.0, foot_h], 0.004, closed_bottom=False), "base"))
-    else:
+    elif foot == "flat":
         parts.append((meshes.cylinder(bottom_r * 0.9, foot_h, center=(0, foot_h / 2, 0)), "base"))
+    else:  # a stem on a disc
+        disc_r = bottom_r * rng.uniform(0.8, 1.3)
+        parts.append((meshes.lathe([0.0, disc_r, disc_r * 0.9, bottom_r * 0.25, bottom_r * 0.35, 0.0],
+                                   [0.0, 0.0, 0.008, foot_h * 0.4, foot_h, foot_h], 24), "base"))
+    if rng.random() < 0.3:  # flat rim around the top
+        width = r * rng.uniform(0.15, 0.4)
+        y = foot_h + h
+        parts.append((common.vessel([r - wall, r + width], [y - 0.004, y], 0.004, closed_bottom=False), "rim"))
     return parts
 
 
 def cup(rng):
-    """Cup / mug: straight, tapered or barrel body, C- or D-shaped handle on the right (+x)."""
+    """Cup / mug: straight, tapered or barrel body, C- or D-shaped handle on the right (+x) (sometimes a second
+    one), sometimes on a saucer."""
     r, h = rng.uniform(0.035, 0.05), rng.uniform(0.06, 0.12)
     shape = pick(rng, ["straight", "tapered", "barrel"])
     t = np.linspace(0.0, 1.0, 7)
@@ -85,7 +97,15 @@ def cup(rng):
         path[0, 0], path[-1, 0] = x0, x1
     else:  # D: out, down, in
         path = np.array([(x1, y1, 0), (x1 + reach, y1, 0), (x1 + reach, y0, 0), (x0, y0, 0)])[::-1]
-    parts.append((common.sweep(path, rng.uniform(0.004, 0.008)), "handle"))
+    handle = common.sweep(path, rng.uniform(0.004, 0.008))
+    parts.append((handle, "handle"))
+    if rng.random() < 0.15:  # a second handle opposite (soup cup)
+        parts.append((meshes.mirror_x(handle), "handle"))
+    if rng.random() < 0.25:  # on a saucer
+        sr = r * rng.uniform(1.6, 2.2)
+        saucer = common.vessel([sr * 0.45, sr * 0.9, sr], [0.0, 0.006, 0.015], 0.004)
+        parts = [(meshes.transform(mesh, translate=(0, 0.006, 0)), part) for mesh, part in parts]
+        parts.append((saucer, "saucer"))
     return parts
 
 
@@ -449,9 +469,9 @@ def tent(rng):
 MODELS = {
     "bathtub": (("basin", "apron", "foot", "faucet"), bathtub),
     "bottle": (("body", "neck", "cap"), bottle),
-    "bowl": (("body", "base"), bowl),
+    "bowl": (("body", "base", "rim"), bowl),
     "cone": (("cone", "base"), cone),
-    "cup": (("body", "handle"), cup),
+    "cup": (("body", "handle", "saucer"), cup),
     "door": (("panel", "frame", "handle"), door),
     "lamp": (("base", "stem", "shade"), lamp),
     "plant": (("pot", "stem", "leaf"), plant),

@@ -6,6 +6,7 @@ Maker: rng -> [(mesh, part name)], y up, floor at y = 0, front towards -z (see c
 import numpy as np
 
 from .. import _meshes as meshes
+from . import common
 from .common import pick
 
 
@@ -37,11 +38,24 @@ def person(rng):
     rings = np.stack([np.stack([w * np.cos(a), np.full(len(a), y), d * np.sin(a)], 1)
                       for y, w, d in zip(ys, widths, depths)])
     parts = [(meshes.loft(rings), "torso")]
+    if rng.random() < 0.25:  # skirt or coat from the waist to the knees
+        hem = h * rng.uniform(0.25, 0.4)
+        parts.append((common.vessel([hips * rng.uniform(0.7, 1.0), hips * 0.55], [hem, hip_y + 0.05 * h], 0.01,
+                                    closed_bottom=False), "torso"))
+    if rng.random() < 0.15:  # backpack
+        parts.append((meshes.rounded_box(shoulder * 0.7, h * 0.25, h * 0.1, 0.03,
+                                         center=(0, shoulder_y - h * 0.15, depths[3] + h * 0.05), axis="y"), "torso"))
     parts.append((meshes.tube((0, shoulder_y - 0.01, 0), (0, shoulder_y + 0.05 * h, 0), h * 0.025, segments=8),
                   "head"))
     head_r = h * rng.uniform(0.06, 0.07)
-    parts.append((meshes.sphere(head_r, center=(0, shoulder_y + 0.05 * h + head_r * 0.9, 0), segments=14, rings=7,
-                                scale=(0.85, 1.0, 0.95)), "head"))
+    head_y = shoulder_y + 0.05 * h + head_r * 0.9
+    parts.append((meshes.sphere(head_r, center=(0, head_y, 0), segments=14, rings=7, scale=(0.85, 1.0, 0.95)),
+                  "head"))
+    if rng.random() < 0.2:  # hat: brim and crown
+        parts.append((meshes.cylinder(head_r * rng.uniform(1.1, 1.8), 0.01, center=(0, head_y + head_r * 0.6, 0)),
+                      "head"))
+        parts.append((meshes.cylinder(head_r * 0.85, head_r * rng.uniform(0.4, 1.0), radius_top=head_r * 0.75,
+                                      center=(0, head_y + head_r * 0.9, 0), segments=16), "head"))
     # Legs.
     legs = pick(rng, ["together", "apart", "stride"])
     thigh, shin = 0.245 * h, 0.235 * h
