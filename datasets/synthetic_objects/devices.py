@@ -179,7 +179,7 @@ def _guitar_outline(rng, length, electric):
     """(K, 2) counter-clockwise body outline in (x, y) from y = 0 to `length`: lower bout, waist, upper bout;
     an electric body is asymmetric (a longer upper horn on the right)."""
     lower, upper = rng.uniform(0.17, 0.21), rng.uniform(0.12, 0.16)
-    waist = rng.uniform(0.68, 0.85)
+    waist = rng.uniform(0.6, 0.75)
     y = length * (1 - np.cos(np.linspace(0.0, np.pi, 26))) / 2
     half = lower * np.interp(y / length, [0.0, 0.03, 0.1, 0.28, 0.52, 0.62, 0.8, 0.95, 1.0],
                              [0.0, 0.62, 0.88, 1.0, waist, waist * 1.02, upper / lower, 0.6 * upper / lower, 0.0])

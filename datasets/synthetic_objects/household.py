@@ -222,11 +222,16 @@ def plant(rng):
         base = np.array([0.0, soil, 0.0]) + 0.3 * pot_r * np.array([np.cos(yaw), 0, np.sin(yaw)])
         tip = base + stem_l * direction
         if style == "bush":
-            parts.append((meshes.tube(base, tip, 0.004, segments=5), "stem"))
-        length = rng.uniform(0.06, 0.15) if style == "bush" else rng.uniform(0.2, 0.5)
+            parts.append((meshes.tube(base, tip, rng.uniform(0.004, 0.008), segments=5), "stem"))
+        length = rng.uniform(0.08, 0.18) if style == "bush" else rng.uniform(0.2, 0.5)
         width = length * (rng.uniform(0.3, 0.6) if style == "bush" else rng.uniform(0.08, 0.2))
-        leaf = meshes.sphere(1.0, center=(0, 1.0, 0), segments=10, rings=5, scale=(width / 2, length / 2, 0.004))
+        leaf = meshes.sphere(1.0, center=(0, length / 2, 0), segments=10, rings=5,
+                             scale=(width / 2, length / 2, 0.004))
         parts.append((common.oriented(leaf, direction, tip), "leaf"))
+        if style == "bush" and rng.random() < 0.6:  # a second leaf half-way along the stem
+            side = np.cross(direction, [0.0, 1.0, 0.0])
+            side = direction + 0.8 * side / max(np.linalg.norm(side), 1e-9)
+            parts.append((common.oriented(leaf, side, (base + tip) / 2), "leaf"))
     if style == "rosette":
         parts.append((meshes.cylinder(0.02, 0.05, center=(0, soil + 0.025, 0), segments=8), "stem"))
     return parts

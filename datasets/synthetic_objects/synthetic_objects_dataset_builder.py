@@ -98,7 +98,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
     VERSION = tfds.core.Version("1.0.0")
     RELEASE_NOTES = {
-        "1.0.0": "Initial release: man-made object categories assembled from labelled parts, 2048 points each.",
+        "1.0.0": "Initial release: 31 man-made object categories assembled from 107 labelled parts, 500 train / "
+                  "100 test objects per category, 2048 points with normals and global part ids.",
     }
 
     def _info(self) -> tfds.core.DatasetInfo:
