@@ -35,7 +35,8 @@ def test_categories_parts_and_the_sources_entry_agree():
         assert 2 <= len(objects.PART_NAMES[name]) <= 6
         assert len(set(objects.PART_NAMES[name])) == len(objects.PART_NAMES[name])
         assert objects.PART_OFFSETS[name] == expected_offset  # consecutive, in CATEGORIES order
-        assert list(objects.part_ids(name)) == list(range(expected_offset, expected_offset + len(objects.PART_NAMES[name])))
+        count = len(objects.PART_NAMES[name])
+        assert list(objects.part_ids(name)) == list(range(expected_offset, expected_offset + count))
         expected_offset += len(objects.PART_NAMES[name])
     assert objects.NUM_PARTS == expected_offset
     info = sources.DATASETS["synthetic_objects"]

@@ -134,8 +134,8 @@ def piano(rng):
         w, length = rng.uniform(1.4, 1.6), rng.uniform(1.5, 2.7)
         case_y, case_h = rng.uniform(0.6, 0.7), rng.uniform(0.25, 0.35)
         t = np.linspace(0, 1, 12)
-        bent = np.stack([w / 2 - (w - 0.3) * (t ** 1.5) * 0.9, -length / 2 + 0.4 + (length - 0.4) * np.sin(t * np.pi / 2)],
-                        1)
+        bent = np.stack([w / 2 - (w - 0.3) * (t ** 1.5) * 0.9,
+                         -length / 2 + 0.4 + (length - 0.4) * np.sin(t * np.pi / 2)], 1)
         outline = np.concatenate([[[-w / 2, -length / 2], [w / 2, -length / 2]], bent, [[-w / 2, length / 2]]])
         polygon = np.stack([outline[:, 0], -outline[:, 1]], 1)  # (x, -z): counter-clockwise seen from above
         case = meshes.prism(polygon, case_h, axis="y", center=(0, case_y + case_h / 2, 0))

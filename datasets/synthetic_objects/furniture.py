@@ -227,7 +227,8 @@ def sofa(rng):
         parts.append((meshes.rounded_box(seat_w, base_h, length, r, center=(x, leg_h + base_h / 2, -d / 2 - length / 2),
                                          axis="x"), "base"))
         parts.append((meshes.rounded_box(seat_w - 0.01, cushion_h, length, cushion_h / 2,
-                                         center=(x, base_top + cushion_h / 2, -d / 2 - length / 2), axis="x"), "cushion"))
+                                         center=(x, base_top + cushion_h / 2, -d / 2 - length / 2), axis="x"),
+                      "cushion"))
     if leg_h > 0:
         positions = common.corners(w, d, 0.06)
         if w > 1.6:

@@ -58,10 +58,10 @@ def airplane(rng):
     tail_start = rng.uniform(0.65, 0.75)
     stations = np.concatenate([np.linspace(0.0, nose, 6)[1:] / length, np.linspace(nose / length, tail_start, 3)[1:],
                                np.linspace(tail_start, 1.0, 5)[1:]])
+    aft = np.clip((stations - tail_start) / (1 - tail_start), 0.0, 1.0)  # 0 before the tail cone, 1 at the end
     radius = np.where(stations < nose / length, r * np.sqrt(np.clip(stations * length / nose, 0, 1)),
-                      np.where(stations > tail_start,
-                               r * (1 - 0.85 * (stations - tail_start) / (1 - tail_start)), r))
-    rise = np.where(stations > tail_start, r * 0.7 * np.clip((stations - tail_start) / (1 - tail_start), 0, 1) ** 1.5, 0.0)
+                      r * (1 - 0.85 * aft))
+    rise = r * 0.7 * aft ** 1.5  # the tail cone sweeps up
     a = np.linspace(0, 2 * np.pi, 14, endpoint=False)
     rings = [np.stack([rr * np.cos(a), y + rr * 1.05 * np.sin(a), np.full(len(a), -length / 2 + s * length)], 1)
              for s, rr, y in zip(stations, np.maximum(radius, 0.002), rise)]
@@ -197,7 +197,8 @@ def car(rng):
     tyre = rng.uniform(0.18, 0.26)
     for wz in (-wheelbase / 2 - length * 0.01, wheelbase / 2):
         for s in (-1, 1):
-            wheel = meshes.transform(meshes.cylinder(wheel_r, tyre, segments=20), rotate=meshes.rotation("z", np.pi / 2),
+            wheel = meshes.transform(meshes.cylinder(wheel_r, tyre, segments=20),
+                                     rotate=meshes.rotation("z", np.pi / 2),
                                      translate=(s * (width / 2 - tyre / 2 + 0.03), wheel_r, wz))
             parts.append((wheel, "wheel"))
     return parts
