@@ -42,7 +42,7 @@ def test_categories_parts_and_the_sources_entry_agree():
     info = sources.DATASETS["synthetic_objects"]
     assert (info.num_classes, info.num_parts, info.num_points) == (len(CATEGORIES), objects.NUM_PARTS, 2048)
     assert info.kind == "classification" and info.has_labels and info.embedded
-    assert objects.TRAIN_PER_CATEGORY * len(CATEGORIES) >= 10_000 and objects.TEST_PER_CATEGORY == 100
+    assert objects.TRAIN_PER_CATEGORY * len(CATEGORIES) >= 10_000 and objects.TEST_PER_CATEGORY == 75
 
 
 def test_objects_are_deterministic_unit_sphere_and_labelled_with_their_own_parts(clouds):
@@ -109,20 +109,57 @@ def test_categories_vary_in_structure():
     assert varied_counts >= 0.9 * len(CATEGORIES)  # part counts vary in (nearly) every category
 
 
-def test_canonical_pose_airplane_nose_to_minus_z_chair_back_behind_the_seat(clouds):
+def _unposed_cloud(c, seed):
+    """Points (1024, 3) and global part ids of one object in its canonical facing (before `pose_angle`)."""
+    rng = np.random.default_rng(seed)
+    vertices, faces, face_parts = meshes.assemble(objects.object_parts(c, rng))
+    points, _, face = utils.sample_triangles(vertices, faces, 1024, rng, return_faces=True)
+    return points, face_parts[face]
+
+
+def test_makers_face_minus_z_airplane_nose_forward_chair_back_behind_the_seat():
     for name, front, back in (("airplane", "fuselage", "tail"), ("chair", "seat", "back"),
-                              ("bed", "mattress", "headboard"), ("toilet", "bowl", "tank")):
+                              ("bed", "mattress", "headboard"), ("toilet", "bowl", "tank"),
+                              ("mantel", "surround", "firebox")):
         c = CATEGORIES.index(name)
-        for points, _, parts in clouds[c]:
+        for i in range(3):
+            points, parts = _unposed_cloud(c, [3, c, i])
             local = parts - objects.PART_OFFSETS[name]
             names = objects.PART_NAMES[name]
-            assert points[local == names.index(back), 2].mean() > points[local == names.index(front), 2].mean()
+            assert points[local == names.index(back), 2].mean() > points[local == names.index(front), 2].mean(), name
     c = CATEGORIES.index("airplane")
-    for points, _, parts in clouds[c]:
+    for i in range(3):
+        points, parts = _unposed_cloud(c, [3, c, i])
         fuselage = points[parts == objects.PART_OFFSETS["airplane"]]
-        extent = fuselage.max(axis=0) - fuselage.min(axis=0)
+        extent = np.ptp(fuselage, axis=0)
         assert extent[2] > 2 * max(extent[0], extent[1])  # fuselage along z
         assert np.ptp(points[:, 1]) < min(np.ptp(points[:, 0]), np.ptp(points[:, 2]))  # y (up) is the thinnest
+
+
+def test_pose_turns_about_30_percent_by_90_degrees_with_a_small_jitter():
+    rng = np.random.default_rng(0)
+    angles = np.rad2deg([objects.pose_angle(rng) for _ in range(4000)])
+    turned = np.abs(angles) > 45
+    assert abs(turned.mean() - objects.TURNED) < 0.03
+    assert abs((angles[turned] > 0).mean() - 0.5) < 0.06  # both directions
+    jitter = angles - 90 * np.round(angles / 90)
+    assert 0.8 * objects.YAW_JITTER_DEG < jitter.std() < 1.2 * objects.YAW_JITTER_DEG
+    assert np.abs(jitter).max() < 5 * objects.YAW_JITTER_DEG
+    # build_mesh applies the pose drawn after the parts: y (up) untouched, x-z turned by that angle.
+    c = CATEGORIES.index("airplane")
+    vertices, _, _ = meshes.assemble(objects.object_parts(c, np.random.default_rng(7)))
+    rng = np.random.default_rng(7)
+    objects.object_parts(c, rng)
+    angle = objects.pose_angle(rng)
+    posed, _, _ = objects.build_mesh(c, np.random.default_rng(7))
+    np.testing.assert_allclose(posed[:, 1], vertices[:, 1])
+    np.testing.assert_allclose(posed, meshes.rotate_y(vertices, angle), atol=1e-12)
+    # Over a split, turned airplanes lie along x: their longest horizontal extent swaps axes.
+    along_x = 0
+    for i in range(40):
+        points, _, _ = objects.generate_object(c, np.random.default_rng([objects.SPLIT_SEEDS["train"], c, i]), 512)
+        along_x += np.ptp(points[:, 0]) > np.ptp(points[:, 2]) * 1.2 and np.ptp(points[:, 1]) < np.ptp(points[:, 0])
+    assert 4 <= along_x <= 24
 
 
 def test_split_generator_matches_single_objects_and_splits_are_disjoint():

@@ -136,3 +136,17 @@ def smooth_profile(rng, count, low, high, points=12):
 def oriented(mesh, direction, base):
     """`mesh` built along +y from its origin, turned to point along `direction` and moved to `base`."""
     return meshes.transform(mesh, rotate=meshes.align_y(direction), translate=base)
+
+
+def drawer_fronts(rng, x0, x1, y0, y1, z, rows, columns=1):
+    """A grid of drawer fronts covering x0..x1, y0..y1 of a front face at z (facing -z): (fronts, pulls)."""
+    fronts, pulls = [], []
+    gap = 0.006
+    xs, ys = np.linspace(x0, x1, columns + 1), np.linspace(y0, y1, rows + 1)
+    for i in range(columns):
+        for j in range(rows):
+            cx, cy = (xs[i] + xs[i + 1]) / 2, (ys[j] + ys[j + 1]) / 2
+            fw, fh = xs[i + 1] - xs[i] - gap, ys[j + 1] - ys[j] - gap
+            fronts.append(meshes.box(fw, fh, 0.018, center=(cx, cy, z - 0.009)))
+            pulls.append(knob_or_handle(rng, cx, cy, z - 0.018, min(0.05, fw * 0.2), vertical=False))
+    return fronts, pulls

@@ -1,4 +1,4 @@
-"""synthetic_objects devices and instruments: laptop, monitor, keyboard, piano, guitar.
+"""synthetic_objects devices and instruments: laptop, monitor, keyboard, piano, guitar, radio, xbox.
 
 Each maker: rng -> [(mesh, part name)], y up, floor at y = 0, front towards -z (see common.py).
 """
@@ -38,7 +38,7 @@ def laptop(rng):
         barrel = meshes.transform(meshes.cylinder(t * 0.6, w * rng.uniform(0.5, 0.9), segments=12),
                                   rotate=meshes.rotation("z", np.pi / 2), translate=(0, t, d / 2))
         parts.append((barrel, "base"))
-    opening = rng.uniform(np.deg2rad(80), np.deg2rad(140))
+    opening = np.deg2rad(rng.uniform(20, 80) if rng.random() < 0.15 else rng.uniform(80, 180))
     height = d * rng.uniform(0.75, 1.0)
     screen = meshes.rounded_box(w, height, screen_t, 0.01, center=(0, height / 2, 0), axis="z")
     screen = meshes.transform(screen, rotate=meshes.rotation("x", opening - np.pi / 2),
@@ -50,10 +50,10 @@ def laptop(rng):
 def monitor(rng):
     """Monitor: flat panel (wide or 4:3) or deep CRT, on a neck with a disc / plate / V base."""
     crt = rng.random() < 0.2
-    w = rng.uniform(0.35, 0.5) if crt else rng.uniform(0.45, 0.8)
-    h = w * (0.75 if crt or rng.random() < 0.3 else 0.5625) * rng.uniform(1.0, 1.1)
+    w = rng.uniform(0.35, 0.5) if crt else rng.uniform(0.45, 1.2)
+    h = w * (0.75 if crt else pick(rng, [0.42, 0.5625, 0.625, 0.75, 0.8])) * rng.uniform(1.0, 1.1)
     depth = w * rng.uniform(0.8, 1.0) if crt else rng.uniform(0.015, 0.05)
-    neck_h = rng.uniform(0.03, 0.08) if crt else rng.uniform(0.08, 0.2)
+    neck_h = rng.uniform(0.03, 0.08) if crt else rng.uniform(0.02, 0.35)
     base_t = 0.02
     bottom = base_t + neck_h
     screen = meshes.rounded_box(w, h, min(depth, 0.08), rng.uniform(0.005, 0.02), center=(0, bottom + h / 2, 0),
@@ -213,10 +213,107 @@ def guitar(rng):
     return parts
 
 
+def _grille(radius, depth, center):
+    """A round speaker grille on a front face (facing -z) at `center`: a shallow disc."""
+    disc = meshes.transform(meshes.cylinder(radius, depth, segments=20), rotate=meshes.rotation("x", np.pi / 2))
+    return meshes.transform(disc, translate=center)
+
+
+def radio(rng):
+    """Radio: a boombox (two speakers, carrying handle), a table radio (one grille, dial, arched or square top),
+    a clock radio or a shortwave set with a telescopic antenna; knobs on the front or the top."""
+    style = pick(rng, ["boombox", "table", "clock", "shortwave"])
+    w = {"boombox": rng.uniform(0.35, 0.7), "clock": rng.uniform(0.15, 0.25)}.get(style, rng.uniform(0.2, 0.45))
+    h = w * (rng.uniform(0.35, 0.6) if style in ("boombox", "clock") else rng.uniform(0.5, 0.9))
+    d = w * rng.uniform(0.25, 0.6)
+    radius = min(h, d) * rng.uniform(0.05, 0.3)
+    parts = [(meshes.rounded_box(w, h, d, radius, center=(0, h / 2, 0), axis="z"), "case")]
+    if style == "table" and rng.random() < 0.5:  # arched (cathedral) top
+        a = np.linspace(0, np.pi, 13)
+        arch = np.stack([w / 2 * np.cos(a), h + h * 0.35 * np.sin(a)], 1)
+        parts.append((meshes.prism(np.concatenate([[[-w / 2, h * 0.9], [w / 2, h * 0.9]], arch]), d * 0.95,
+                                   axis="z"), "case"))
+    front = -d / 2
+    if style == "boombox":
+        r = min(h * 0.38, w * 0.2)
+        for s in (-1, 1):
+            parts.append((_grille(r, 0.01, (s * (w / 2 - r * 1.2), h * 0.45, front)), "speaker"))
+        parts.append((meshes.box(w * 0.3, h * 0.3, 0.01, center=(0, h * 0.55, front)), "dial"))
+    elif style == "clock":
+        parts.append((meshes.box(w * 0.5, h * 0.5, 0.01, center=(-w * 0.15, h * 0.5, front)), "dial"))
+        parts.append((meshes.boxes([(x, h * 0.5, front) for x in np.linspace(w * 0.2, w * 0.4, 3)], (0.01, h * 0.3,
+                                                                                                       0.01)),
+                      "speaker"))
+    else:
+        r = min(h, w) * rng.uniform(0.2, 0.35)
+        side = pick(rng, [-1, 1])
+        parts.append((_grille(r, 0.01, (side * w * 0.22, h * 0.5, front)), "speaker"))
+        parts.append((meshes.box(w * 0.35, h * 0.25, 0.01, center=(-side * w * 0.22, h * 0.65, front)), "dial"))
+    knobs = int(rng.integers(1, 5))
+    on_top = rng.random() < 0.4
+    for x in np.linspace(-w * 0.35, w * 0.35, knobs) if knobs > 1 else [w * 0.3]:
+        knob = meshes.cylinder(min(h, w) * 0.06, 0.02, segments=10)
+        if on_top:
+            parts.append((meshes.transform(knob, translate=(x, h + 0.01, 0)), "knob"))
+        else:
+            parts.append((meshes.transform(knob, rotate=meshes.rotation("x", np.pi / 2),
+                                           translate=(x, h * 0.15, front - 0.01)), "knob"))
+    if style == "boombox" or (style == "table" and rng.random() < 0.3):  # carrying handle
+        lift = h * rng.uniform(0.2, 0.4)
+        path = np.array([(-w * 0.35, h, 0), (-w * 0.3, h + lift, 0), (w * 0.3, h + lift, 0), (w * 0.35, h, 0)])
+        parts.append((common.sweep(path, min(h, w) * 0.03), "case"))
+    if style == "shortwave" or rng.random() < 0.2:  # telescopic antenna, tilted
+        tip = np.array([w * rng.uniform(-0.5, 0.5), h * rng.uniform(1.5, 3.0), d * rng.uniform(-1.0, 1.0)])
+        parts.append((meshes.tube((w * 0.4, h, d * 0.3), tip, 0.004, segments=6), "antenna"))
+    return parts
+
+
+def xbox(rng):
+    """Game console: a flat or upright box (the original's big box with a round jewel, a slim one with vents,
+    a cube), a disc tray slot, feet or an upright stand, sometimes with a controller or a sensor bar beside it."""
+    style = pick(rng, ["original", "slim", "cube"])
+    if style == "cube":
+        w = h = d = rng.uniform(0.25, 0.3)
+        h *= rng.uniform(0.6, 1.0)
+    else:
+        w, h, d = rng.uniform(0.26, 0.34), rng.uniform(0.06, 0.11), rng.uniform(0.22, 0.28)
+    radius = h * rng.uniform(0.05, 0.3)
+    console = [(meshes.rounded_box(w, h, d, radius, center=(0, h / 2, 0), axis="z"), "body")]
+    console.append((meshes.box(w * 0.5, h * 0.08, 0.006, center=(-w * 0.1, h * 0.6, -d / 2 - 0.003)), "tray"))
+    if style == "original":
+        console.append((_grille(h * 0.25, 0.01, (w * 0.3, h * 0.55, -d / 2)), "tray"))
+    else:  # vent slots on the top
+        centers = [(x, h + 0.002, d * 0.1) for x in np.linspace(-w * 0.4, w * 0.4, int(rng.integers(8, 20)))]
+        console.append((meshes.boxes(centers, (0.004, 0.004, d * 0.6)), "body"))
+    upright = style == "slim" and rng.random() < 0.5
+    if upright:  # stood on its side on a stand
+        console = [(meshes.transform(m, rotate=meshes.rotation("z", np.pi / 2), translate=(h / 2 + 0.02, 0.0, 0.0)),
+                    part) for m, part in console]
+        console.append((meshes.box(h * 1.6, 0.02, d * 0.6, center=(0, 0.01, 0)), "stand"))
+        console = [(meshes.transform(m, translate=(0, 0.02, 0)) if part != "stand" else m, part)
+                   for m, part in console]
+        console = [(meshes.transform(m, translate=(-(h / 2 + 0.02), 0, 0)), part) for m, part in console]
+    else:
+        console = [(meshes.transform(m, translate=(0, 0.01, 0)), part) for m, part in console]
+        console += [(meshes.cylinder(0.012, 0.01, center=(x, 0.005, z), segments=8), "stand")
+                    for x, z in common.corners(w, d, 0.03)]
+    if rng.random() < 0.3:  # a controller beside the console
+        pad = meshes.sphere(1.0, center=(0, 0.02, 0), segments=12, rings=6, scale=(0.075, 0.02, 0.05))
+        grips = [meshes.sphere(1.0, center=(s * 0.05, 0.015, 0.03), segments=8, rings=4, scale=(0.025, 0.015, 0.04))
+                 for s in (-1, 1)]
+        x = w / 2 + 0.12
+        console += [(meshes.transform(m, rotate=meshes.rotation("y", rng.uniform(-0.5, 0.5)),
+                                      translate=(x, 0.0, rng.uniform(-0.1, 0.1))), "controller")
+                    for m in [pad] + grips]
+    return console
+
+
 MODELS = {
     "guitar": (("body", "neck", "head"), guitar),
     "keyboard": (("case", "key"), keyboard),
     "laptop": (("base", "screen", "keyboard"), laptop),
     "monitor": (("screen", "stand", "base"), monitor),
     "piano": (("body", "keyboard", "leg", "lid", "bench"), piano),
+    "radio": (("case", "speaker", "dial", "knob", "antenna"), radio),
+    "xbox": (("body", "tray", "stand", "controller"), xbox),
 }

@@ -1,4 +1,4 @@
-"""synthetic_objects furniture: chair, table, desk, sofa, bed, bench, stool, bookshelf, dresser, wardrobe, tv_stand.
+"""synthetic_objects furniture: chair, table, desk, sofa, bed, bench, stool (storage furniture: storage.py).
 
 Each maker: rng -> [(mesh, part name)], y up, floor at y = 0, front towards -z (see common.py).
 """
@@ -36,11 +36,15 @@ def _back_panel(rng, width, height, thickness, style):
 
 
 def chair(rng):
-    """Chair: 4 legs / swivel pedestal / sled base, solid / slatted / railed back, with or without arms."""
-    w, d = rng.uniform(0.4, 0.6), rng.uniform(0.4, 0.56)
-    seat_y, t = rng.uniform(0.4, 0.5), rng.uniform(0.02, 0.08)
+    """Chair: 4 legs / swivel pedestal / sled base / upholstered block, solid / slatted / railed / padded back,
+    low to high back, dining to bar height, with or without arms."""
+    if rng.random() < 0.15:
+        return _armchair(rng)
+    w, d = rng.uniform(0.38, 0.65), rng.uniform(0.38, 0.6)
+    seat_y = rng.uniform(0.38, 0.5) if rng.random() < 0.8 else rng.uniform(0.6, 0.8)  # bar chair
+    t = rng.uniform(0.02, 0.08)
     parts = [(meshes.rounded_box(w, t, d, min(t / 2, 0.02), center=(0, seat_y, 0), axis="x"), "seat")]
-    back_h, back_t, tilt = rng.uniform(0.3, 0.6), rng.uniform(0.02, 0.06), rng.uniform(0.0, 0.3)
+    back_h, back_t, tilt = rng.uniform(0.15, 0.85), rng.uniform(0.02, 0.06), rng.uniform(0.0, 0.3)
     back = meshes.merge(_back_panel(rng, w, back_h, back_t, pick(rng, ["solid", "vertical", "horizontal",
                                                                        "frame"])))
     back = meshes.transform(back, rotate=meshes.rotation("x", tilt),
@@ -89,16 +93,19 @@ def chair(rng):
 
 def table(rng):
     """Table: rectangular / round top on 4 legs (apron, lower shelf), a pedestal or two trestles."""
-    coffee = rng.random() < 0.3
-    h = rng.uniform(0.35, 0.5) if coffee else rng.uniform(0.68, 0.78)
+    kind = pick(rng, ["coffee", "dining", "side", "bar"], [0.3, 0.45, 0.15, 0.1])
+    h = {"coffee": rng.uniform(0.3, 0.5), "side": rng.uniform(0.45, 0.7), "bar": rng.uniform(0.9, 1.1)}.get(
+        kind, rng.uniform(0.68, 0.78))
+    coffee = kind == "coffee"
     style = pick(rng, ["legs", "pedestal", "trestle"], [0.6, 0.25, 0.15])
-    t = rng.uniform(0.02, 0.06)
-    if style == "pedestal" or (style == "legs" and rng.random() < 0.15):
-        r = rng.uniform(0.4, 0.65)
+    t = rng.uniform(0.01, 0.06)
+    if style == "pedestal" or (style == "legs" and rng.random() < 0.2):
+        r = rng.uniform(0.2, 0.35) if kind in ("side", "bar") else rng.uniform(0.3, 0.7)
         w = d = 2 * r
         top = meshes.cylinder(r, t, center=(0, h - t / 2, 0), segments=32)
     else:
-        w, d = rng.uniform(0.8, 1.9), rng.uniform(0.5, 1.0)
+        w = rng.uniform(0.4, 0.7) if kind in ("side", "bar") else rng.uniform(0.7, 2.4)
+        d = w * rng.uniform(0.5, 1.0) if kind in ("side", "bar") else rng.uniform(0.4, 1.2)
         top = meshes.rounded_box(w, t, d, rng.uniform(0.0, 0.15), center=(0, h - t / 2, 0), axis="y")
     parts = [(top, "top")]
     under = h - t
@@ -114,7 +121,7 @@ def table(rng):
             parts.append((meshes.box(2 * xi, a, 0.02, center=(0, under - a / 2, zi)), "support"))
             parts.append((meshes.box(0.02, a, 2 * zi, center=(-xi, under - a / 2, 0)), "support"))
             parts.append((meshes.box(0.02, a, 2 * zi, center=(xi, under - a / 2, 0)), "support"))
-        if coffee and rng.random() < 0.5:  # lower shelf
+        if kind != "dining" and rng.random() < 0.5:  # lower shelf
             parts.append((meshes.box(w - 2 * inset, 0.02, d - 2 * inset, center=(0, h * 0.25, 0)), "support"))
     elif style == "pedestal":
         parts.append((meshes.tube((0, 0.03, 0), (0, under, 0), rng.uniform(0.04, 0.09), segments=12), "leg"))
@@ -134,34 +141,21 @@ def table(rng):
     return parts
 
 
-def _drawer_fronts(rng, x0, x1, y0, y1, z, rows, columns=1):
-    """A grid of drawer fronts covering x0..x1, y0..y1 of a front face at z (facing -z): (fronts, pulls)."""
-    fronts, pulls = [], []
-    gap = 0.006
-    xs, ys = np.linspace(x0, x1, columns + 1), np.linspace(y0, y1, rows + 1)
-    for i in range(columns):
-        for j in range(rows):
-            cx, cy = (xs[i] + xs[i + 1]) / 2, (ys[j] + ys[j + 1]) / 2
-            fw, fh = xs[i + 1] - xs[i] - gap, ys[j + 1] - ys[j] - gap
-            fronts.append(meshes.box(fw, fh, 0.018, center=(cx, cy, z - 0.009)))
-            pulls.append(common.knob_or_handle(rng, cx, cy, z - 0.018, min(0.05, fw * 0.2), vertical=False))
-    return fronts, pulls
-
-
 def desk(rng):
-    """Desk: one or two drawer pedestals, side panels or legs, often a modesty panel at the back."""
-    w, d, h = rng.uniform(1.0, 1.7), rng.uniform(0.55, 0.8), rng.uniform(0.72, 0.77)
+    """Desk: one or two drawer pedestals, side panels or legs, often a modesty panel at the back, sometimes a
+    hutch of shelves on top or a return (L-shaped)."""
+    w, d, h = rng.uniform(0.8, 2.0), rng.uniform(0.45, 0.9), rng.uniform(0.7, 0.78)
     t = rng.uniform(0.025, 0.045)
     parts = [(meshes.box(w, t, d, center=(0, h - t / 2, 0)), "top")]
     under = h - t
-    pedestals = pick(rng, [0, 1, 2], [0.3, 0.45, 0.25])
+    pedestals = pick(rng, [0, 1, 2], [0.3, 0.45, 0.25]) if w > 1.1 else pick(rng, [0, 1])
     sides = []
-    unit_w = rng.uniform(0.35, 0.45)
+    unit_w = rng.uniform(0.3, 0.45)
     for k in range(pedestals):
         s = 1 if k == 0 else -1
         cx = s * (w / 2 - unit_w / 2 - 0.01)
         parts.append((meshes.box(unit_w, under, d * 0.92, center=(cx, under / 2, 0.0)), "drawer"))
-        fronts, pulls = _drawer_fronts(rng, cx - unit_w / 2 + 0.01, cx + unit_w / 2 - 0.01, 0.05, under - 0.01,
+        fronts, pulls = common.drawer_fronts(rng, cx - unit_w / 2 + 0.01, cx + unit_w / 2 - 0.01, 0.05, under - 0.01,
                                        -d * 0.46, int(rng.integers(2, 5)))
         parts += [(m, "drawer") for m in fronts + pulls]
         sides.append(s)
@@ -177,20 +171,32 @@ def desk(rng):
         ph = under * rng.uniform(0.35, 0.7)
         parts.append((meshes.box(w - 0.1, ph, 0.02, center=(0, under - ph / 2, d / 2 - 0.06)), "panel"))
     if pedestals < 2 and rng.random() < 0.4:  # a shallow centre drawer under the top
-        fronts, pulls = _drawer_fronts(rng, -0.3, 0.3, under - 0.1, under - 0.01, -d * 0.46, 1)
+        fronts, pulls = common.drawer_fronts(rng, -0.25, 0.25, under - 0.1, under - 0.01, -d * 0.46, 1)
         parts += [(m, "drawer") for m in fronts + pulls]
+    extra = pick(rng, ["none", "hutch", "return"], [0.6, 0.25, 0.15])
+    if extra == "hutch":  # shelves on the back half of the top
+        hh, hd = rng.uniform(0.3, 0.9), d * rng.uniform(0.3, 0.5)
+        hutch = common.cabinet(w, hh, hd, 0.02, bottom=h)
+        parts += [(meshes.transform(m, translate=(0, 0, d / 2 - hd / 2)), "panel") for m in hutch]
+        if hh > 0.5:
+            parts.append((meshes.box(w - 0.04, 0.02, hd - 0.02, center=(0, h + hh / 2, d / 2 - hd / 2)), "panel"))
+    elif extra == "return":  # a lower wing at a right angle on the left, towards the front
+        rl, rd = rng.uniform(0.6, 1.1), rng.uniform(0.4, 0.55)
+        x = -w / 2 + rd / 2
+        parts.append((meshes.box(rd, t, rl, center=(x, h - t / 2, -d / 2 - rl / 2)), "top"))
+        parts.append((meshes.box(rd * 0.9, under, 0.03, center=(x, under / 2, -d / 2 - rl + 0.03)), "leg"))
     return parts
 
 
 def sofa(rng):
     """Sofa: 1-3 seats, box / rolled / no arms, loose or fixed cushions, legs or plinth, sometimes L-shaped."""
-    seats = pick(rng, [1, 2, 3], [0.2, 0.4, 0.4])
-    seat_w, d = rng.uniform(0.55, 0.75), rng.uniform(0.75, 1.0)
+    seats = pick(rng, [1, 2, 3, 4], [0.15, 0.35, 0.35, 0.15])
+    seat_w, d = rng.uniform(0.5, 0.8), rng.uniform(0.7, 1.1)
     arm_style = pick(rng, ["box", "rolled", "none"], [0.5, 0.35, 0.15])
     arm_w = 0.0 if arm_style == "none" else rng.uniform(0.1, 0.25)
     w = seats * seat_w + 2 * arm_w
     leg_h = pick(rng, [0.0, rng.uniform(0.05, 0.15)])
-    base_h, back_h, back_t = rng.uniform(0.2, 0.3), rng.uniform(0.35, 0.55), rng.uniform(0.15, 0.25)
+    base_h, back_h, back_t = rng.uniform(0.15, 0.35), rng.uniform(0.2, 0.6), rng.uniform(0.1, 0.3)
     base_top = leg_h + base_h
     r = rng.uniform(0.02, 0.08)
     parts = [(meshes.rounded_box(w, base_h, d, r, center=(0, leg_h + base_h / 2, 0), axis="x"), "base")]
@@ -281,7 +287,7 @@ def bed(rng):
 
 def bench(rng):
     """Bench: slatted park bench on leg frames (with back and arms or not), or a plain board on two slabs."""
-    w, d, seat_y = rng.uniform(1.0, 1.9), rng.uniform(0.35, 0.5), rng.uniform(0.4, 0.47)
+    w, d, seat_y = rng.uniform(0.6, 2.2), rng.uniform(0.3, 0.6), rng.uniform(0.38, 0.5)
     parts = []
     if rng.random() < 0.6:  # park bench
         n = int(rng.integers(3, 6))
@@ -324,9 +330,11 @@ def bench(rng):
 
 def stool(rng):
     """Stool: round or square seat, 3-4 (splayed) legs with or without rungs, or a pedestal with a footrest."""
+    if rng.random() < 0.15:
+        return _ottoman(rng)
     bar_stool = rng.random() < 0.45
-    h = rng.uniform(0.62, 0.8) if bar_stool else rng.uniform(0.4, 0.5)
-    r, t = rng.uniform(0.14, 0.22), rng.uniform(0.025, 0.06)
+    h = rng.uniform(0.6, 0.85) if bar_stool else rng.uniform(0.3, 0.55)
+    r, t = rng.uniform(0.12, 0.25), rng.uniform(0.025, 0.06)
     round_seat = rng.random() < 0.65
     seat = (meshes.cylinder(r, t, center=(0, h - t / 2, 0), segments=28) if round_seat else
             meshes.rounded_box(2 * r, t, 2 * r, 0.02, center=(0, h - t / 2, 0), axis="y"))
@@ -359,134 +367,49 @@ def stool(rng):
     return parts
 
 
-def bookshelf(rng):
-    """Bookshelf: a carcass with 1-3 columns and 2-6 shelf rows, back panel or open, books on some shelves."""
-    w, h, d = rng.uniform(0.6, 1.6), rng.uniform(0.8, 2.0), rng.uniform(0.25, 0.4)
-    t = rng.uniform(0.015, 0.03)
-    carcass = common.cabinet(w, h, d, t)
-    parts = [(m, "frame") for m in carcass[:4]]
-    if rng.random() < 0.8:
-        parts.append((carcass[4], "back"))
-    columns = int(rng.integers(1, 4)) if w > 0.9 else 1
-    rows = int(np.clip(round(h / rng.uniform(0.28, 0.4)), 2, 6))
-    xs = np.linspace(-w / 2 + t, w / 2 - t, columns + 1)
-    ys = np.linspace(t, h - t, rows + 1)
-    for x in xs[1:-1]:
-        parts.append((meshes.box(t, h - 2 * t, d - t, center=(x, h / 2, -t / 2)), "frame"))
-    for y in ys[1:-1]:
-        parts.append((meshes.box(w - 2 * t, t, d - t, center=(0, y, -t / 2)), "shelf"))
-    for i in range(columns):
-        for j in range(rows):
-            if rng.random() > 0.55:
-                continue
-            x, x_end = xs[i] + t / 2, xs[i + 1] - t / 2
-            stop = x + (x_end - x) * rng.uniform(0.3, 0.95)
-            bottom, room = ys[j] + t / 2, ys[j + 1] - ys[j] - t
-            while x < stop:
-                bw = rng.uniform(0.02, 0.05)
-                bh = room * rng.uniform(0.6, 0.9)
-                parts.append((meshes.box(bw, bh, d * rng.uniform(0.6, 0.85),
-                                         center=(x + bw / 2, bottom + bh / 2, -d * 0.05)), "book"))
-                x += bw + 0.002
-    return parts
-
-
-def dresser(rng):
-    """Dresser / chest of drawers: 1-3 columns x 2-6 rows of drawers, pulls, feet / plinth / none."""
-    chest = rng.random() < 0.35
-    w = rng.uniform(0.6, 1.0) if chest else rng.uniform(0.9, 1.7)
-    h = rng.uniform(1.0, 1.4) if chest else rng.uniform(0.7, 1.0)
-    d = rng.uniform(0.4, 0.55)
-    foot = pick(rng, ["legs", "plinth", "none"])
-    lift = 0.0 if foot == "none" else rng.uniform(0.05, 0.15)
-    parts = [(meshes.box(w, h - lift, d, center=(0, lift + (h - lift) / 2, 0)), "body")]
-    if rng.random() < 0.5:  # overhanging top board
-        parts.append((meshes.box(w + 0.04, 0.03, d + 0.03, center=(0, h + 0.015, -0.01)), "body"))
-    columns = 1 if chest else int(rng.integers(1, 4))
-    rows = int(rng.integers(3, 7)) if chest else int(rng.integers(2, 5))
-    fronts, pulls = _drawer_fronts(rng, -w / 2 + 0.03, w / 2 - 0.03, lift + 0.03, h - 0.03, -d / 2, rows, columns)
-    parts += [(m, "drawer") for m in fronts + pulls]
-    if foot == "legs":
-        parts += [(m, "foot") for m in common.leg_set(rng, common.corners(w, d, 0.04), lift, 0.05)]
-    elif foot == "plinth":
-        parts.append((meshes.box(w - 0.04, lift, d - 0.04, center=(0, lift / 2, 0)), "foot"))
-    return parts
-
-
-def wardrobe(rng):
-    """Wardrobe: tall carcass, 1-4 doors (some over a drawer row), handles, plinth or legs, crown or not."""
-    w, h, d = rng.uniform(0.6, 2.0), rng.uniform(1.7, 2.3), rng.uniform(0.5, 0.65)
-    lift = rng.uniform(0.05, 0.15)
-    parts = [(meshes.box(w, h - lift, d, center=(0, lift + (h - lift) / 2, 0)), "body")]
-    if rng.random() < 0.4:
-        parts.append((meshes.box(w + 0.06, 0.06, d + 0.04, center=(0, h + 0.03, -0.01)), "body"))
-    doors = max(1, min(4, int(round(w / rng.uniform(0.4, 0.6)))))
-    bottom = lift + 0.02
-    if rng.random() < 0.35:  # a drawer row under the doors
-        dh = rng.uniform(0.2, 0.35)
-        fronts, pulls = _drawer_fronts(rng, -w / 2 + 0.02, w / 2 - 0.02, bottom, bottom + dh, -d / 2, 1,
-                                       min(doors, 2))
-        parts += [(m, "door") for m in fronts] + [(m, "handle") for m in pulls]
-        bottom += dh
-    xs = np.linspace(-w / 2 + 0.02, w / 2 - 0.02, doors + 1)
-    top = h - 0.02
-    handle_h = rng.uniform(0.1, 0.35)
-    for i in range(doors):
-        cx, dw = (xs[i] + xs[i + 1]) / 2, xs[i + 1] - xs[i] - 0.006
-        parts.append((meshes.box(dw, top - bottom, 0.02, center=(cx, (top + bottom) / 2, -d / 2 - 0.01)), "door"))
-        hx = xs[i + 1] - 0.05 if i % 2 == 0 else xs[i] + 0.05
-        y = (top + bottom) / 2
-        parts.append((meshes.bar((hx, y - handle_h / 2, -d / 2 - 0.04), (hx, y + handle_h / 2, -d / 2 - 0.04), 0.015),
-                      "handle"))
-    if rng.random() < 0.5:
-        parts += [(m, "base") for m in common.leg_set(rng, common.corners(w, d, 0.04), lift, 0.05)]
-    else:
-        parts.append((meshes.box(w - 0.04, lift, d - 0.04, center=(0, lift / 2, 0)), "base"))
-    return parts
-
-
-def tv_stand(rng):
-    """TV stand: a low, wide cabinet with open shelves, doors or drawers, on legs or not; or an open frame."""
-    w, h, d = rng.uniform(1.0, 1.9), rng.uniform(0.35, 0.6), rng.uniform(0.35, 0.5)
-    parts = []
-    if rng.random() < 0.25:  # open frame: boards on four posts
-        boards = int(rng.integers(2, 4))
-        for y in np.linspace(0.06, h - 0.015, boards):
-            parts.append((meshes.box(w, 0.03, d, center=(0, y, 0)), "shelf" if y < h - 0.1 else "body"))
-        parts += [(m, "leg") for m in common.leg_set(rng, common.corners(w, d, 0.03), h - 0.03, 0.04)]
-        return parts
-    lift = pick(rng, [0.0, rng.uniform(0.05, 0.15)])
-    t = 0.025
-    parts += [(m, "body") for m in common.cabinet(w, h - lift, d, t, bottom=lift)]
-    bays = int(rng.integers(2, 5))
-    xs = np.linspace(-w / 2 + t, w / 2 - t, bays + 1)
-    for x in xs[1:-1]:
-        parts.append((meshes.box(t, h - lift - 2 * t, d - t, center=(x, lift + (h - lift) / 2, -t / 2)), "body"))
-    for i in range(bays):
-        kind = pick(rng, ["open", "door", "drawers"])
-        x0, x1 = xs[i] + t / 2, xs[i + 1] - t / 2
-        if kind == "open":
-            parts.append((meshes.box(x1 - x0, t, d - t, center=((x0 + x1) / 2, lift + (h - lift) / 2, -t / 2)),
-                          "shelf"))
-        else:
-            rows = 1 if kind == "door" else int(rng.integers(2, 4))
-            fronts, pulls = _drawer_fronts(rng, x0, x1, lift + t, h - t, -d / 2, rows)
-            parts += [(m, "door") for m in fronts + pulls]
+def _armchair(rng):
+    """Upholstered armchair (a chair, not a sofa: one deep seat): block base on short legs or none, padded back,
+    arm blocks."""
+    w, d = rng.uniform(0.6, 0.95), rng.uniform(0.6, 0.9)
+    lift = pick(rng, [0.0, rng.uniform(0.05, 0.2)])
+    seat_y = rng.uniform(0.38, 0.48)
+    arm_w, back_t = rng.uniform(0.08, 0.2), rng.uniform(0.1, 0.2)
+    r = rng.uniform(0.02, 0.06)
+    parts = [(meshes.rounded_box(w, seat_y - lift, d, r, center=(0, (seat_y + lift) / 2, 0), axis="x"), "seat")]
+    back_h = rng.uniform(0.35, 0.75)
+    back = meshes.rounded_box(w, back_h, back_t, r, center=(0, seat_y + back_h / 2, d / 2 - back_t / 2), axis="x")
+    parts.append((meshes.transform(back, rotate=meshes.rotation("x", rng.uniform(0.0, 0.2))), "back"))
+    arm_h = rng.uniform(0.12, 0.3)
+    for s in (-1, 1):
+        parts.append((meshes.rounded_box(arm_w, seat_y + arm_h - lift, d, r,
+                                         center=(s * (w / 2 + arm_w / 2), (seat_y + arm_h + lift) / 2, 0), axis="x"),
+                      "arm"))
     if lift > 0:
-        parts += [(m, "leg") for m in common.leg_set(rng, common.corners(w, d, 0.05), lift, 0.04)]
+        parts += [(m, "leg") for m in common.leg_set(rng, common.corners(w + 2 * arm_w, d, 0.05), lift, 0.04)]
+    return parts
+
+
+def _ottoman(rng):
+    """Stool as an upholstered ottoman or pouf: a padded drum or block, on short legs or none."""
+    h, r = rng.uniform(0.3, 0.5), rng.uniform(0.2, 0.4)
+    lift = pick(rng, [0.0, rng.uniform(0.04, 0.12)])
+    body = (meshes.cylinder(r, h - lift, center=(0, (h + lift) / 2, 0), segments=28) if rng.random() < 0.5 else
+            meshes.rounded_box(2 * r, h - lift, 2 * r * rng.uniform(0.6, 1.0), 0.04, center=(0, (h + lift) / 2, 0),
+                               axis="y"))
+    parts = [(body, "seat"), (meshes.cylinder(r * 0.97, 0.03, center=(0, h + 0.015, 0), segments=28), "seat")]
+    if lift > 0:
+        parts += [(m, "leg") for m in common.leg_set(rng, common.corners(1.4 * r, 1.4 * r, 0.0), lift, 0.035)]
+    else:
+        parts.append((meshes.cylinder(r * 0.9, 0.02, center=(0, 0.01, 0), segments=20), "leg"))
     return parts
 
 
 MODELS = {
     "bed": (("base", "mattress", "headboard", "footboard", "pillow", "leg"), bed),
     "bench": (("seat", "leg", "back", "arm"), bench),
-    "bookshelf": (("frame", "shelf", "back", "book"), bookshelf),
     "chair": (("back", "seat", "leg", "arm"), chair),
     "desk": (("top", "leg", "drawer", "panel"), desk),
-    "dresser": (("body", "drawer", "foot"), dresser),
     "sofa": (("base", "back", "arm", "cushion", "leg"), sofa),
     "stool": (("seat", "leg", "rung"), stool),
     "table": (("top", "leg", "support"), table),
-    "tv_stand": (("body", "shelf", "door", "leg"), tv_stand),
-    "wardrobe": (("body", "door", "handle", "base"), wardrobe),
 }

@@ -1,5 +1,4 @@
-"""synthetic_objects household objects and fixtures: bottle, bowl, cup, vase, lamp, plant, cone, bathtub, toilet,
-door, stairs, tent.
+"""synthetic_objects household objects: bottle, bowl, cup, vase, flower_pot, plant, lamp, cone, tent.
 
 Each maker: rng -> [(mesh, part name)], y up, floor at y = 0, front towards -z (see common.py).
 """
@@ -13,9 +12,9 @@ from .common import pick
 
 def bottle(rng):
     """Bottle: round or square body, sloped or flat shoulder, short or long neck, with or without a cap."""
-    style = pick(rng, ["wine", "water", "square", "flask"])
-    r = rng.uniform(0.03, 0.05) if style != "flask" else rng.uniform(0.05, 0.08)
-    body_h = rng.uniform(0.12, 0.25)
+    style = pick(rng, ["wine", "water", "square", "flask", "jug"])
+    r = rng.uniform(0.03, 0.06) if style not in ("flask", "jug") else rng.uniform(0.05, 0.1)
+    body_h = r * rng.uniform(1.2, 6.0)
     neck_r = r * rng.uniform(0.25, 0.45)
     shoulder_h = {"wine": rng.uniform(0.04, 0.08), "water": rng.uniform(0.01, 0.03)}.get(style, rng.uniform(0.02, 0.05))
     neck_h = rng.uniform(0.05, 0.1) if style == "wine" else rng.uniform(0.015, 0.05)
@@ -32,6 +31,10 @@ def bottle(rng):
             parts.append((meshes.transform(meshes.lathe(radii, heights, 24), scale=(1.0, 1.0, 0.45)), "body"))
         else:
             parts.append((meshes.lathe(radii, heights, 24), "body"))
+        if style == "jug":  # a handle from the shoulder down the side
+            path = np.array([(neck_r, body_h + shoulder_h * 0.8, 0), (r * 1.35, body_h, 0),
+                             (r * 1.3, body_h * 0.55, 0), (r * 0.95, body_h * 0.45, 0)])
+            parts.append((common.sweep(path, r * 0.08), "body"))
     top = body_h + shoulder_h
     lip = rng.random() < 0.6
     neck_radii = [0.0, neck_r, neck_r] + ([neck_r * 1.15, neck_r * 1.15] if lip else []) + [0.0]
@@ -48,7 +51,8 @@ def bottle(rng):
 def bowl(rng):
     """Bowl: shallow to deep, round or flared wall of some thickness, on a foot ring, a flat base or a pedestal,
     sometimes with a wide flat rim (pasta bowl)."""
-    r, h = rng.uniform(0.06, 0.15), rng.uniform(0.03, 0.1)
+    r = rng.uniform(0.06, 0.15)
+    h = r * rng.uniform(0.25, 1.0)
     bottom_r = r * rng.uniform(0.3, 0.6)
     flare = rng.uniform(0.5, 2.0)
     t = np.linspace(0.0, 1.0, 9)
@@ -74,9 +78,10 @@ def bowl(rng):
 
 
 def cup(rng):
-    """Cup / mug: straight, tapered or barrel body, C- or D-shaped handle on the right (+x) (sometimes a second
-    one), sometimes on a saucer."""
-    r, h = rng.uniform(0.035, 0.05), rng.uniform(0.06, 0.12)
+    """Cup / mug: squat to tall, straight, tapered or barrel body; a C- or D-shaped handle on the right (+x),
+    two handles, or none (a glass, a paper cup with a lid); sometimes on a saucer."""
+    r = rng.uniform(0.03, 0.05)
+    h = r * rng.uniform(0.9, 3.5)
     shape = pick(rng, ["straight", "tapered", "barrel"])
     t = np.linspace(0.0, 1.0, 7)
     if shape == "straight":
@@ -98,10 +103,13 @@ def cup(rng):
     else:  # D: out, down, in
         path = np.array([(x1, y1, 0), (x1 + reach, y1, 0), (x1 + reach, y0, 0), (x0, y0, 0)])[::-1]
     handle = common.sweep(path, rng.uniform(0.004, 0.008))
-    parts.append((handle, "handle"))
-    if rng.random() < 0.15:  # a second handle opposite (soup cup)
-        parts.append((meshes.mirror_x(handle), "handle"))
-    if rng.random() < 0.25:  # on a saucer
+    handles = pick(rng, [0, 1, 2], [0.3, 0.6, 0.1])  # a glass or paper cup has none, a soup cup two
+    parts += [(handle, "handle"), (meshes.mirror_x(handle), "handle")][:handles]
+    if handles == 0 and rng.random() < 0.4:  # a lid on a paper cup
+        top = radii[-1]
+        parts.append((meshes.cylinder(top * 1.05, h * 0.08, radius_top=top * 0.85, center=(0, h + h * 0.04, 0),
+                                      segments=20), "lid"))
+    elif rng.random() < 0.25:  # on a saucer
         sr = r * rng.uniform(1.6, 2.2)
         saucer = common.vessel([sr * 0.45, sr * 0.9, sr], [0.0, 0.006, 0.015], 0.004)
         parts = [(meshes.transform(mesh, translate=(0, 0.006, 0)), part) for mesh, part in parts]
@@ -112,7 +120,7 @@ def cup(rng):
 def vase(rng):
     """Vase: a random smooth profile (bulb, amphora, cylinder, flute) with a neck and lip, sometimes handles."""
     h = rng.uniform(0.2, 0.5)
-    r = h * rng.uniform(0.15, 0.4)
+    r = h * rng.uniform(0.1, 0.6)
     body_h = h * rng.uniform(0.6, 0.85)
     radii = common.smooth_profile(rng, 4, 0.35 * r, r, points=12)
     radii[0] = max(radii[0], 0.4 * r)
@@ -137,9 +145,35 @@ def vase(rng):
 
 
 def lamp(rng):
-    """Lamp: table lamp, floor lamp or jointed desk lamp; disc / dome / tripod base; open conical shades."""
-    style = pick(rng, ["table", "floor", "desk"])
+    """Lamp: table lamp, floor lamp, jointed desk lamp, pendant or chandelier hanging from a ceiling plate;
+    disc / dome / urn / tripod bases; open conical, drum or dome shades."""
+    style = pick(rng, ["table", "floor", "desk", "pendant"], [0.3, 0.25, 0.25, 0.2])
     parts = []
+    if style == "pendant":
+        drop = rng.uniform(0.3, 1.2)
+        parts.append((meshes.cylinder(rng.uniform(0.04, 0.1), 0.03, center=(0, drop + 0.015, 0), segments=16), "base"))
+        arms = pick(rng, [0, rng.integers(3, 7)], [0.6, 0.4])
+        shade_r = rng.uniform(0.1, 0.3) if arms == 0 else rng.uniform(0.04, 0.08)
+        hub = drop * rng.uniform(0.2, 0.5) if arms else 0.0
+        parts.append((meshes.tube((0, hub, 0), (0, drop, 0), 0.006 if not arms else 0.015, segments=6), "stem"))
+        spots = [(0.0, 0.0)]
+        if arms:
+            reach = rng.uniform(0.2, 0.45)
+            spots = [(reach * np.cos(2 * np.pi * k / arms), reach * np.sin(2 * np.pi * k / arms)) for k in range(arms)]
+            for x, z in spots:
+                path = np.array([(0, hub, 0), (x * 0.5, hub - 0.03, z * 0.5), (x, hub, z)])
+                parts.append((common.sweep(path, 0.008, segments=6), "stem"))
+        for x, z in spots:
+            shade_h = shade_r * rng.uniform(0.6, 1.4)
+            kind = pick(rng, ["cone", "drum", "dome"])
+            if kind == "dome":
+                t = np.linspace(0.0, np.pi / 2, 6)
+                shade = common.vessel(shade_r * np.cos(t) + 0.005, shade_h * np.sin(t), 0.004, closed_bottom=False)
+            else:
+                r_top = shade_r * (1.0 if kind == "drum" else rng.uniform(0.2, 0.5))
+                shade = common.vessel([shade_r, r_top], [0.0, shade_h], 0.004, closed_bottom=False)
+            parts.append((meshes.transform(shade, translate=(x, hub - shade_h * 0.8, z)), "shade"))
+        return parts
     if style == "desk":
         base_r = rng.uniform(0.06, 0.1)
         parts.append((meshes.cylinder(base_r, 0.02, center=(0, 0.01, 0), segments=20), "base"))
@@ -192,38 +226,47 @@ def lamp(rng):
     return parts
 
 
-def plant(rng):
-    """Potted plant: a pot (round or square) with a bush of leaves, a small tree, or a rosette of long leaves."""
-    pot_r, pot_h = rng.uniform(0.08, 0.18), rng.uniform(0.1, 0.25)
-    parts = []
-    if rng.random() < 0.7:
-        taper = rng.uniform(0.6, 1.0)
-        parts.append((common.vessel([pot_r * taper, pot_r, pot_r * 1.08, pot_r * 1.08], [0, pot_h * 0.9, pot_h * 0.9,
-                                                                                      pot_h], 0.01,
-                                    floor=pot_h * 0.8), "pot"))
-    else:
-        parts.append((meshes.box(2 * pot_r, pot_h, 2 * pot_r, center=(0, pot_h / 2, 0)), "pot"))
+def _pot(rng, pot_r, pot_h):
+    """A plant pot standing on the floor: tapered with a rim, straight, urn-shaped (open) or square."""
+    style = pick(rng, ["tapered", "straight", "urn", "square"], [0.4, 0.2, 0.2, 0.2])
+    if style == "square":
+        taper = rng.uniform(0.7, 1.0)
+        rings = np.stack([np.stack([sx * np.array([-1, 1, 1, -1]), np.full(4, y), sx * np.array([-1, -1, 1, 1])], 1)
+                          for sx, y in ((pot_r * taper, 0.0), (pot_r, pot_h))])
+        return meshes.loft(rings)
+    if style == "urn":
+        radii = common.smooth_profile(rng, 4, 0.5 * pot_r, pot_r, points=8)
+        return common.vessel(radii, np.linspace(0.0, pot_h, 8), 0.01, floor=pot_h * 0.6)
+    taper = rng.uniform(0.55, 0.85) if style == "tapered" else 1.0
+    rim = rng.uniform(1.0, 1.12) if style == "tapered" else 1.0
+    return common.vessel([pot_r * taper, pot_r, pot_r * rim, pot_r * rim], [0, pot_h * 0.88, pot_h * 0.88, pot_h],
+                         0.01, floor=pot_h * 0.8)
+
+
+def _foliage(rng, soil, pot_r, size):
+    """What grows from the soil at height `soil`: a bush of leaves on stems, a small tree (trunk and crown) or a
+    rosette of long leaves; `size` scales it. [(mesh, "stem" or "leaf"), ...]."""
     style = pick(rng, ["bush", "tree", "rosette"])
-    soil = pot_h * 0.85
+    parts = []
     if style == "tree":
-        trunk_h = rng.uniform(0.3, 0.8)
+        trunk_h = rng.uniform(0.3, 0.9) * size
         parts.append((meshes.tube((0, soil, 0), (rng.normal(0, 0.03), soil + trunk_h, rng.normal(0, 0.03)),
                                   rng.uniform(0.01, 0.025), segments=8), "stem"))
         for _ in range(int(rng.integers(3, 8))):
-            c = np.array([0, soil + trunk_h, 0]) + rng.normal(0, 0.08, 3)
-            parts.append((meshes.sphere(rng.uniform(0.06, 0.14), center=c, segments=12, rings=6), "leaf"))
+            c = np.array([0, soil + trunk_h, 0]) + rng.normal(0, 0.08 * size, 3)
+            parts.append((meshes.sphere(rng.uniform(0.06, 0.14) * size, center=c, segments=12, rings=6), "leaf"))
         return parts
     count = int(rng.integers(6, 16)) if style == "bush" else int(rng.integers(5, 12))
     for k in range(count):
         yaw = 2 * np.pi * (k + rng.uniform(-0.3, 0.3)) / count
         pitch = rng.uniform(0.15, 0.9) if style == "bush" else rng.uniform(0.3, 1.2)  # from vertical
         direction = np.array([np.sin(pitch) * np.cos(yaw), np.cos(pitch), np.sin(pitch) * np.sin(yaw)])
-        stem_l = rng.uniform(0.1, 0.35) if style == "bush" else 0.02
+        stem_l = rng.uniform(0.1, 0.35) * size if style == "bush" else 0.02
         base = np.array([0.0, soil, 0.0]) + 0.3 * pot_r * np.array([np.cos(yaw), 0, np.sin(yaw)])
         tip = base + stem_l * direction
         if style == "bush":
             parts.append((meshes.tube(base, tip, rng.uniform(0.004, 0.008), segments=5), "stem"))
-        length = rng.uniform(0.08, 0.18) if style == "bush" else rng.uniform(0.2, 0.5)
+        length = (rng.uniform(0.08, 0.18) if style == "bush" else rng.uniform(0.2, 0.5)) * size
         width = length * (rng.uniform(0.3, 0.6) if style == "bush" else rng.uniform(0.08, 0.2))
         leaf = meshes.sphere(1.0, center=(0, length / 2, 0), segments=10, rings=5,
                              scale=(width / 2, length / 2, 0.004))
@@ -237,11 +280,51 @@ def plant(rng):
     return parts
 
 
+def plant(rng):
+    """Potted plant: foliage (bush, tree or rosette) that outgrows its pot; the pot round, urn or square, on a
+    saucer or a stand sometimes."""
+    pot_r, pot_h = rng.uniform(0.08, 0.2), rng.uniform(0.08, 0.3)
+    lift = rng.uniform(0.2, 0.6) if rng.random() < 0.15 else 0.0
+    parts = [(meshes.transform(_pot(rng, pot_r, pot_h), translate=(0, lift, 0)), "pot")]
+    if lift > 0:  # a plant stand: three legs under the pot
+        for k in range(3):
+            a = 2 * np.pi * k / 3
+            parts.append((meshes.tube((pot_r * 1.2 * np.cos(a), 0, pot_r * 1.2 * np.sin(a)),
+                                      (pot_r * 0.8 * np.cos(a), lift, pot_r * 0.8 * np.sin(a)), 0.012, segments=6),
+                          "pot"))
+    return parts + _foliage(rng, lift + pot_h * 0.85, pot_r, rng.uniform(0.8, 2.0))
+
+
+def flower_pot(rng):
+    """Flower pot: the pot is the object (round, urn or square, often on a saucer), empty or with a small plant
+    or a few flowers in it."""
+    pot_r, pot_h = rng.uniform(0.08, 0.25), rng.uniform(0.08, 0.35)
+    parts = [(_pot(rng, pot_r, pot_h), "pot")]
+    if rng.random() < 0.4:  # saucer
+        sr = pot_r * rng.uniform(1.0, 1.3)
+        parts = [(meshes.transform(mesh, translate=(0, 0.02, 0)), part) for mesh, part in parts]
+        parts.append((common.vessel([sr * 0.8, sr], [0.0, 0.025], 0.006), "saucer"))
+    soil = pot_h * 0.85
+    kind = pick(rng, ["empty", "plant", "flowers"], [0.3, 0.45, 0.25])
+    if kind == "plant":
+        parts += [(mesh, "plant") for mesh, _ in _foliage(rng, soil, pot_r, rng.uniform(0.3, 0.9))]
+    elif kind == "flowers":
+        for _ in range(int(rng.integers(3, 9))):
+            tip = np.array([rng.normal(0, pot_r * 0.4), soil + rng.uniform(0.1, 0.35), rng.normal(0, pot_r * 0.4)])
+            parts.append((meshes.tube((tip[0] * 0.3, soil, tip[2] * 0.3), tip, 0.004, segments=5), "plant"))
+            parts.append((meshes.sphere(rng.uniform(0.015, 0.04), center=tip, segments=8, rings=4,
+                                        scale=(1.0, 0.5, 1.0)), "plant"))
+    else:  # soil surface
+        parts.append((meshes.cylinder(pot_r * 0.9, 0.01, center=(0, soil, 0), segments=20), "plant"))
+    return parts
+
+
 def cone(rng):
-    """Cone: a traffic cone (hollow or not) on a square or round base plate, sometimes banded."""
+    """Cone: a traffic cone or another conical object, squat to slender, pointed or truncated, sometimes banded,
+    on a square or round base plate or none."""
     h = rng.uniform(0.3, 0.9)
-    r = h * rng.uniform(0.15, 0.3)
-    top = r * rng.uniform(0.05, 0.3)
+    r = h * rng.uniform(0.12, 0.6)
+    top = r * rng.uniform(0.0, 0.35)
     base_t = h * rng.uniform(0.02, 0.05)
     parts = [(meshes.cylinder(r, h - base_t, radius_top=top, center=(0, base_t + (h - base_t) / 2, 0), segments=28),
               "cone")]
@@ -249,181 +332,14 @@ def cone(rng):
         y = base_t + (h - base_t) * rng.uniform(0.4, 0.7)
         ry = r + (top - r) * (y - base_t) / (h - base_t)
         parts.append((meshes.cylinder(ry + 0.004, h * 0.08, radius_top=ry - 0.01 + 0.004, center=(0, y, 0)), "cone"))
-    side = r * rng.uniform(2.2, 3.0)
-    if rng.random() < 0.6:
+    side = r * rng.uniform(2.0, 3.0)
+    plate = pick(rng, ["square", "round", "none"], [0.45, 0.3, 0.25])
+    if plate == "none":  # a thin rim instead
+        parts.append((meshes.cylinder(r * 1.08, base_t, center=(0, base_t / 2, 0), segments=28), "base"))
+    elif plate == "square":
         parts.append((meshes.rounded_box(side, base_t, side, side * 0.1, center=(0, base_t / 2, 0), axis="y"), "base"))
     else:
         parts.append((meshes.cylinder(side / 2, base_t, center=(0, base_t / 2, 0), segments=8), "base"))
-    return parts
-
-
-def _tub_rings(length, width, depth, radius, wall, rounded):
-    """Rings (4, M, 3) of a bathtub basin: outer bottom, outer top (rim), inner top, inner floor (along x)."""
-    def ring(l, w, y):
-        xy = meshes.rounded_rect(l, w, radius if not rounded else w / 2, corner_points=6)
-        return np.stack([xy[:, 0], np.full(len(xy), y), -xy[:, 1]], 1)
-    taper = 0.85
-    return np.stack([ring(length * taper, width * taper, 0.0), ring(length, width, depth),
-                     ring(length - 2 * wall, width - 2 * wall, depth),
-                     ring((length - 2 * wall) * taper, (width - 2 * wall) * taper, wall)])
-
-
-def bathtub(rng):
-    """Bathtub: freestanding (oval or rectangular, on feet or a plinth) or built in behind an apron, tap or not."""
-    length, width = rng.uniform(1.4, 1.9), rng.uniform(0.65, 0.85)
-    depth = rng.uniform(0.4, 0.6)
-    freestanding = rng.random() < 0.5
-    lift = rng.uniform(0.05, 0.15) if freestanding else 0.0
-    rings = _tub_rings(length, width, depth, rng.uniform(0.05, 0.2), rng.uniform(0.04, 0.08),
-                       rounded=freestanding and rng.random() < 0.6)
-    rings[:, :, 1] += lift
-    parts = [(meshes.loft(rings), "basin")]
-    if freestanding:
-        if rng.random() < 0.7:
-            for x, z in common.corners(length * 0.8, width * 0.8, 0.05):
-                parts.append((meshes.sphere(lift * 0.6, center=(x, lift * 0.6, z), segments=8, rings=4,
-                                            scale=(1.0, 1.0, 1.0)), "foot"))
-        else:
-            parts.append((meshes.rounded_box(length * 0.7, lift + 0.01, width * 0.6, 0.05,
-                                             center=(0, (lift + 0.01) / 2, 0), axis="y"), "foot"))
-    else:  # apron: front and side panels down from the rim
-        parts.append((meshes.box(length, depth, 0.03, center=(0, depth / 2, -width / 2 - 0.015)), "apron"))
-        if rng.random() < 0.5:
-            parts.append((meshes.box(0.03, depth, width, center=(-length / 2 - 0.015, depth / 2, 0)), "apron"))
-    if rng.random() < 0.65:  # tap at the +x end
-        x, y = length / 2 - 0.12, depth + lift
-        parts.append((meshes.tube((x + 0.05, y, 0), (x + 0.05, y + 0.15, 0), 0.012, segments=8), "faucet"))
-        parts.append((meshes.tube((x + 0.05, y + 0.15, 0), (x - 0.05, y + 0.14, 0), 0.01, segments=8), "faucet"))
-    return parts
-
-
-def toilet(rng):
-    """Toilet: pedestal or wall-hung bowl, cistern, seat ring, lid closed or raised."""
-    wall_hung = rng.random() < 0.25
-    bowl_y = rng.uniform(0.38, 0.44)
-    r = rng.uniform(0.17, 0.21)
-    stretch = rng.uniform(1.15, 1.45)  # the bowl is longer front to back (z)
-    t = np.linspace(0.0, 1.0, 7)
-    bottom = bowl_y * (0.45 if wall_hung else 0.0)
-    radii = np.where(t < 0.5, r * (0.55 + 0.3 * t), r * (0.55 + 0.15 + 0.6 * (t - 0.5)))
-    if not wall_hung:
-        radii[0] = r * rng.uniform(0.45, 0.6)
-    bowl = common.vessel(radii, bottom + (bowl_y - bottom) * t, 0.02, floor=bowl_y * 0.55)
-    bowl_z = -r * stretch * 0.35
-    parts = [(meshes.transform(bowl, scale=(1.0, 1.0, stretch), translate=(0, 0, bowl_z)), "bowl")]
-    tank_w, tank_d = rng.uniform(0.35, 0.45), rng.uniform(0.14, 0.22)
-    tank_z = bowl_z + r * stretch + tank_d / 2 - 0.04
-    if wall_hung:  # a flush plate on the wall instead of a cistern
-        parts.append((meshes.box(tank_w, 0.3, 0.03, center=(0, bowl_y + 0.35, tank_z + tank_d / 2)), "tank"))
-    else:
-        tank_h = rng.uniform(0.3, 0.42)
-        parts.append((meshes.rounded_box(tank_w, tank_h, tank_d, 0.02, center=(0, bowl_y + tank_h / 2 - 0.04, tank_z),
-                                         axis="y"), "tank"))
-    if rng.random() < 0.85:
-        ring = meshes.lathe(np.array([r * 0.6, r * 1.02, r * 1.02, r * 0.6]), bowl_y + np.array([0, 0, 0.025, 0.025]),
-                            28, closed_profile=True)
-        parts.append((meshes.transform(ring, scale=(1.0, 1.0, stretch), translate=(0, 0.0, bowl_z)), "seat"))
-        lid = meshes.transform(meshes.cylinder(r * 1.02, 0.015, segments=28), scale=(1.0, 1.0, stretch))
-        if rng.random() < 0.5:  # closed
-            parts.append((meshes.transform(lid, translate=(0, bowl_y + 0.035, bowl_z)), "lid"))
-        else:  # raised against the cistern
-            hinge_z = bowl_z + r * stretch
-            lid = meshes.transform(lid, translate=(0, 0, -r * stretch))
-            lid = meshes.transform(lid, rotate=meshes.rotation("x", -rng.uniform(1.4, 1.7)),
-                                   translate=(0, bowl_y + 0.04, hinge_z))
-            parts.append((lid, "lid"))
-    return parts
-
-
-def door(rng):
-    """Door: a leaf with 0-6 raised panels or a glazed opening, in a frame or not, single or double, knob/lever."""
-    double = rng.random() < 0.15
-    w, h, t = rng.uniform(0.7, 1.0) * (1.8 if double else 1.0), rng.uniform(1.95, 2.2), rng.uniform(0.035, 0.05)
-    parts = []
-    leaves = 2 if double else 1
-    leaf_w = w / leaves
-    for k in range(leaves):
-        cx = -w / 2 + leaf_w * (k + 0.5)
-        parts.append((meshes.box(leaf_w - 0.004, h, t, center=(cx, h / 2, 0)), "panel"))
-        style = pick(rng, ["flat", "panels", "glass"], [0.25, 0.55, 0.2])
-        if style != "flat":
-            rows = int(rng.integers(1, 4))
-            columns = 1 if style == "glass" else int(rng.integers(1, 3))
-            mw, mh = leaf_w * 0.14, h * 0.08
-            xs = np.linspace(cx - leaf_w / 2 + mw, cx + leaf_w / 2 - mw, columns + 1)
-            ys = np.linspace(mh, h - mh, rows + 1)
-            for i in range(columns):
-                for j in range(rows):
-                    pw, ph = xs[i + 1] - xs[i] - mw * 0.6, ys[j + 1] - ys[j] - mh * 0.6
-                    center = ((xs[i] + xs[i + 1]) / 2, (ys[j] + ys[j + 1]) / 2)
-                    for s in (-1, 1):  # raised (panels) or sunken (glass) on both faces
-                        depth = t / 2 + (0.008 if style == "panels" else -0.01)
-                        parts.append((meshes.box(pw, ph, 0.004, center=(center[0], center[1], s * depth)), "panel"))
-        handle_x = cx + (leaf_w / 2 - 0.07) * (1 if k == leaves - 1 else -1) * (-1 if double and k == 0 else 1)
-        for s in (-1, 1):
-            if rng.random() < 0.5:
-                parts.append((meshes.sphere(0.028, center=(handle_x, 1.0, s * (t / 2 + 0.05)), segments=10, rings=5),
-                              "handle"))
-                parts.append((meshes.tube((handle_x, 1.0, s * t / 2), (handle_x, 1.0, s * (t / 2 + 0.035)), 0.01,
-                                          segments=8), "handle"))
-            else:
-                direction = -1 if handle_x > cx else 1
-                parts.append((meshes.tube((handle_x, 1.0, s * t / 2), (handle_x, 1.0, s * (t / 2 + 0.05)), 0.01,
-                                          segments=8), "handle"))
-                parts.append((meshes.bar((handle_x, 1.0, s * (t / 2 + 0.05)),
-                                         (handle_x + direction * 0.12, 1.0, s * (t / 2 + 0.05)), 0.018), "handle"))
-    if rng.random() < 0.7:  # frame: two jambs and a head
-        fw, fd = rng.uniform(0.05, 0.1), t * rng.uniform(1.5, 3.0)
-        parts.append((meshes.box(fw, h + fw, fd, center=(-w / 2 - fw / 2, (h + fw) / 2, 0)), "frame"))
-        parts.append((meshes.box(fw, h + fw, fd, center=(w / 2 + fw / 2, (h + fw) / 2, 0)), "frame"))
-        parts.append((meshes.box(w + 2 * fw, fw, fd, center=(0, h + fw / 2, 0)), "frame"))
-    return parts
-
-
-def stairs(rng):
-    """Stairs rising towards +z: solid or open treads on stringers, straight or spiral, 0-2 railings."""
-    steps = int(rng.integers(4, 15))
-    rise, run, w = rng.uniform(0.15, 0.2), rng.uniform(0.24, 0.32), rng.uniform(0.7, 1.5)
-    parts = []
-    if rng.random() < 0.15:  # spiral around a central column
-        turn = rng.uniform(0.35, 0.6)
-        for k in range(steps):
-            a = k * turn
-            tread = meshes.box(w, 0.04, 0.25, center=(w / 2 + 0.06, 0, 0))
-            parts.append((meshes.transform(tread, rotate=meshes.rotation("y", a), translate=(0, (k + 1) * rise, 0)),
-                          "step"))
-        parts.append((meshes.tube((0, 0, 0), (0, (steps + 1) * rise + 0.9, 0), 0.06, segments=12), "stringer"))
-        if rng.random() < 0.6:
-            path = np.array([[(w + 0.06) * np.cos(-k * turn), (k + 1) * rise + 0.9, (w + 0.06) * np.sin(-k * turn)]
-                             for k in np.linspace(0, steps - 1, 4 * steps)])
-            parts.append((common.sweep(path, 0.02), "railing"))
-            for k in range(steps):
-                p = np.array([(w + 0.06) * np.cos(-k * turn), 0, (w + 0.06) * np.sin(-k * turn)])
-                parts.append((meshes.tube(p + [0, (k + 1) * rise, 0], p + [0, (k + 1) * rise + 0.9, 0], 0.01,
-                                          segments=6), "railing"))
-        return parts
-    solid = rng.random() < 0.5
-    z0 = -steps * run / 2
-    for k in range(steps):
-        z = z0 + (k + 0.5) * run
-        if solid:
-            parts.append((meshes.box(w, (k + 1) * rise, run, center=(0, (k + 1) * rise / 2, z)), "step"))
-        else:
-            parts.append((meshes.box(w, 0.04, run * 1.05, center=(0, (k + 1) * rise - 0.02, z)), "step"))
-    if not solid or rng.random() < 0.4:  # sloped stringers at the sides
-        slope = np.array([[z0, 0.0], [z0 + run, 0.0], [z0 + steps * run, (steps - 1) * rise],
-                          [z0 + steps * run, steps * rise + 0.05], [z0, rise + 0.05]])
-        polygon = np.stack([slope[:, 0], slope[:, 1]], 1)
-        for s in (-1, 1):
-            parts.append((meshes.prism(polygon, 0.05, axis="x", center=(s * (w / 2 + 0.025), 0, 0)), "stringer"))
-    for s in [s for s in (-1, 1) if rng.random() < 0.55]:
-        x = s * (w / 2 + 0.03)
-        bottom = np.array([x, rise + 0.9, z0 + run / 2])
-        top = np.array([x, steps * rise + 0.9, z0 + (steps - 0.5) * run])
-        parts.append((meshes.tube(bottom, top, 0.025, segments=8), "railing"))
-        for k in range(0, steps, int(rng.integers(1, 3))):
-            z = z0 + (k + 0.5) * run
-            parts.append((meshes.bar((x, (k + 1) * rise, z), (x, (k + 1) * rise + 0.9, z), 0.025), "railing"))
     return parts
 
 
@@ -450,8 +366,6 @@ def tent(rng):
         for a in (np.pi / 4, -np.pi / 4) + ((0.0,) if rng.random() < 0.4 else ()):
             arc = common.arc((0, 0, 0), 1.03, 0, np.pi, plane="xy", count=16) * np.array([w / 2, h, 1.0])
             parts.append((meshes.transform(common.sweep(arc, 0.012), rotate=meshes.rotation("y", a)), "pole"))
-        if rng.random() < 0.6:  # porch awning at the front
-            parts.append((meshes.box(w * 0.4, 0.01, 0.5, center=(0, h * 0.55, -length / 2 - 0.2)), "canopy"))
     elif style == "tunnel":
         hoops = int(rng.integers(2, 5))
         t = np.linspace(0, np.pi, 12)
@@ -468,20 +382,25 @@ def tent(rng):
             a = 2 * np.pi * k / 5 + rng.uniform(-0.2, 0.2)
             foot = np.array([w / 2 * np.cos(a), 0.0, w / 2 * np.sin(a)])
             parts.append((meshes.tube(foot, -foot * 0.25 + [0, h * 1.25, 0], 0.015, segments=6), "pole"))
+    if rng.random() < 0.5:  # the door flap rolled open into a porch awning on two poles at the front
+        aw, ad, ah = w * rng.uniform(0.3, 0.6), rng.uniform(0.3, 0.8), h * rng.uniform(0.5, 0.8)
+        z = -length / 2 if style != "teepee" else -w / 2
+        awning = meshes.box(aw, 0.01, ad, center=(0, 0, -ad / 2))
+        parts.append((meshes.transform(awning, rotate=meshes.rotation("x", -rng.uniform(0.0, 0.4)),
+                                       translate=(0, ah, z)), "awning"))
+        for s in (-1, 1):
+            parts.append((meshes.tube((s * aw / 2, 0, z - ad), (s * aw / 2, ah, z - ad), 0.012, segments=6), "awning"))
     return parts
 
 
 MODELS = {
-    "bathtub": (("basin", "apron", "foot", "faucet"), bathtub),
     "bottle": (("body", "neck", "cap"), bottle),
     "bowl": (("body", "base", "rim"), bowl),
     "cone": (("cone", "base"), cone),
-    "cup": (("body", "handle", "saucer"), cup),
-    "door": (("panel", "frame", "handle"), door),
+    "cup": (("body", "handle", "saucer", "lid"), cup),
     "lamp": (("base", "stem", "shade"), lamp),
+    "flower_pot": (("pot", "saucer", "plant"), flower_pot),
     "plant": (("pot", "stem", "leaf"), plant),
-    "stairs": (("step", "stringer", "railing"), stairs),
-    "tent": (("canopy", "pole"), tent),
-    "toilet": (("bowl", "tank", "seat", "lid"), toilet),
+    "tent": (("canopy", "pole", "awning"), tent),
     "vase": (("body", "neck", "handle"), vase),
 }
