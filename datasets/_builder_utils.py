@@ -4,6 +4,7 @@ Kept free of TFDS imports so that tests and `dcglr_tf.data.sources` can use the 
 ops (normalisation, FPS) are the library's (`dcglr_tf.ops.points`), applied here to one cloud at a time.
 """
 
+import importlib
 import importlib.resources
 import importlib.resources.abc
 import importlib.util
@@ -26,6 +27,22 @@ except ImportError:  # a builder imported from outside the repository root (e.g.
 # Pythons the standard library module has the same API: alias it when the backport is not installed.
 if "importlib_resources" not in sys.modules and importlib.util.find_spec("importlib_resources") is None:
     sys.modules["importlib_resources"] = importlib.resources
+
+
+def import_datasets_module(name: str):
+    """The module `datasets/<name>.py` (dotted `name` for sub-folders). Imported as `datasets.<name>` when this
+    file was; otherwise (a builder imported on its own, e.g. by `tfds build datasets/<builder>`) the folder is
+    registered as the package `dcglr_datasets` first, so relative imports inside the module work either way."""
+    if __package__ == "datasets":
+        return importlib.import_module(f"datasets.{name}")
+    if "dcglr_datasets" not in sys.modules:
+        folder = pathlib.Path(__file__).resolve().parent
+        spec = importlib.util.spec_from_file_location("dcglr_datasets", folder / "__init__.py",
+                                                      submodule_search_locations=[str(folder)])
+        package = importlib.util.module_from_spec(spec)
+        sys.modules["dcglr_datasets"] = package
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"dcglr_datasets.{name}")
 
 
 class DatasetFileError(ValueError):
@@ -118,8 +135,8 @@ def check_labels(labels: np.ndarray, num_classes: int, *, builder: str, path, wh
 
 
 def normalize_unit_sphere(points: np.ndarray) -> np.ndarray:
-    """One cloud (N, 3) -> (N, 3) float32 centred and scaled into the unit sphere, computed in float64 by
-    `dcglr_tf.ops.points.normalize_unit_sphere` (the repository's only copy)."""
+    """Clouds (..., N, 3) -> (..., N, 3) float32, each centred and scaled into the unit sphere, computed in
+    float64 by `dcglr_tf.ops.points.normalize_unit_sphere` (the repository's only copy)."""
     return point_ops.normalize_unit_sphere(np.asarray(points, dtype=np.float64)).numpy().astype(np.float32)
 
 
@@ -137,8 +154,10 @@ def _farthest_point_sample_one(points, num):  # (N, 3) -> (num,)
     return point_ops.farthest_point_sample(points[None], num)[0]
 
 
-def sample_triangles(vertices: np.ndarray, faces: np.ndarray, num: int, rng: np.random.Generator):
-    """Area-weighted uniform samples on a triangle mesh: (points (num,3), normals (num,3))."""
+def sample_triangles(vertices: np.ndarray, faces: np.ndarray, num: int, rng: np.random.Generator,
+                     return_faces: bool = False):
+    """Area-weighted uniform samples on a triangle mesh: (points (num,3), normals (num,3)), plus the sampled
+    face of each point (num,) when `return_faces`. Normals are unit, by the right-hand rule of each face."""
     tri = vertices[faces]  # (F, 3, 3)
     cross = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
     double_area = np.sqrt((cross ** 2).sum(axis=1))
@@ -153,7 +172,7 @@ def sample_triangles(vertices: np.ndarray, faces: np.ndarray, num: int, rng: np.
     t = tri[face]
     points = t[:, 0] + uv[:, :1] * (t[:, 1] - t[:, 0]) + uv[:, 1:] * (t[:, 2] - t[:, 0])
     normals = cross[face] / np.maximum(double_area[face], 1e-12)[:, None]
-    return points, normals
+    return (points, normals, face) if return_faces else (points, normals)
 
 
 MODELNET40_CLASS_NAMES = [

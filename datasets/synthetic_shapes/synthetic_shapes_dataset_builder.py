@@ -23,6 +23,7 @@ except ImportError:  # imported as a top-level module, e.g. by `tfds build datas
     if _spec.name not in sys.modules:
         sys.modules[_spec.name] = utils
         _spec.loader.exec_module(utils)
+meshes = utils.import_datasets_module("_meshes")
 
 NUM_POINTS = 2048
 CLASS_NAMES = [
@@ -36,57 +37,7 @@ SPLIT_SEEDS = {"train": 20240101, "test": 20240202}
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Triangle meshes of primitives (y is up). Each returns (vertices (V, 3), faces (F, 3)).
-
-def _grid_mesh(fn, nu, nv):
-    u, v = np.meshgrid(np.linspace(0.0, 1.0, nu + 1), np.linspace(0.0, 1.0, nv + 1), indexing="ij")
-    vertices = np.stack(fn(u, v), axis=-1).reshape(-1, 3)
-    idx = np.arange((nu + 1) * (nv + 1)).reshape(nu + 1, nv + 1)
-    a, b = idx[:-1, :-1].ravel(), idx[1:, :-1].ravel()
-    c, d = idx[1:, 1:].ravel(), idx[:-1, 1:].ravel()
-    faces = np.concatenate([np.stack([a, b, c], 1), np.stack([a, c, d], 1)])
-    return vertices, faces
-
-
-def _box(sx, sy, sz, center=(0.0, 0.0, 0.0)):
-    corners = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=np.float64)
-    vertices = corners * np.array([sx, sy, sz]) / 2.0 + np.asarray(center)
-    quads = [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)]
-    faces = np.array([f for q in quads for f in ((q[0], q[1], q[2]), (q[0], q[2], q[3]))])
-    return vertices, faces
-
-
-def _ellipsoid(a, b, c, center=(0.0, 0.0, 0.0), theta_max=np.pi):
-    def fn(u, v):
-        theta, phi = u * theta_max, v * 2 * np.pi  # theta from the top (+y)
-        return (a * np.sin(theta) * np.cos(phi) + center[0], b * np.cos(theta) + center[1],
-                c * np.sin(theta) * np.sin(phi) + center[2])
-    return _grid_mesh(fn, 16, 24)
-
-
-def _frustum(r_bottom, r_top, height, center=(0.0, 0.0, 0.0), bottom_cap=True, top_cap=True, segments=24):
-    """Vertical truncated cone from y = center_y - height/2 to y = center_y + height/2."""
-    cx, cy, cz = center
-    meshes = [_grid_mesh(lambda u, v: ((r_bottom + (r_top - r_bottom) * u) * np.cos(2 * np.pi * v) + cx,
-                                       cy - height / 2 + height * u,
-                                       (r_bottom + (r_top - r_bottom) * u) * np.sin(2 * np.pi * v) + cz),
-                         4, segments)]
-    for flag, radius, y in ((bottom_cap, r_bottom, cy - height / 2), (top_cap, r_top, cy + height / 2)):
-        if flag and radius > 1e-6:
-            meshes.append(_grid_mesh(lambda u, v, r=radius, yy=y: (r * u * np.cos(2 * np.pi * v) + cx,
-                                                                    np.full_like(u, yy),
-                                                                    r * u * np.sin(2 * np.pi * v) + cz),
-                                     3, segments))
-    return _merge(meshes)
-
-
-def _torus(major, minor, center=(0.0, 0.0, 0.0)):
-    def fn(u, v):
-        a, b = 2 * np.pi * u, 2 * np.pi * v
-        ring = major + minor * np.cos(b)
-        return ring * np.cos(a) + center[0], minor * np.sin(b) + center[1], ring * np.sin(a) + center[2]
-    return _grid_mesh(fn, 32, 12)
-
+# Triangle meshes (y is up): the primitives are `datasets/_meshes.py`'s, the helix is this set's own.
 
 def _helix(radius, height, turns, tube):
     def fn(u, v):
@@ -100,62 +51,39 @@ def _helix(radius, height, turns, tube):
         b = 2 * np.pi * v
         p = c + tube * (np.cos(b)[..., None] * normal + np.sin(b)[..., None] * binormal)
         return p[..., 0], p[..., 1], p[..., 2]
-    return _grid_mesh(fn, int(48 * turns), 8)
+    return meshes.grid_mesh(fn, int(48 * turns), 8)
 
 
-def _pyramid(sx, sz, height, sides, apex_offset=(0.0, 0.0)):
-    angles = np.arange(sides) * 2 * np.pi / sides + np.pi / sides
-    base = np.stack([sx / 2 * np.sqrt(2) * np.cos(angles), np.zeros(sides),
-                     sz / 2 * np.sqrt(2) * np.sin(angles)], 1)
-    apex = np.array([[apex_offset[0], height, apex_offset[1]]])
-    centre = np.zeros((1, 3))
-    vertices = np.concatenate([base, apex, centre]) - np.array([0.0, height / 2, 0.0])
-    faces = [(i, (i + 1) % sides, sides) for i in range(sides)]
-    faces += [(i, (i + 1) % sides, sides + 1) for i in range(sides)]
-    return vertices, np.array(faces)
 
 
-def _merge(meshes):
-    vertices, faces, offset = [], [], 0
-    for v, f in meshes:
-        vertices.append(v)
-        faces.append(f + offset)
-        offset += len(v)
-    return np.concatenate(vertices), np.concatenate(faces)
 
 
-def _rotate_y(points, angle):
-    c, s = np.cos(angle), np.sin(angle)
-    return points @ np.array([[c, 0, -s], [0, 1, 0], [s, 0, c]])
 
 
-def _swap_xy(mesh):
-    v, f = mesh
-    return v[:, [1, 0, 2]], f
 
 
 # ----------------------------------------------------------------------------------------------------------
 # One function per class: rng -> mesh.
 
 def _make_box(rng):
-    return _box(*rng.uniform(0.15, 1.0, 3))
+    return meshes.box(*rng.uniform(0.15, 1.0, 3))
 
 
 def _make_ellipsoid(rng):
-    return _ellipsoid(*rng.uniform(0.3, 1.0, 3))
+    return meshes.ellipsoid(*rng.uniform(0.3, 1.0, 3))
 
 
 def _make_cylinder(rng):
     r, h = rng.uniform(0.15, 0.8), rng.uniform(0.3, 2.0)
     caps = rng.random() > 0.3
-    mesh = _frustum(r, r, h, bottom_cap=caps, top_cap=caps)
-    return _swap_xy(mesh) if rng.random() < 0.25 else mesh  # sometimes lying down
+    mesh = meshes.frustum(r, r, h, bottom_cap=caps, top_cap=caps)
+    return meshes.swap_xy(mesh) if rng.random() < 0.25 else mesh  # sometimes lying down
 
 
 def _make_cone(rng):
     r, h = rng.uniform(0.3, 1.0), rng.uniform(0.4, 2.0)
     top = rng.uniform(0.0, 0.15) * r
-    mesh = _frustum(r, top, h, bottom_cap=rng.random() < 0.7, top_cap=True)
+    mesh = meshes.frustum(r, top, h, bottom_cap=rng.random() < 0.7, top_cap=True)
     if rng.random() < 0.3:  # upside down
         v, f = mesh
         mesh = v * np.array([1.0, -1.0, 1.0]), f
@@ -164,59 +92,53 @@ def _make_cone(rng):
 
 def _make_torus(rng):
     major = rng.uniform(0.5, 1.0)
-    mesh = _torus(major, rng.uniform(0.08, 0.45) * major)
-    return _swap_xy(mesh) if rng.random() < 0.3 else mesh  # standing up like a wheel
+    mesh = meshes.torus(major, rng.uniform(0.08, 0.45) * major)
+    return meshes.swap_xy(mesh) if rng.random() < 0.3 else mesh  # standing up like a wheel
 
 
 def _make_pyramid(rng):
     sides = 3 if rng.random() < 0.3 else 4
-    return _pyramid(rng.uniform(0.4, 1.0), rng.uniform(0.4, 1.0), rng.uniform(0.4, 1.5), sides,
-                    apex_offset=rng.uniform(-0.15, 0.15, 2))
+    return meshes.pyramid(rng.uniform(0.4, 1.0), rng.uniform(0.4, 1.0), rng.uniform(0.4, 1.5), sides,
+                          apex_offset=rng.uniform(-0.15, 0.15, 2))
 
 
 def _make_capsule(rng):
     r, length = rng.uniform(0.15, 0.6), rng.uniform(0.3, 1.6)
-    mesh = _merge([_frustum(r, r, length, bottom_cap=False, top_cap=False),
-                   _ellipsoid(r, r, r, center=(0, length / 2, 0), theta_max=np.pi / 2),
-                   _flip_y(_ellipsoid(r, r, r, center=(0, length / 2, 0), theta_max=np.pi / 2))])
-    return _swap_xy(mesh) if rng.random() < 0.4 else mesh
-
-
-def _flip_y(mesh):
-    v, f = mesh
-    return v * np.array([1.0, -1.0, 1.0]), f
+    cap = meshes.ellipsoid(r, r, r, center=(0, length / 2, 0), theta_max=np.pi / 2)
+    mesh = meshes.merge([meshes.frustum(r, r, length, bottom_cap=False, top_cap=False), cap, meshes.flip_y(cap)])
+    return meshes.swap_xy(mesh) if rng.random() < 0.4 else mesh
 
 
 def _legs(rng, width, depth, height, top_y, inset, thickness, round_legs):
-    meshes = []
+    parts = []
     for sx in (-1, 1):
         for sz in (-1, 1):
             x, z = sx * (width / 2 - inset), sz * (depth / 2 - inset)
             if round_legs:
-                meshes.append(_frustum(thickness / 2, thickness / 2, height, center=(x, top_y - height / 2, z),
-                                       segments=8))
+                parts.append(meshes.frustum(thickness / 2, thickness / 2, height,
+                                            center=(x, top_y - height / 2, z), segments=8))
             else:
-                meshes.append(_box(thickness, height, thickness, center=(x, top_y - height / 2, z)))
-    return meshes
+                parts.append(meshes.box(thickness, height, thickness, center=(x, top_y - height / 2, z)))
+    return parts
 
 
 def _make_table(rng):
     width, depth = rng.uniform(0.8, 2.0), rng.uniform(0.5, 1.2)
     thick, height = rng.uniform(0.03, 0.12), rng.uniform(0.5, 1.0)
-    meshes = []
+    parts = []
     if rng.random() < 0.3:  # round top
         r = rng.uniform(0.4, 0.8)
-        meshes.append(_frustum(r, r, thick, center=(0, height, 0)))
+        parts.append(meshes.frustum(r, r, thick, center=(0, height, 0)))
         width = depth = r * 1.4
     else:
-        meshes.append(_box(width, thick, depth, center=(0, height, 0)))
+        parts.append(meshes.box(width, thick, depth, center=(0, height, 0)))
     if rng.random() < 0.25:  # pedestal
-        meshes.append(_frustum(0.05, 0.05, height, center=(0, height / 2, 0), segments=8))
-        meshes.append(_frustum(0.3, 0.3, 0.03, center=(0, 0.015, 0)))
+        parts.append(meshes.frustum(0.05, 0.05, height, center=(0, height / 2, 0), segments=8))
+        parts.append(meshes.frustum(0.3, 0.3, 0.03, center=(0, 0.015, 0)))
     else:
-        meshes += _legs(rng, width, depth, height, height - thick / 2, rng.uniform(0.03, 0.15),
+        parts += _legs(rng, width, depth, height, height - thick / 2, rng.uniform(0.03, 0.15),
                         rng.uniform(0.03, 0.1), rng.random() < 0.5)
-    return _merge(meshes)
+    return meshes.merge(parts)
 
 
 def _make_chair(rng):
@@ -224,26 +146,26 @@ def _make_chair(rng):
     seat_y, thick = rng.uniform(0.35, 0.6), rng.uniform(0.03, 0.1)
     back_h = rng.uniform(0.3, 0.8)
     tilt = rng.uniform(0.0, 0.3)
-    meshes = [_box(width, thick, depth, center=(0, seat_y, 0))]
-    bv, bf = _box(width, back_h, rng.uniform(0.03, 0.08))
+    parts = [meshes.box(width, thick, depth, center=(0, seat_y, 0))]
+    bv, bf = meshes.box(width, back_h, rng.uniform(0.03, 0.08))
     shear = np.array([[1, 0, 0], [0, 1, -tilt], [0, 0, 1]])  # lean the back
     bv = bv @ shear.T + np.array([0, seat_y + back_h / 2, -depth / 2])
-    meshes.append((bv, bf))
-    meshes += _legs(rng, width, depth, seat_y, seat_y - thick / 2, 0.03, rng.uniform(0.03, 0.07),
+    parts.append((bv, bf))
+    parts += _legs(rng, width, depth, seat_y, seat_y - thick / 2, 0.03, rng.uniform(0.03, 0.07),
                     rng.random() < 0.5)
     if rng.random() < 0.3:  # armrests
         for sx in (-1, 1):
-            meshes.append(_box(0.05, 0.04, depth, center=(sx * width / 2, seat_y + 0.22, 0)))
-    return _merge(meshes)
+            parts.append(meshes.box(0.05, 0.04, depth, center=(sx * width / 2, seat_y + 0.22, 0)))
+    return meshes.merge(parts)
 
 
 def _make_bracket(rng):
     l1, l2 = rng.uniform(0.4, 1.5), rng.uniform(0.4, 1.5)
     t1, t2, w = rng.uniform(0.05, 0.3), rng.uniform(0.05, 0.3), rng.uniform(0.2, 1.0)
-    mesh = _merge([_box(l1, t1, w, center=(l1 / 2, t1 / 2, 0)),
-                   _box(t2, l2, w, center=(t2 / 2, l2 / 2, 0))])
+    mesh = meshes.merge([meshes.box(l1, t1, w, center=(l1 / 2, t1 / 2, 0)),
+                         meshes.box(t2, l2, w, center=(t2 / 2, l2 / 2, 0))])
     if rng.random() < 0.3:
-        mesh = _flip_y(mesh)
+        mesh = meshes.flip_y(mesh)
     return mesh
 
 
@@ -253,13 +175,13 @@ def _make_cross(rng):
     depth = rng.uniform(0.1, 0.6)
     standing = rng.random() < 0.5
     if standing:  # plus sign in the x-y plane
-        meshes = [_box(la, t, depth), _box(t, lb, depth)]
+        parts = [meshes.box(la, t, depth), meshes.box(t, lb, depth)]
     else:  # plus sign lying in the x-z plane
-        meshes = [_box(la, t, t), _box(t, t, lb)]
+        parts = [meshes.box(la, t, t), meshes.box(t, t, lb)]
     if rng.random() < 0.3:  # 3D cross: a third bar along the remaining axis
         lc = rng.uniform(0.8, 2.0)
-        meshes.append(_box(t, t, lc) if standing else _box(t, lc, t))
-    return _merge(meshes)
+        parts.append(meshes.box(t, t, lc) if standing else meshes.box(t, lc, t))
+    return meshes.merge(parts)
 
 
 def _make_helix(rng):
@@ -268,29 +190,29 @@ def _make_helix(rng):
 
 def _make_bowl(rng):
     r, depth = rng.uniform(0.5, 1.0), rng.uniform(0.3, 1.0)
-    v, f = _ellipsoid(r, r * depth, r, theta_max=np.pi / 2)
-    meshes = [(v * np.array([1.0, -1.0, 1.0]), f)]
+    v, f = meshes.ellipsoid(r, r * depth, r, theta_max=np.pi / 2)
+    parts = [(v * np.array([1.0, -1.0, 1.0]), f)]
     if rng.random() < 0.5:  # wall thickness: inner shell
-        meshes.append((v * np.array([0.9, -0.88, 0.9]), f))
+        parts.append((v * np.array([0.9, -0.88, 0.9]), f))
     if rng.random() < 0.4:  # foot ring
-        meshes.append(_frustum(0.3 * r, 0.3 * r, 0.06, center=(0, -r * depth - 0.03, 0), bottom_cap=False,
-                               top_cap=False))
-    return _merge(meshes)
+        parts.append(meshes.frustum(0.3 * r, 0.3 * r, 0.06, center=(0, -r * depth - 0.03, 0),
+                                    bottom_cap=False, top_cap=False))
+    return meshes.merge(parts)
 
 
 def _make_lamp(rng):
     base_r, base_h = rng.uniform(0.15, 0.4), rng.uniform(0.03, 0.1)
     pole_h = rng.uniform(0.5, 1.5)
-    meshes = [_frustum(base_r, base_r * rng.uniform(0.6, 1.0), base_h, center=(0, base_h / 2, 0)),
-              _frustum(0.02, 0.02, pole_h, center=(0, base_h + pole_h / 2, 0), segments=8)]
+    parts = [meshes.frustum(base_r, base_r * rng.uniform(0.6, 1.0), base_h, center=(0, base_h / 2, 0)),
+             meshes.frustum(0.02, 0.02, pole_h, center=(0, base_h + pole_h / 2, 0), segments=8)]
     top = base_h + pole_h
     if rng.random() < 0.7:  # open shade
         rb, rt, h = rng.uniform(0.2, 0.5), rng.uniform(0.1, 0.3), rng.uniform(0.2, 0.5)
-        meshes.append(_frustum(rb, rt, h, center=(0, top, 0), bottom_cap=False, top_cap=False))
+        parts.append(meshes.frustum(rb, rt, h, center=(0, top, 0), bottom_cap=False, top_cap=False))
     else:  # globe
         r = rng.uniform(0.12, 0.3)
-        meshes.append(_ellipsoid(r, r, r, center=(0, top + r * 0.8, 0)))
-    return _merge(meshes)
+        parts.append(meshes.ellipsoid(r, r, r, center=(0, top + r * 0.8, 0)))
+    return meshes.merge(parts)
 
 
 _MAKERS = [
@@ -344,7 +266,7 @@ def generate_shape(class_index: int, rng: np.random.Generator, num_points: int =
     points = candidates[rng.permutation(chosen)]
     points = utils.normalize_unit_sphere(points).astype(np.float64)
     points += rng.normal(scale=rng.uniform(0.0, 0.02), size=points.shape)
-    points = _rotate_y(points, rng.uniform(0.0, 2 * np.pi))
+    points = meshes.rotate_y(points, rng.uniform(0.0, 2 * np.pi))
     return utils.normalize_unit_sphere(points)
 
 

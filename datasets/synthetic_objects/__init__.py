@@ -1,0 +1,1 @@
+"""synthetic_objects: procedural man-made objects assembled from parts (embedded, no download)."""
