@@ -106,11 +106,12 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     VERSION = tfds.core.Version("1.0.0")
     RELEASE_NOTES = {"1.0.0": "Initial release: train/val/test of the v0_normal release, 2048 points per shape."}
     MANUAL_DOWNLOAD_INSTRUCTIONS = f"""\
-Put the extracted archive `{ARCHIVE}` (ShapeNetPart with normals, as used by PointNet++ and DGCNN; distributed as
-https://shapenet.cs.stanford.edu/media/{ARCHIVE}.zip, frequently offline, users take it from mirrors of that file
-name) into the manual directory (`--manual_dir`, TFDS default `<data_dir>/downloads/manual`): `--manual_dir` may
-be that folder itself or the folder that holds it. Expected inside: synsetoffset2category.txt,
-train_test_split/shuffled_{{train,val,test}}_file_list.json and the 16 synset folders of per-shape .txt files.
+Put the extracted archive `{ARCHIVE}` (ShapeNetPart with normals, as used
+by PointNet++ and DGCNN; distributed as https://shapenet.cs.stanford.edu/media/{ARCHIVE}.zip,
+frequently offline, users take it from mirrors of that file name) into the manual directory (`--manual_dir`, TFDS
+default `<data_dir>/downloads/manual`): `--manual_dir` may be that folder itself or the folder that holds it.
+Expected inside: synsetoffset2category.txt, train_test_split/shuffled_{{train,val,test}}_file_list.json and the 16
+synset folders of per-shape .txt files.
 """
 
     def _info(self) -> tfds.core.DatasetInfo:
@@ -140,9 +141,9 @@ train_test_split/shuffled_{{train,val,test}}_file_list.json and the 16 synset fo
         categories_path = find("synsetoffset2category.txt")
         base = categories_path.parent  # the archive folder: shape files are <base>/<synset>/<id>.txt
         synsets = self._read_categories(categories_path)
+        list_paths = {split: find(f"shuffled_{split}_file_list.json") for split in SPLITS}
         splits = {}
-        for split in SPLITS:
-            list_path = find(f"shuffled_{split}_file_list.json")
+        for split, list_path in list_paths.items():
             shapes = self._read_split_list(list_path, synsets)
             missing = [f"{synset}/{shape_id}.txt" for synset, shape_id in shapes
                        if not (base / synset / f"{shape_id}.txt").is_file()]
