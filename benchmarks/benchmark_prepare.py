@@ -61,7 +61,8 @@ def prepare_child(dataset: str, manual: str, data_dir: str) -> None:
     read = sum(int(batch["points"].shape[0]) for batch in ds)
     t4 = time.perf_counter()
     print(json.dumps({"examples": n, "import_s": t1 - t0, "prepare_s": t2 - t1,
-                      "peak_rss_prepare_kb": rss_prepare, "rss_import_kb": rss_import, "read_examples": read, "read_s": t4 - t3}))
+                      "peak_rss_prepare_kb": rss_prepare, "rss_import_kb": rss_import, "read_examples": read, "read_s": t4 - t3,
+                      "peak_rss_end_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 
 
 def main():
@@ -73,9 +74,13 @@ def main():
     parser.add_argument("--workdir", default=None, help="where to write (default: a fresh temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep the generated and prepared files")
     parser.add_argument("--_child", nargs=3, metavar=("DATASET", "MANUAL", "DATA_DIR"), help=argparse.SUPPRESS)
+    parser.add_argument("--_write", nargs=3, metavar=("DATASET", "MANUAL", "SIZES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._child:
         prepare_child(*args._child)
+        return
+    if args._write:
+        print(write_files(args._write[0], pathlib.Path(args._write[1]), json.loads(args._write[2])))
         return
 
     work = pathlib.Path(args.workdir or tempfile.mkdtemp(prefix="dcglr_prepare_bench_"))
@@ -83,7 +88,13 @@ def main():
     try:
         t0 = time.perf_counter()
         sizes = {split: getattr(args, split) or n for split, n in DEFAULT_SIZES[args.dataset].items()}
-        size = write_files(args.dataset, manual, sizes)
+        # Both steps in child processes: a child inherits its parent's peak RSS (Linux keeps ru_maxrss across
+        # fork and exec), so this process stays small and the preparing child's figure is its own.
+        written = subprocess.run([sys.executable, __file__, "--_write", args.dataset, str(manual), json.dumps(sizes)],
+                                 capture_output=True, text=True)
+        if written.returncode:
+            sys.exit(f"writing the input files failed:\n{written.stderr[-4000:]}")
+        size = int(written.stdout.strip().splitlines()[-1])
         print(f"wrote {sum(sizes.values())} examples ({sizes}) in the {args.dataset} archive's format "
               f"({size / 2**20:.0f} MiB) in {time.perf_counter() - t0:.1f} s")
         out = subprocess.run([sys.executable, __file__, "--_child", args.dataset, str(manual), str(data_dir)],
@@ -91,7 +102,6 @@ def main():
         if out.returncode:
             sys.exit(f"preparation failed:\n{out.stderr[-4000:]}")
         result = json.loads(out.stdout.strip().splitlines()[-1])
-        peak_child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         prepared = sum(p.stat().st_size for p in data_dir.rglob("*") if p.is_file())
         print(f"prepare {args.dataset}: {result['examples']} examples in {result['prepare_s']:.1f} s = "
               f"{result['examples'] / result['prepare_s']:.0f} examples/s "
@@ -99,7 +109,7 @@ def main():
         print(f"peak RSS of the preparing process: {result['peak_rss_prepare_kb'] / 1024:.0f} MiB, of which "
               f"{result['rss_import_kb'] / 1024:.0f} MiB after importing TF/TFDS and the builder (before "
               f"preparing; import took {result['import_s']:.1f} s); whole child incl. read-back: "
-              f"{peak_child_kb / 1024:.0f} MiB")
+              f"{result['peak_rss_end_kb'] / 1024:.0f} MiB")
         print(f"prepared size on disk: {prepared / 2**20:.0f} MiB")
         print(f"read back train: {result['read_examples']} examples in {result['read_s']:.1f} s = "
               f"{result['read_examples'] / result['read_s']:.0f} examples/s")

@@ -12,7 +12,7 @@ read them like the real ones), with random or procedural content instead of real
     python benchmarks/write_benchmark_data.py shapenetpart /tmp/snp --train 512 --val 64 --test 128
     python evaluate.py --task=svm --encoder=ENC --dataset=modelnet40_h5 --manual_dir=/tmp/mn40 --data_dir=/tmp/tfds
 
-Files are written one at a time (memory: one file's arrays). The tests (`tests/dataset_files.py`) use these writers
+Files are written one at a time, large arrays in slices of 2048 clouds (memory: about 0.5 GB at any size). The tests (`tests/dataset_files.py`) use these writers
 with tiny sizes; `keep=True` returns what was written so that they can compare.
 """
 
@@ -130,13 +130,19 @@ def write_scanobjectnn(root, *, variants: Sequence[str] = tuple(SCANOBJECTNN_SIZ
         for split, name in config.file_names().items():
             n = (sizes or SCANOBJECTNN_SIZES[variant])[split]
             label = rng.integers(0, len(CLASS_NAMES), size=n)
-            data = make_clouds(rng, label, NUM_POINTS, content)
-            mask = np.where(rng.random((n, NUM_POINTS)) < 0.2, -1, 0).astype(np.int64)
+            kept = []
             with h5py.File(folder / name, "w") as f:
-                f.create_dataset("data", data=data)
+                data = f.create_dataset("data", shape=(n, NUM_POINTS, 3), dtype=np.float32)
                 f.create_dataset("label", data=label.astype(np.int64))
-                f.create_dataset("mask", data=mask)
-            out[variant][split] = (data, label.astype(np.int64)) if keep else n
+                mask = f.create_dataset("mask", shape=(n, NUM_POINTS), dtype=np.int64)
+                for start in range(0, n, PER_FILE):  # in slices: memory of PER_FILE clouds, whatever n
+                    stop = min(n, start + PER_FILE)
+                    clouds = make_clouds(rng, label[start:stop], NUM_POINTS, content)
+                    data[start:stop] = clouds
+                    mask[start:stop] = np.where(rng.random((stop - start, NUM_POINTS)) < 0.2, -1, 0)
+                    if keep:
+                        kept.append(clouds)
+            out[variant][split] = (np.concatenate(kept), label.astype(np.int64)) if keep else n
             if log:
                 log(f"wrote {folder / name} ({n} clouds)")
     return out

@@ -78,3 +78,16 @@ def test_corrupt_file_named(tmp_path, problem):
         sources.load_split("scanobjectnn_obj_only", "train", data_dir=tmp_path / "data", manual_dir=manual)
     assert str(bad) in str(info.value)
     _assert_nothing_prepared(tmp_path / "data", "scanobjectnn_obj_only")
+
+
+def test_frozen_feature_protocols_read_it(written, tmp_path):
+    import evaluate as cli
+    from dcglr_tf.evaluation.runner import run_task
+
+    manual, arrays = written
+    args = cli.parse_args(["--task=knn", "--k", "1", "--encoder=random", "--backbone=pointnet", "--backbone_args",
+                           '{"widths": [8, 16]}', "--dataset=scanobjectnn_obj_only", f"--manual_dir={manual}",
+                           f"--data_dir={tmp_path}", "--num_points=64", "--output", str(tmp_path / "knn.json")])
+    result = run_task(args, log=lambda *_: None)
+    assert result["dataset"] == "scanobjectnn_obj_only" and result["settings"]["train_examples"] == 3
+    assert result["settings"]["test_examples"] == 2 and 0.0 <= result["metrics"]["accuracy"] <= 1.0

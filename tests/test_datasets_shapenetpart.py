@@ -124,3 +124,16 @@ def test_corrupt_inputs_name_file_and_problem(tmp_path, problem):
         sources.load_split("shapenetpart", "train", data_dir=tmp_path / "data", manual_dir=manual)
     assert str(bad) in str(info.value) and "shapenetpart" in str(info.value)
     _assert_nothing_prepared(tmp_path / "data")
+
+
+def test_frozen_feature_protocols_use_the_category(written, tmp_path):
+    import evaluate as cli
+    from dcglr_tf.evaluation.runner import run_task
+
+    manual, shapes = written
+    args = cli.parse_args(["--task=knn", "--k", "1", "--encoder=random", "--backbone=pointnet", "--backbone_args",
+                           '{"widths": [8, 16]}', "--dataset=shapenetpart", f"--manual_dir={manual}",
+                           f"--data_dir={tmp_path}", "--num_points=64", "--output", str(tmp_path / "knn.json")])
+    result = run_task(args, log=lambda *_: None)
+    assert result["settings"]["train_examples"] == len(shapes["train"]) == 3
+    assert result["settings"]["test_examples"] == len(shapes["test"]) == 2
