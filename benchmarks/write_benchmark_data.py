@@ -12,8 +12,9 @@ read them like the real ones), with random or procedural content instead of real
     python benchmarks/write_benchmark_data.py shapenetpart /tmp/snp --train 512 --val 64 --test 128
     python evaluate.py --task=svm --encoder=ENC --dataset=modelnet40_h5 --manual_dir=/tmp/mn40 --data_dir=/tmp/tfds
 
-Files are written one at a time, large arrays in slices of 2048 clouds (memory: about 0.5 GB at any size). The tests (`tests/dataset_files.py`) use these writers
-with tiny sizes; `keep=True` returns what was written so that they can compare.
+Files are written one at a time, large arrays in slices of 2048 clouds (memory: about 0.5 GB at any size). The
+tests (`tests/dataset_files.py`) use these writers with tiny sizes; `keep=True` returns what was written so that
+they can compare.
 """
 
 import argparse
@@ -115,7 +116,7 @@ def write_scanobjectnn(root, *, variants: Sequence[str] = tuple(SCANOBJECTNN_SIZ
     """`<root>/h5_files/main_split[_nobg]/{training,test}_objectdataset[_augmentedrot_scale75].h5` of `variants`
     (pb_t50_rs, obj_bg, obj_only), each with `data` [n, 2048, 3] float32, `label` [n] int64 and `mask` [n, 2048]
     int64 (stand-in values: -1 on a random fifth of the points, 0 elsewhere; the builder does not read it).
-    sizes: {"train": n, "test": n} for every variant (default: each variant's real sizes).
+    sizes: {"train": n, "test": n} for every variant (a missing or None count: the variant's real size).
     Returns {variant: {split: (data, labels)}} with keep=True, else {variant: {split: count}}."""
     import h5py
     from datasets.scanobjectnn.scanobjectnn_dataset_builder import CLASS_NAMES, NUM_POINTS, VARIANTS
@@ -128,7 +129,7 @@ def write_scanobjectnn(root, *, variants: Sequence[str] = tuple(SCANOBJECTNN_SIZ
         folder.mkdir(parents=True, exist_ok=True)
         out[variant] = {}
         for split, name in config.file_names().items():
-            n = (sizes or SCANOBJECTNN_SIZES[variant])[split]
+            n = (sizes or {}).get(split) or SCANOBJECTNN_SIZES[variant][split]
             label = rng.integers(0, len(CLASS_NAMES), size=n)
             kept = []
             with h5py.File(folder / name, "w") as f:
@@ -234,11 +235,8 @@ def main(argv=None):
                                       test=args.test or MODELNET40_SIZES["test"], content=args.content or "random",
                                       seed=args.seed, log=print)
     elif args.format == "scanobjectnn":
-        sizes = None
-        if args.train or args.test:
-            sizes = {"train": args.train or 2309, "test": args.test or 581}
-        written = write_scanobjectnn(args.output, variants=args.variants, sizes=sizes, content=args.content or "random",
-                                     seed=args.seed, log=print)
+        written = write_scanobjectnn(args.output, variants=args.variants, sizes={"train": args.train, "test": args.test},
+                                     content=args.content or "random", seed=args.seed, log=print)
     else:
         written = write_shapenetpart(args.output, **{k: getattr(args, k) or SHAPENETPART_SIZES[k] for k in SHAPENETPART_SIZES},
                                      content=args.content or "procedural", seed=args.seed, log=print)
