@@ -80,7 +80,7 @@ def _run(argv, tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["--encoder=random", "--backbone=pointnet", "--dataset=synthetic_shapes"],
-     "needs a dataset with per-point part labels; 'synthetic_shapes' has none. Use one of: .*shapenetpart"),
+     "dataset 'synthetic_shapes' has no part labels; datasets with part labels: .*shapenetpart"),
     (["--encoder=random", "--backbone=vit3d", "--dataset=shapenetpart"],
      "needs a backbone with per-point features; ViT3D has none. Supported backbones: dgcnn"),
 ])
