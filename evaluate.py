@@ -5,10 +5,11 @@
     python evaluate.py --task=knn --compare runs/dgcnn-synthetic_shapes/encoder random:dgcnn
     python evaluate.py --task=finetune --encoder=ENC --epochs=10             # pre-trained vs from scratch
     python evaluate.py --task=segmentation --encoder=ENC --train_area=1      # synthetic_rooms, test on area 6
+    python evaluate.py --task=partseg --encoder=ENC --dataset=shapenetpart --manual_dir=DIR   # instance/class mIoU
     python evaluate.py --task=robustness --encoder=ENC --dataset modelnet40_h5 modelnet40_cad --manual_dir=DIR
     python evaluate.py --task=tsne|spectrum|attention --encoder=ENC          # pictures
 
-Tasks: svm, knn, finetune, segmentation, robustness, tsne, spectrum, attention (see docs/evaluation.md).
+Tasks: svm, knn, finetune, segmentation, partseg, robustness, tsne, spectrum, attention (see docs/evaluation.md).
 Prints a table, writes a JSON result next to the (first) encoder or to --output, pictures and training runs to
 --output_dir (default: next to the JSON). Training tasks resume from their checkpoints when run again.
 """
@@ -21,7 +22,7 @@ from dcglr_tf.cli import fail, quiet_tensorflow
 
 quiet_tensorflow()
 
-TASKS = ("svm", "knn", "finetune", "segmentation", "robustness", "tsne", "spectrum", "attention")
+TASKS = ("svm", "knn", "finetune", "segmentation", "partseg", "robustness", "tsne", "spectrum", "attention")
 
 
 def parse_args(argv=None):
@@ -39,22 +40,24 @@ def parse_args(argv=None):
     parser.add_argument("--preset", default="embedded", choices=sorted(PRESETS), help="with random: backbone size preset")
     parser.add_argument("--backbone_args", help="with random: JSON dict of backbone constructor overrides")
     parser.add_argument("--dataset", nargs="+",
-                        help=f"dataset (default synthetic_shapes; segmentation: synthetic_rooms); robustness takes "
+                        help=f"dataset (default synthetic_shapes; segmentation: synthetic_rooms; partseg: synthetic_objects, "
+                             f"or a dataset with part labels such as shapenetpart); robustness takes "
                              f"several. One of: {', '.join(dataset_names())}")
     parser.add_argument("--data_dir", help="TFDS data directory (default ~/tensorflow_datasets)")
     parser.add_argument("--manual_dir", help="directory with the user's dataset files for real datasets")
     parser.add_argument("--limit", type=int, help="use only the first N examples (clouds or blocks) of each split (quick runs)")
     parser.add_argument("--num_points", type=int,
-                        help="points per cloud (default: the encoder's pre-training num_points; segmentation: 1024 per block)")
+                        help="points per cloud (default: the encoder's pre-training num_points; segmentation: 1024 per block; "
+                             "partseg: 2048 is the published protocol)")
     parser.add_argument("--batch_size", type=int, default=32, help="clouds per batch (feature extraction and training)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="SVM seeds (CV folds); mean and std are reported")
     parser.add_argument("--seed", type=int, default=0, help="seed of random-init encoders, training runs and t-SNE")
     parser.add_argument("--k", type=int, nargs="+", default=[20], help="knn: neighbours (several values allowed)")
     parser.add_argument("--temperature", type=float, default=0.07, help="knn: vote temperature T")
-    parser.add_argument("--epochs", type=int, default=10, help="finetune/segmentation: training epochs")
-    parser.add_argument("--learning_rate", type=float, default=1e-3, help="finetune/segmentation: peak learning rate")
+    parser.add_argument("--epochs", type=int, default=10, help="finetune/segmentation/partseg: training epochs")
+    parser.add_argument("--learning_rate", type=float, default=1e-3, help="finetune/segmentation/partseg: peak learning rate")
     parser.add_argument("--init", default="both", choices=["both", "pretrained", "scratch"],
-                        help="finetune/segmentation: train from the pre-trained encoder, from scratch, or both")
+                        help="finetune/segmentation/partseg: train from the pre-trained encoder, from scratch, or both")
     parser.add_argument("--train_area", type=int, default=1, help="segmentation: train area 1-5 (tested on area 6)")
     parser.add_argument("--point_counts", type=int, nargs="+", default=[2048, 1024], help="robustness: SVM point counts")
     parser.add_argument("--num_clouds", type=int, default=4, help="attention: clouds (rows), one per class")

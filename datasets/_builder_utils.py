@@ -112,10 +112,62 @@ def find_file(root: pathlib.Path, name: str, *, builder: str, expected: Sequence
     return None
 
 
+def find_folder(root: pathlib.Path, name: str, *, builder: str, expected: Sequence[str],
+                instructions: str = "") -> pathlib.Path:
+    """The folder called `name`: `root` itself, `root/name`, or the shallowest such folder below `root`.
+
+    For archives whose sub-folders hold files of the same name (ScanObjectNN's `main_split/` and
+    `main_split_nobg/` both hold `training_objectdataset.h5`), so that a file must be looked up in its folder.
+    """
+    if root.name == name:
+        return root
+    if (root / name).is_dir():
+        return root / name
+    matches = sorted(p for p in root.rglob(name) if p.is_dir())
+    if matches:
+        return min(matches, key=lambda p: (len(p.parts), str(p)))
+    raise DatasetFilesMissingError(builder, root, expected, instructions, detail=f"folder '{name}/' not found")
+
+
 def read_list_file(path: pathlib.Path) -> List[str]:
     """Non-empty, stripped lines of a list file."""
     with open(path, "r", encoding="utf-8") as handle:
         return [line.strip() for line in handle if line.strip()]
+
+
+def read_text_table(path: pathlib.Path, columns: Sequence[str], *, builder: str, delimiter: Optional[str] = None,
+                    ) -> np.ndarray:
+    """A text file of numbers, one row per non-empty line, as (lines, len(columns)) float32.
+
+    delimiter: "," for comma-separated values, None for any whitespace. CorruptDatasetFileError naming the file
+    (and the line) for unreadable text, an empty file, a line with the wrong number of values, a non-numeric
+    value or a NaN/inf.
+    """
+    try:
+        text = path.read_text(encoding="ascii")
+    except (UnicodeDecodeError, OSError) as error:
+        raise CorruptDatasetFileError(builder, path, f"cannot be read as text: {error}") from error
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise CorruptDatasetFileError(builder, path, "file is empty")
+    if delimiter is None:
+        counts = np.fromiter((len(line.split()) for line in lines), dtype=np.int64, count=len(lines))
+    else:
+        counts = np.fromiter((line.count(delimiter) + 1 for line in lines), dtype=np.int64, count=len(lines))
+    if np.any(counts != len(columns)):
+        bad = int(np.argmax(counts != len(columns)))
+        kind = "values" if delimiter is None else ("comma-separated values" if delimiter == "," else
+                                                   f"{delimiter!r}-separated values")
+        names = (" " if delimiter is None else delimiter).join(columns)
+        raise CorruptDatasetFileError(builder, path, f"line {bad + 1} has {counts[bad]} {kind}, expected "
+                                      f"{len(columns)} ({names}): {lines[bad][:80]!r}")
+    tokens = " ".join(lines).split() if delimiter is None else delimiter.join(lines).split(delimiter)
+    try:
+        values = np.array(tokens, dtype=np.float32).reshape(len(lines), len(columns))
+    except ValueError as error:
+        raise CorruptDatasetFileError(builder, path, f"non-numeric value: {error}") from error
+    check_points(values, builder=builder, path=path, what="values (line, column)")
+    return values
 
 
 def check_points(points: np.ndarray, *, builder: str, path, what: str = "points") -> None:
@@ -226,6 +278,37 @@ def read_h5_rows(array, start: int, stop: int, *, builder: str, path, key: str) 
     except (OSError, RuntimeError, ValueError) as error:
         raise CorruptDatasetFileError(builder, path, f"cannot read rows {start}:{stop} of {key!r} (truncated "
                                       f"file?): {error}") from error
+
+
+def h5_labelled_clouds(path: pathlib.Path, *, builder: str, num_points: int, num_classes: int, chunk: int = 256):
+    """(row, points (num_points, 3) float32, label int) of every cloud of a classification HDF5 file with `data`
+    [n, num_points, 3] and `label` [n] or [n, 1] (integers, or floats holding integers), read `chunk` clouds at a
+    time. CorruptDatasetFileError naming the file for a missing key, wrong shapes, non-integer or out-of-range
+    labels and NaN/inf coordinates."""
+    with open_h5(path, builder=builder) as handle:
+        data = h5_array(handle, "data", builder=builder, path=path, ndim=3)
+        label = handle.get("label")
+        if label is None:
+            raise CorruptDatasetFileError(builder, path, f"no dataset 'label' (found: {sorted(handle.keys())})")
+        n = data.shape[0]
+        if data.shape[1:] != (num_points, 3):
+            raise CorruptDatasetFileError(builder, path, f"'data' has shape {data.shape}, expected "
+                                          f"(n, {num_points}, 3)")
+        if label.shape not in ((n, 1), (n,)):
+            raise CorruptDatasetFileError(builder, path, f"'label' has shape {label.shape}, expected ({n},) or "
+                                          f"({n}, 1) to match 'data'")
+        labels = read_h5_rows(label, 0, n, builder=builder, path=path, key="label").reshape(n)
+        if not np.issubdtype(labels.dtype, np.integer):
+            if not np.all(np.equal(np.mod(labels, 1), 0)):
+                raise CorruptDatasetFileError(builder, path, "'label' holds non-integer values")
+        labels = labels.astype(np.int64)
+        check_labels(labels, num_classes, builder=builder, path=path, what="'label'")
+        for start in range(0, n, chunk):
+            clouds = read_h5_rows(data, start, min(n, start + chunk), builder=builder, path=path,
+                                  key="data").astype(np.float32)
+            check_points(clouds, builder=builder, path=path, what=f"'data' (rows from {start})")
+            for i, points in enumerate(clouds):
+                yield start + i, points, int(labels[start + i])
 
 
 def xyz_feature(num_points: int, doc=None):

@@ -10,6 +10,8 @@ import zipfile
 import h5py
 import numpy as np
 
+from benchmarks import write_benchmark_data as benchmark_data
+
 MODELNET40_NAMES = [
     "airplane", "bathtub", "bed", "bench", "bookshelf", "bottle", "bowl", "car", "chair", "cone", "cup",
     "curtain", "desk", "door", "dresser", "flower_pot", "glass_box", "guitar", "keyboard", "lamp", "laptop",
@@ -22,32 +24,25 @@ def _cloud(rng, n, points, columns=3):
     return rng.uniform(-1.0, 1.0, size=(n, points, columns)).astype(np.float32)
 
 
-# --------------------------------------------------------------------------------------------- ModelNet40 h5
+# --------------------------------------------------------------------------------------------- h5 / ShapeNetPart
+# The writers of benchmarks/write_benchmark_data.py (one copy), with tiny test sizes, returning what they wrote.
 
-def write_modelnet40_h5(root, *, train=(3, 2), test=(2,), num_points=2048, seed=0):
-    """`modelnet40_ply_hdf5_2048/` with ply_data_{train,test}{i}.h5 of the given sizes. Returns {split: (data,
-    labels)} in file order."""
-    rng = np.random.default_rng(seed)
-    folder = pathlib.Path(root) / "modelnet40_ply_hdf5_2048"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "shape_names.txt").write_text("\n".join(MODELNET40_NAMES) + "\n")
-    out = {}
-    for split, sizes in (("train", train), ("test", test)):
-        lines, datas, labels = [], [], []
-        for i, n in enumerate(sizes):
-            data = _cloud(rng, n, num_points)
-            label = rng.integers(0, 40, size=(n, 1)).astype(np.uint8)
-            name = f"ply_data_{split}{i}.h5"
-            with h5py.File(folder / name, "w") as f:
-                f.create_dataset("data", data=data)
-                f.create_dataset("label", data=label)
-                f.create_dataset("faceId", data=np.zeros((n, num_points), np.int32))  # as in the release
-            lines.append(f"data/modelnet40_ply_hdf5_2048/{name}")
-            datas.append(data)
-            labels.append(label[:, 0].astype(np.int64))
-        (folder / f"{split}_files.txt").write_text("\n".join(lines) + "\n")
-        out[split] = (np.concatenate(datas), np.concatenate(labels))
-    return out
+def write_modelnet40_h5(root, *, train=(3, 2), test=(2,), **kwargs):
+    """`modelnet40_ply_hdf5_2048/` with ply_data_{train,test}{i}.h5 of the given per-file sizes. Returns {split:
+    (data, labels)} in file order."""
+    return benchmark_data.write_modelnet40_h5(root, train=train, test=test, keep=True, **kwargs)
+
+
+def write_scanobjectnn(root, *, variants=("pb_t50_rs", "obj_bg", "obj_only"), train=3, test=2, **kwargs):
+    """`h5_files/main_split[_nobg]/...h5` of `variants`. Returns {variant: {split: (data, labels)}}."""
+    return benchmark_data.write_scanobjectnn(root, variants=variants, sizes={"train": train, "test": test}, keep=True,
+                                             **kwargs)
+
+
+def write_shapenetpart(root, *, train=3, val=1, test=2, points=(1900, 2200), **kwargs):
+    """`shapenetcore_partanno_segmentation_benchmark_v0_normal/` with the list files and per-shape txt files (shape
+    sizes on both sides of 2048). Returns {split: [(synset/id, (num, 7) rows)]}."""
+    return benchmark_data.write_shapenetpart(root, train=train, val=val, test=test, points=points, keep=True, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------- ShapeNet npz

@@ -60,25 +60,7 @@ class CadConfig(tfds.core.BuilderConfig):
 
 def read_resampled_txt(path: pathlib.Path, *, builder: str = NAME) -> np.ndarray:
     """A modelnet40_normal_resampled file as (n, 6) float32; errors name the file and the line."""
-    try:
-        text = path.read_text(encoding="ascii")
-    except (UnicodeDecodeError, OSError) as error:
-        raise utils.CorruptDatasetFileError(builder, path, f"cannot be read as text: {error}") from error
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        raise utils.CorruptDatasetFileError(builder, path, "file is empty")
-    commas = np.fromiter((line.count(",") for line in lines), dtype=np.int64, count=len(lines))
-    if np.any(commas != 5):
-        bad = int(np.argmax(commas != 5))
-        raise utils.CorruptDatasetFileError(
-            builder, path, f"line {bad + 1} has {commas[bad] + 1} comma-separated values, expected 6 "
-            f"(x,y,z,nx,ny,nz): {lines[bad][:80]!r}")
-    try:
-        values = np.array(",".join(lines).split(","), dtype=np.float32).reshape(len(lines), 6)
-    except ValueError as error:
-        raise utils.CorruptDatasetFileError(builder, path, f"non-numeric value: {error}") from error
-    utils.check_points(values, builder=builder, path=path, what="values (line, column)")
-    return values
+    return utils.read_text_table(path, ("x", "y", "z", "nx", "ny", "nz"), builder=builder, delimiter=",")
 
 
 def read_off(path: pathlib.Path, *, builder: str = NAME):

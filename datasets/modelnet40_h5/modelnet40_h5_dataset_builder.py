@@ -10,7 +10,6 @@ import importlib.util
 import pathlib
 import sys
 
-import numpy as np
 import tensorflow_datasets as tfds
 
 try:
@@ -77,29 +76,6 @@ it from a mirror of that file name or from a colleague's copy.
 
     def _generate_examples(self, files):
         for path in files:
-            with utils.open_h5(path, builder=NAME) as handle:
-                data = utils.h5_array(handle, "data", builder=NAME, path=path, ndim=3)
-                label = handle.get("label")
-                if label is None:
-                    raise utils.CorruptDatasetFileError(NAME, path, f"no dataset 'label' (found: "
-                                                        f"{sorted(handle.keys())})")
-                n = data.shape[0]
-                if data.shape[1:] != (NUM_POINTS, 3):
-                    raise utils.CorruptDatasetFileError(
-                        NAME, path, f"'data' has shape {data.shape}, expected (n, {NUM_POINTS}, 3)")
-                if label.shape not in ((n, 1), (n,)):
-                    raise utils.CorruptDatasetFileError(
-                        NAME, path, f"'label' has shape {label.shape}, expected ({n}, 1) to match 'data'")
-                labels = utils.read_h5_rows(label, 0, n, builder=NAME, path=path, key="label").reshape(n)
-                if not np.issubdtype(labels.dtype, np.integer):
-                    if not np.all(np.equal(np.mod(labels, 1), 0)):
-                        raise utils.CorruptDatasetFileError(NAME, path, "'label' holds non-integer values")
-                labels = labels.astype(np.int64)
-                utils.check_labels(labels, len(CLASS_NAMES), builder=NAME, path=path, what="'label'")
-                for start in range(0, n, CHUNK):
-                    chunk = utils.read_h5_rows(data, start, min(n, start + CHUNK), builder=NAME, path=path,
-                                               key="data").astype(np.float32)
-                    utils.check_points(chunk, builder=NAME, path=path, what=f"'data' (rows from {start})")
-                    for i, points in enumerate(chunk):
-                        row = start + i
-                        yield f"{path.stem}_{row:05d}", {"points": points, "label": int(labels[row])}
+            for row, points, label in utils.h5_labelled_clouds(path, builder=NAME, num_points=NUM_POINTS,
+                                                               num_classes=len(CLASS_NAMES), chunk=CHUNK):
+                yield f"{path.stem}_{row:05d}", {"points": points, "label": label}

@@ -99,6 +99,18 @@ DATASETS: Dict[str, DatasetInfo] = {
     "s3dis": DatasetInfo(
         "s3dis", None, AREA_SPLITS, "segmentation", True, 13, 4096,
         description="S3DIS indoor3d_sem_seg_hdf5_data: 1 m blocks of 4096 points, one split per area"),
+    "scanobjectnn": DatasetInfo(
+        "scanobjectnn", "pb_t50_rs", ("train", "test"), "classification", True, 15, 2048,
+        description="ScanObjectNN PB_T50_RS (h5_files/main_split/*_augmentedrot_scale75.h5): 11,416 / 2,882"),
+    "scanobjectnn_obj_bg": DatasetInfo(
+        "scanobjectnn", "obj_bg", ("train", "test"), "classification", True, 15, 2048,
+        description="ScanObjectNN OBJ_BG (h5_files/main_split/*_objectdataset.h5): 2,309 / 581"),
+    "scanobjectnn_obj_only": DatasetInfo(
+        "scanobjectnn", "obj_only", ("train", "test"), "classification", True, 15, 2048,
+        description="ScanObjectNN OBJ_ONLY (h5_files/main_split_nobg/*_objectdataset.h5): 2,309 / 581"),
+    "shapenetpart": DatasetInfo(
+        "shapenetpart", None, ("train", "val", "test"), "classification", True, 16, 2048, num_parts=50,
+        description="ShapeNetPart (..._v0_normal): 16 categories, 50 parts, 12,137 / 1,870 / 2,874 shapes"),
 }
 
 
@@ -206,3 +218,26 @@ def class_names(name: str, *, data_dir=None, manual_dir=None) -> List[str]:
         return list(feature.names)
     # Per-point labels are stored as int64 tensors; their names live in the builder module.
     return list(getattr(_import_builder_module(info.builder), "CLASS_NAMES", []))
+
+
+def category_parts(name: str) -> List[List[int]]:
+    """Global part ids of each category of a dataset with part labels, in category (class-label) order.
+
+    Built from the builder module's `CATEGORIES` (class-label order) and `PART_NAMES` (category -> part names):
+    global ids are consecutive per category in `CATEGORIES` order, e.g. shapenetpart -> [[0, 1, 2, 3], [4, 5], ...].
+    ValueError for a dataset without part labels.
+    """
+    info = dataset_info(name)
+    if not info.num_parts:
+        with_parts = [n for n in dataset_names() if DATASETS[n].num_parts]
+        raise ValueError(f"dataset {name!r} has no part labels; datasets with part labels: {', '.join(with_parts)}")
+    module = _import_builder_module(info.builder)
+    ids, start = [], 0
+    for category in module.CATEGORIES:
+        count = len(module.PART_NAMES[category])
+        ids.append(list(range(start, start + count)))
+        start += count
+    if start != info.num_parts:
+        raise ValueError(f"dataset {name!r}: PART_NAMES of {module.__name__} name {start} parts, its DatasetInfo "
+                         f"says num_parts={info.num_parts}")
+    return ids

@@ -3,6 +3,9 @@
 - classification: overall accuracy (OA) and mean class accuracy (the mean over classes of per-class recall);
 - segmentation: per-class IoU = TP / (TP + FP + FN) from the confusion matrix, mIoU = mean over the classes
   that occur in the ground truth or the prediction (classes absent from both have no IoU and are skipped);
+- part segmentation (ShapeNetPart): a shape's IoU is the mean over its category's parts of TP / (TP + FP + FN),
+  a part absent from both labels and predictions counting 1 (PointNet/DGCNN's convention); instance mIoU = mean
+  over shapes, class mIoU = mean over categories of their shapes' mean;
 - kNN: DINO's weighted vote, each of the k neighbours adds exp(similarity / T) to its class.
 """
 
@@ -53,6 +56,38 @@ def per_class_iou(labels, predictions, num_classes):
 def mean_iou(labels, predictions, num_classes):
     """Mean IoU over the classes that occur in the labels or the predictions."""
     return float(np.nanmean(per_class_iou(labels, predictions, num_classes)))
+
+
+def shape_part_iou(labels, predictions, parts):
+    """Mean IoU of one shape over its category's `parts` (global part ids): labels, predictions (N,) part ids.
+    A part in neither the labels nor the predictions counts as IoU 1."""
+    labels = np.asarray(labels).ravel()
+    predictions = np.asarray(predictions).ravel()
+    ious = []
+    for part in parts:
+        truth, predicted = labels == part, predictions == part
+        union = np.sum(truth | predicted)
+        ious.append(1.0 if union == 0 else np.sum(truth & predicted) / union)
+    return float(np.mean(ious))
+
+
+def part_segmentation_miou(labels, predictions, categories, category_parts):
+    """Instance and class mIoU of part segmentation.
+
+    labels, predictions: (M, N) global part ids of M shapes; categories: (M,) category index of each shape;
+    category_parts: per category, its global part ids (`sources.category_parts`). Returns {"instance_miou": mean of
+    the shape IoUs, "class_miou": mean over the categories present of their shapes' mean, "per_category_miou":
+    (num_categories,) with NaN for categories without shapes, "shape_iou": (M,)}.
+    """
+    categories = np.asarray(categories, dtype=np.int64).ravel()
+    if len(categories) == 0:
+        raise ValueError("part segmentation mIoU of an empty set")
+    shape_iou = np.array([shape_part_iou(y, p, category_parts[c]) for y, p, c in zip(labels, predictions, categories)])
+    per_category = np.full(len(category_parts), np.nan)
+    for c in np.unique(categories):
+        per_category[c] = shape_iou[categories == c].mean()
+    return {"instance_miou": float(shape_iou.mean()), "class_miou": float(np.nanmean(per_category)),
+            "per_category_miou": per_category, "shape_iou": shape_iou}
 
 
 def knn_vote(similarities, neighbour_labels, num_classes, temperature=0.07):

@@ -16,13 +16,14 @@ from dcglr_tf.config import PRESETS
 from dcglr_tf.data import sources
 from dcglr_tf.evaluation.features import (extract_features, load_trainable_backbone, parse_encoder_spec,
                                           resolve_encoder)
+from dcglr_tf.evaluation.partseg import run_partseg
 from dcglr_tf.evaluation.report import default_result_path, format_table, write_result
 
 FEATURES_NOTE = ("teacher backbone global feature of the exported encoder (DGCNN/PointNet/PCT: max+mean pooled "
                  "per-point features; 3D-ViT: class token), clouds centred and scaled to the unit sphere, "
                  "first num_points points of each cloud")
 CLASSIFICATION_TASKS = ("svm", "knn", "finetune", "robustness", "tsne", "spectrum", "attention")
-DEFAULT_DATASETS = {"segmentation": "synthetic_rooms"}
+DEFAULT_DATASETS = {"segmentation": "synthetic_rooms", "partseg": "synthetic_objects"}
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -389,7 +390,8 @@ def run_attention(args, spec, ctx, log=print):
 
 
 TASK_RUNNERS = {"svm": run_svm, "knn": run_knn, "finetune": run_finetune, "segmentation": run_segmentation,
-                "robustness": run_robustness, "tsne": run_tsne, "spectrum": run_spectrum, "attention": run_attention}
+                "robustness": run_robustness, "tsne": run_tsne, "spectrum": run_spectrum, "attention": run_attention,
+                "partseg": run_partseg}
 
 
 def _check_args(args):

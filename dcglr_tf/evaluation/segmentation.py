@@ -37,17 +37,25 @@ class SegmentationNet(keras.Model):
         self.last = SharedMLP([hidden[-1]], name="seg_mlp_last")
         self.classifier = keras.layers.Dense(self.num_classes, name="seg_classifier")
 
-    def call(self, points, training=False):
-        features = self.backbone.point_features(points, training=training)  # (B, N, F)
+    def global_feature(self, points, features, training=False):
+        """(B, N, 3) points and their (B, N, F) per-point features -> (B, D) global feature (DGCNN: the
+        encoder's 1x1 embedding of `features`, max and mean pooled, so the EdgeConvs run once)."""
         if isinstance(self.backbone, DGCNN):
             embedded = self.backbone.embed(features, training=training)
-            global_feature = ops.concatenate([ops.max(embedded, axis=1), ops.mean(embedded, axis=1)], axis=-1)
-        else:
-            global_feature = self.backbone(points, training=training)
-        repeated = ops.repeat(global_feature[:, None, :], ops.shape(points)[1], axis=1)
+            return ops.concatenate([ops.max(embedded, axis=1), ops.mean(embedded, axis=1)], axis=-1)
+        return self.backbone(points, training=training)
+
+    def per_point_logits(self, features, context, training=False):
+        """(B, N, F) per-point features and a (B, C) per-cloud context repeated at every point -> the per-point
+        MLP -> (B, N, num_classes) logits."""
+        repeated = ops.repeat(context[:, None, :], ops.shape(features)[1], axis=1)
         x = self.mlp(ops.concatenate([features, repeated], axis=-1), training=training)
         x = self.last(self.drop(x, training=training), training=training)
         return self.classifier(x)
+
+    def call(self, points, training=False):
+        features = self.backbone.point_features(points, training=training)  # (B, N, F)
+        return self.per_point_logits(features, self.global_feature(points, features, training), training)
 
 
 def load_blocks(dataset, split, num_points, *, seed=0, data_dir=None, manual_dir=None):
