@@ -38,8 +38,9 @@ def knn(queries, points, k):
     queries: (B, M, C), points: (B, N, C) -> (B, M, k) int32 indices into N. Requires N >= k.
     """
     _check_static_min_points(points, k, "knn")
-    dist = pairwise_sq_distances(queries, points)
-    _, idx = tf.math.top_k(-dist, k=k, sorted=True)
+    with tf.name_scope("knn"):  # benchmarks/flops.py tells the kNN products from the layers' by this scope
+        dist = pairwise_sq_distances(queries, points)
+        _, idx = tf.math.top_k(-dist, k=k, sorted=True)
     return idx
 
 
@@ -49,6 +50,52 @@ def gather_points(points, idx):
     points: (B, N, C), idx: (B, ...) int -> (B, ..., C).
     """
     return tf.gather(points, idx, batch_dims=1)
+
+
+def neighbour_max_sum_squares(features, idx):
+    """Max, sum and sum of squares over each query's neighbours of their features, without keeping the gather.
+
+    features: (B, N, C) float, idx: (B, M, k) int indices into N -> three (B, M, C) tensors: the max, the sum and
+    the sum of squares over j of features[b, idx[b, m, j]]. Values and gradients equal reducing
+    `gather_points(features, idx)` over axis 2 (tied maxima share their gradient equally, as `tf.reduce_max`'s
+    gradient does), but the backward pass gathers again instead of holding the (B, M, k, C) tensor from the
+    forward pass to the backward pass: memory per call stays O(B M C) between the two.
+    """
+
+    @tf.custom_gradient
+    def reduce(features):
+        gathered = gather_points(features, idx)
+        highest = tf.reduce_max(gathered, axis=2)
+
+        def grad(d_high, d_sum, d_squares):
+            again = gather_points(features, idx)
+            updates = tf.zeros_like(again)
+            if d_high is not None:
+                hit = tf.cast(tf.equal(again, highest[:, :, None, :]), again.dtype)
+                updates += hit * (d_high / tf.reduce_sum(hit, axis=2))[:, :, None, :]
+            if d_sum is not None:
+                updates += d_sum[:, :, None, :]
+            if d_squares is not None:
+                updates += 2.0 * again * d_squares[:, :, None, :]
+            return scatter_add_points(updates, idx, tf.shape(features)[1])
+
+        return (highest, tf.reduce_sum(gathered, axis=2), tf.reduce_sum(tf.square(gathered), axis=2)), grad
+
+    return reduce(features)
+
+
+def scatter_add_points(updates, idx, num_points):
+    """The adjoint of `gather_points`: sum per-neighbour rows back onto the points they came from.
+
+    updates: (B, M, k, C), idx: (B, M, k) int indices into num_points -> (B, num_points, C).
+    """
+    shape = tf.shape(updates)
+    batch, channels = shape[0], shape[-1]
+    offsets = tf.range(batch, dtype=idx.dtype)[:, None, None] * tf.cast(num_points, idx.dtype)
+    summed = tf.math.unsorted_segment_sum(
+        tf.reshape(updates, [-1, channels]), tf.reshape(idx + offsets, [-1]), batch * num_points
+    )
+    return tf.reshape(summed, [batch, num_points, channels])
 
 
 def farthest_point_sample(points, num_samples, start_index=None):
