@@ -4,8 +4,8 @@
 XLA-compiled function at the step's real shapes, with the model's own layers and ops: the teacher's calls
 forward only, the student's forward and backward (gradients for the inputs and the part's weights), one call
 per view group exactly as `DCGLR.train_step` batches them (see `flops.step_view_groups`). Parts (DGCNN):
-kNN graph (distances + top-k), edge gathers (max, sum and sum of squares over the neighbours), convolutions (the 1x1
-matrix products), batch norm (edge statistics, normalisation and activation, also of the last layer), head,
+kNN graph (distances + top-k), edge gathers (max and sum over the neighbours), convolutions (the 1x1
+matrix products), batch norm (in-degrees, edge statistics, normalisation and activation, also of the last layer), head,
 loss, optimizer, EMA. Other backbones get one "backbone" part. The parts run separately, so their sum differs
 from the whole step by what fusion across parts saves and what pooling, concatenation and copies cost.
 """
@@ -16,7 +16,7 @@ import time
 import tensorflow as tf
 
 from dcglr_tf.dcglr import dcglr_loss
-from dcglr_tf.ops.points import knn, neighbour_max_sum_squares
+from dcglr_tf.ops.points import knn, neighbour_counts, neighbour_max_and_sum
 from flops import step_view_groups
 
 
@@ -60,7 +60,7 @@ def _dgcnn_group_parts(backbone, group, backward, skip_first_graph, steps, warmu
     idx = [knn(x, x, backbone.k) for x in inputs]
     neighbours = [normal(group.clouds, group.points, conv.units) for conv in convs]
     centres = [normal(group.clouds, group.points, conv.units) for conv in convs]
-    reduced = [neighbour_max_sum_squares(a, i) for a, i in zip(neighbours, idx)]
+    reduced = [neighbour_max_and_sum(a, i) for a, i in zip(neighbours, idx)]
     concat = normal(group.clouds, group.points, backbone.point_feature_dim)
     embed_dense, embed_norm = backbone.embed.denses[0], backbone.embed.norms[0]
     embedded = normal(group.clouds, group.points, backbone.emb_dim)
@@ -76,19 +76,19 @@ def _dgcnn_group_parts(backbone, group, backward, skip_first_graph, steps, warmu
         return out + [embed_dense(xs[-1])]
 
     def gathers(*tensors):
-        return [t for a, i in zip(tensors[0::2], tensors[1::2]) for t in neighbour_max_sum_squares(a, i)]
+        return [t for a, i in zip(tensors[0::2], tensors[1::2]) for t in neighbour_max_and_sum(a, i)]
 
     def norms(*tensors):
         *per_layer, last = tensors
-        out = [
-            conv.normalised_max(*terms, backbone.k, training=True)
-            for conv, terms in zip(convs, zip(*[iter(per_layer)] * 4))
-        ]
+        out = []
+        for conv, (centre, extreme, total, a, i) in zip(convs, zip(*[iter(per_layer)] * 5)):
+            squares = neighbour_counts(i, group.points)[:, :, None] * tf.square(a)
+            out.append(conv.normalised_max(centre, extreme, total, squares, backbone.k, training=True))
         return out + [backbone.embed._activate(embed_norm(last, training=True))]
 
     conv_weights = [w for conv in convs for w in (conv.neighbour.kernel, conv.centre.kernel)] + [embed_dense.kernel]
     norm_weights = [w for conv in convs for w in (conv.norm.gamma, conv.norm.beta)] + embed_norm.trainable_weights
-    norm_args = [t for parts in zip(centres, *zip(*reduced)) for t in parts] + [embedded]
+    norm_args = [t for parts in zip(centres, *zip(*reduced), neighbours, idx) for t in parts] + [embedded]
     timed = {  # part: (function, inputs, weights or None for no backward, gradient for the first input)
         "kNN graph": (graphs, inputs[1:] if skip_first_graph else inputs, None, False),
         "edge gathers": (gathers, [t for pair in zip(neighbours, idx) for t in pair], [], True),

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from dcglr_tf.models.dgcnn import EdgeConv
-from dcglr_tf.ops.points import gather_points, knn, neighbour_max_sum_squares
+from dcglr_tf.ops.points import gather_points, knn, neighbour_counts, neighbour_max_and_sum
 
 BATCH, POINTS, CHANNELS, UNITS, K = 2, 24, 5, 6, 5
 TARGET = tf.constant(np.random.default_rng(9).normal(size=(BATCH, POINTS, UNITS)).astype("float32"))
@@ -79,31 +79,39 @@ def values_and_grads_graph(layer, x):
     return [out] + tape.gradient(loss, [x] + layer.trainable_weights) + list(layer.norm.non_trainable_weights)
 
 
-def test_neighbour_max_sum_squares_matches_numpy_with_tied_gradients():
+def test_neighbour_max_and_sum_match_the_gathered_reductions():
     rng = np.random.default_rng(0)
-    features = rng.normal(size=(2, 7, 3)).astype("float32")
-    features[0, 3] = features[0, 5]  # a tie at the max: both rows are neighbours of query 0 below
+    features = tf.constant(rng.normal(size=(2, 7, 3)).astype("float32"))
     idx = np.stack([rng.permutation(7)[:4] for _ in range(2 * 6)]).reshape(2, 6, 4).astype("int32")
-    idx[0, 0, :2] = [3, 5]
-    features[0, 3] = features[0, 5] = np.abs(features).max() + 1.0
-    features_t = tf.constant(features)
-    with tf.GradientTape() as tape:
-        tape.watch(features_t)
-        high, total, squares = neighbour_max_sum_squares(features_t, idx)
-        loss = tf.reduce_sum(high * 1.0 + total * 2.0 + squares * 3.0)
-    grad = tape.gradient(loss, features_t)
-    with tf.GradientTape() as tape:
-        tape.watch(features_t)
-        gathered = gather_points(features_t, idx)
-        reduced = [tf.reduce_max(gathered, 2), tf.reduce_sum(gathered, 2), tf.reduce_sum(tf.square(gathered), 2)]
-        reference = tf.reduce_sum(reduced[0] + 2.0 * reduced[1] + 3.0 * reduced[2])
-    np.testing.assert_allclose(grad, tape.gradient(reference, features_t), rtol=1e-5, atol=1e-5)
-    gathered = np.stack([f[i] for f, i in zip(features, idx)])
+    weights = tf.constant(rng.normal(size=(2, 2, 6, 3)).astype("float32"))
+
+    def grad_of(reductions):
+        with tf.GradientTape() as tape:
+            tape.watch(features)
+            high, total = reductions(features)
+            loss = tf.reduce_sum(high * weights[0] + total * weights[1])
+        return (high, total), tape.gradient(loss, features)
+
+    (high, total), grad = grad_of(lambda f: neighbour_max_and_sum(f, idx))
+    reference, reference_grad = grad_of(lambda f: (tf.reduce_max(gather_points(f, idx), 2), tf.reduce_sum(gather_points(f, idx), 2)))
+    gathered = np.stack([f[i] for f, i in zip(np.asarray(features), idx)])
     np.testing.assert_allclose(high, gathered.max(axis=2), rtol=1e-6)
     np.testing.assert_allclose(total, gathered.sum(axis=2), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(squares, (gathered**2).sum(axis=2), rtol=1e-5, atol=1e-6)
-    # only the max used: each (query, channel) max hands its unit gradient to its source rows
+    np.testing.assert_allclose(grad, reference_grad, rtol=1e-5, atol=1e-6)
+    compiled = tf.function(lambda f: neighbour_max_and_sum(f, idx), jit_compile=True)
+    np.testing.assert_allclose(compiled(features)[0], high, rtol=1e-6)
+
+
+def test_tied_max_passes_its_gradient_to_the_first_tied_neighbour():
+    features = tf.constant([[[1.0], [5.0], [5.0], [0.0]]])
+    idx = tf.constant([[[3, 2, 1]]])  # slots 1 and 2 (points 2 and 1) tie at the max
     with tf.GradientTape() as tape:
-        tape.watch(features_t)
-        only_max = tf.reduce_sum(neighbour_max_sum_squares(features_t, idx)[0])
-    assert np.isclose(np.sum(tape.gradient(only_max, features_t)), 2 * 6 * 3)
+        tape.watch(features)
+        high, _ = neighbour_max_and_sum(features, idx)
+    np.testing.assert_array_equal(tape.gradient(high, features), [[[0.0], [0.0], [1.0], [0.0]]])
+
+
+def test_neighbour_counts_are_in_degrees():
+    idx = np.array([[[0, 1], [1, 2], [1, 0]], [[2, 2], [0, 1], [2, 1]]], "int32")
+    expected = [[np.sum(idx[b] == m) for m in range(3)] for b in range(2)]
+    np.testing.assert_array_equal(neighbour_counts(idx, 3), expected)

@@ -12,13 +12,15 @@ function and parameter count with k times fewer multiply-adds in the convolution
 
 Nor is the (B, N, k, C) edge tensor normalised: batch norm is a per-channel affine map and LeakyReLU is
 increasing, so the max over k of LeakyReLU(BN(e_ij)) is LeakyReLU(BN(.)) of the max over k of e_ij where the
-channel's BN scale gamma is >= 0 and of the min where it is negative. With s = sign(gamma) and a = W_a x,
-c = (W_b - W_a) x, the layer gathers s * a over each point's neighbours once, reducing it to its max, sum S_i
-and sum of squares Q_i, and takes the batch statistics of the edges (the exact training-mode mean and variance
-over B, N and k, summed across replicas as Keras's synchronised BatchNormalization does) from per-point sums:
-sum_ij e_ij = sum_i S_i + k sum_i c_i and sum_ij e_ij^2 = sum_i Q_i + 2 sum_i c_i S_i + k sum_i c_i^2.
-Values and gradients equal the edge-tensor formulation; the per-edge work left is one gather with three
-reductions forward and one gather and scatter backward, and nothing of size (B, N, k, C) is kept in between.
+channel's BN scale gamma is >= 0 and of the min where it is negative. With s = sign(gamma), a = W_a x and
+c = (W_b - W_a) x, the layer gathers s * a over each point's neighbours once, reducing it to its max and its sum
+S_i, and takes the batch statistics of the edges (the exact training-mode mean and variance over B, N and k,
+summed across replicas as Keras's synchronised BatchNormalization does) from per-point sums:
+sum_ij e_ij = sum_i S_i + k sum_i c_i and sum_ij e_ij^2 = sum_m deg_m a_m^2 + 2 sum_i c_i S_i + k sum_i c_i^2,
+deg_m being the number of points that have m as a neighbour. Values and gradients equal the edge-tensor
+formulation (a max tied between two neighbours passes its gradient to one of them, not half to each); the
+per-edge work left is one gather forward and one scatter backward, and nothing of size (B, N, k, C) is kept
+from the forward pass to the backward pass.
 """
 
 import keras
@@ -28,7 +30,7 @@ from keras import ops
 from dcglr_tf.models.backbone import Backbone
 from dcglr_tf.models.layers import SharedMLP, ensure_min_points
 from dcglr_tf.models.registry import register_backbone
-from dcglr_tf.ops.points import knn, neighbour_max_sum_squares
+from dcglr_tf.ops.points import knn, neighbour_counts, neighbour_max_and_sum
 
 
 @keras.saving.register_keras_serializable(package="dcglr_tf")
@@ -56,16 +58,18 @@ class EdgeConv(keras.layers.Layer):
         dtype = keras.backend.result_type(neighbour.dtype, "float32")  # statistics in float32, as Keras's BN
         neighbour, centre = ops.cast(neighbour, dtype), ops.cast(centre, dtype)
         sign = ops.stop_gradient(ops.where(ops.cast(self.norm.gamma, dtype) >= 0, 1.0, -1.0))  # sign of BN's scale
-        signed_max, signed_sum, squares = neighbour_max_sum_squares(neighbour * sign, idx)
+        signed_max, signed_sum = neighbour_max_and_sum(neighbour * sign, idx)
+        squares = neighbour_counts(idx, ops.shape(x)[1])[:, :, None] * ops.square(neighbour)
         return self.normalised_max(centre, sign * signed_max, sign * signed_sum, squares, self.k, training=training)
 
     def normalised_max(self, centre, extreme, neighbour_sum, neighbour_squares, k, training=None):
         """max_j LeakyReLU(BN(e_ij)) for the edges e_ij = a_{idx_ij} + centre_i of k neighbours, from per-point terms.
 
         centre: (B, N, units) float32; extreme: (B, N, units) the max over j of a_{idx_ij} where BN's gamma >= 0,
-        the min elsewhere; neighbour_sum, neighbour_squares: (B, N, units) sums over j of a_{idx_ij} and of its
-        square -> (B, N, units). With training, BN normalises with the edges' batch statistics and updates its
-        moving statistics; otherwise it uses them.
+        the min elsewhere; neighbour_sum: (B, N, units) the sum over j of a_{idx_ij}; neighbour_squares:
+        (B, N, units) whose sum over B and N is that of a_{idx_ij}^2 over all edges (deg_m a_m^2)
+        -> (B, N, units). With training, BN normalises with the edges' batch statistics and updates its moving
+        statistics; otherwise it uses them.
         """
         norm, dtype = self.norm, centre.dtype
         if training and norm.trainable:
@@ -80,7 +84,7 @@ class EdgeConv(keras.layers.Layer):
 
     def edge_moments(self, centre, neighbour_sum, neighbour_squares, k):
         """Batch mean and variance (units,) of the edges e_ij = a_{idx_ij} + centre_i over B, N and k neighbours,
-        from (B, N, units) per-point terms (see `normalised_max`). Summed across replicas when the BN is
+        from the (B, N, units) per-point terms of `normalised_max`. Summed across replicas when the BN is
         synchronised; variance E[e^2] - E[e]^2, as Keras's synchronised BatchNormalization computes it."""
         axes = (0, 1)
         edge_sum = ops.sum(neighbour_sum, axis=axes) + k * ops.sum(centre, axis=axes)

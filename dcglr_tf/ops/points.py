@@ -52,50 +52,51 @@ def gather_points(points, idx):
     return tf.gather(points, idx, batch_dims=1)
 
 
-def neighbour_max_sum_squares(features, idx):
-    """Max, sum and sum of squares over each query's neighbours of their features, without keeping the gather.
+def neighbour_max_and_sum(features, idx):
+    """Max and sum over each query's neighbours of their features, keeping nothing per edge for the gradient.
 
-    features: (B, N, C) float, idx: (B, M, k) int indices into N -> three (B, M, C) tensors: the max, the sum and
-    the sum of squares over j of features[b, idx[b, m, j]]. Values and gradients equal reducing
-    `gather_points(features, idx)` over axis 2 (tied maxima share their gradient equally, as `tf.reduce_max`'s
-    gradient does), but the backward pass gathers again instead of holding the (B, M, k, C) tensor from the
-    forward pass to the backward pass: memory per call stays O(B M C) between the two.
+    features: (B, N, C) float, idx: (B, M, k) int indices into N, k static -> two (B, M, C) tensors: the max and
+    the sum over j of features[b, idx[b, m, j]]. Values equal reducing `gather_points(features, idx)` over axis
+    2, and so do gradients, except that a max tied between neighbours hands its gradient to the first of them
+    in `idx` order (as `tf.argmax` picks) where `tf.reduce_max`'s gradient would split it. The backward pass
+    needs no (B, M, k, C) tensor: each max's gradient goes to its recorded neighbour slot, and the sum's to every
+    neighbour, with one scatter of (B, M, C) rows per neighbour slot j.
     """
 
     @tf.custom_gradient
     def reduce(features):
-        gathered = gather_points(features, idx)
+        gathered = gather_points(features, idx)  # (B, M, k, C), freed after the reductions
         highest = tf.reduce_max(gathered, axis=2)
+        argmax = tf.argmax(gathered, axis=2, output_type=tf.int32)  # (B, M, C): the slot j that holds the max
 
-        def grad(d_high, d_sum, d_squares):
-            again = gather_points(features, idx)
-            updates = tf.zeros_like(again)
-            if d_high is not None:
-                hit = tf.cast(tf.equal(again, highest[:, :, None, :]), again.dtype)
-                updates += hit * (d_high / tf.reduce_sum(hit, axis=2))[:, :, None, :]
-            if d_sum is not None:
-                updates += d_sum[:, :, None, :]
-            if d_squares is not None:
-                updates += 2.0 * again * d_squares[:, :, None, :]
-            return scatter_add_points(updates, idx, tf.shape(features)[1])
+        def grad(d_high, d_sum):
+            zeros = tf.zeros_like(highest)
+            d_high, d_sum = (zeros if d is None else d for d in (d_high, d_sum))
+            shape = tf.shape(features)
+            # Rows of the (B * N, C) result. Offsetting before slicing per j keeps XLA's top-k of `idx` a
+            # top-k: slices taken straight off it would merge into a slice of a full sort of the distances.
+            targets = idx + tf.range(shape[0], dtype=idx.dtype)[:, None, None] * tf.cast(shape[1], idx.dtype)
+            rows = tf.zeros([shape[0] * shape[1], shape[2]], features.dtype)
+            for j in range(idx.shape[-1]):
+                per_query = d_sum + tf.where(tf.equal(argmax, j), d_high, zeros)
+                rows = tf.tensor_scatter_nd_add(rows, tf.reshape(targets[:, :, j], [-1, 1]), tf.reshape(per_query, [-1, shape[2]]))
+            return tf.reshape(rows, shape)
 
-        return (highest, tf.reduce_sum(gathered, axis=2), tf.reduce_sum(tf.square(gathered), axis=2)), grad
+        return (highest, tf.reduce_sum(gathered, axis=2)), grad
 
     return reduce(features)
 
 
-def scatter_add_points(updates, idx, num_points):
-    """The adjoint of `gather_points`: sum per-neighbour rows back onto the points they came from.
+def neighbour_counts(idx, num_points):
+    """How many queries have each point among their neighbours (its in-degree in the kNN graph).
 
-    updates: (B, M, k, C), idx: (B, M, k) int indices into num_points -> (B, num_points, C).
+    idx: (B, M, k) int indices into num_points points -> (B, num_points) float32.
     """
-    shape = tf.shape(updates)
-    batch, channels = shape[0], shape[-1]
-    offsets = tf.range(batch, dtype=idx.dtype)[:, None, None] * tf.cast(num_points, idx.dtype)
-    summed = tf.math.unsorted_segment_sum(
-        tf.reshape(updates, [-1, channels]), tf.reshape(idx + offsets, [-1]), batch * num_points
-    )
-    return tf.reshape(summed, [batch, num_points, channels])
+    batch = tf.shape(idx)[0]
+    num_points = tf.cast(num_points, idx.dtype)
+    flat = tf.reshape(idx + tf.range(batch, dtype=idx.dtype)[:, None, None] * num_points, [-1])
+    counts = tf.math.unsorted_segment_sum(tf.ones_like(flat, tf.float32), flat, batch * num_points)
+    return tf.reshape(counts, [batch, num_points])
 
 
 def farthest_point_sample(points, num_samples, start_index=None):
