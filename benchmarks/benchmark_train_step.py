@@ -7,6 +7,11 @@ multi-crop input pipeline; peak memory of the step. Prints one table; `--json FI
 
 Numbers are samples (clouds) per second after a warm-up (compilation excluded). Peak memory is the
 process's maximum resident set size after the timed steps (Linux ru_maxrss), a whole-process figure.
+
+Against the machine's limit: the matrix FLOPs of one step, counted layer by layer (`flops.py`, DGCNN) and
+read from XLA's optimised program of the step (every dot), the rate the XLA step reaches and its fraction
+of this machine's fp32 matmul peak, measured in the same run. `--breakdown` adds the seconds of each part
+of the step (kNN graph, edge gathers, convolutions, batch norm, head, loss, optimizer, EMA; `breakdown.py`).
 """
 
 import argparse
@@ -29,6 +34,8 @@ from dcglr_tf.config import PRESETS  # noqa: E402
 from dcglr_tf.data.pipeline import pretraining_dataset, view_shapes  # noqa: E402
 from dcglr_tf.models import build_backbone  # noqa: E402
 from dcglr_tf.pretrain import build_model  # noqa: E402
+from breakdown import format_breakdown, step_breakdown  # noqa: E402
+from flops import analytic_step_flops, matmul_peak_gflops, xla_step_flops  # noqa: E402
 
 
 def peak_rss_mib():
@@ -61,6 +68,34 @@ def bench_train_step(config, jit, steps, warmup):
     return config.batch_size / seconds, seconds
 
 
+def compiled_model(config):
+    """A built DCGLR model with its optimizer's slots, compiled with XLA (for its program and its parts)."""
+    keras.utils.set_random_seed(0)
+    model, optimizer = build_model(config, steps_per_epoch=100)
+    model.build((None, config.num_points, 3))
+    model.compile(optimizer=optimizer, clip_norm=config.optim.clip_norm, jit_compile=True)
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
+def step_flops(config, model):
+    """(analytic {part: FLOPs or None}, XLA {part: FLOPs}) of one training step of `model`."""
+    analytic = analytic_step_flops(config, view_shapes(config), model.student_backbone.get_config())
+    batch = {name: tf.constant(views) for name, views in random_views(config, np.random.default_rng(0)).items()}
+    return analytic, xla_step_flops(model, batch)
+
+
+def flops_line(name, analytic, xla, step_seconds, peak_gflops):
+    total = sum(xla.values())
+    counted = None if None in analytic.values() else sum(analytic.values())
+    check = "no analytic count for this backbone" if counted is None else (
+        f"analytic {counted / 1e9:.1f} G ({', '.join(f'{k} {v / 1e9:.1f}' for k, v in analytic.items())}): "
+        f"{'equal' if counted == total else f'differs by {100 * (counted - total) / total:+.2f} %'}")
+    rate = total / step_seconds / 1e9
+    return (f"{name:9s} FLOPs/step {total / 1e9:.1f} G in XLA's program ({check}); XLA step {rate:.1f} GFLOP/s = "
+            f"{100 * rate / peak_gflops:.0f} % of this machine's fp32 matmul peak {peak_gflops:.1f} GFLOP/s")
+
+
 def bench_forward(config, jit, steps, warmup):
     keras.utils.set_random_seed(0)
     backbone = build_backbone(config.backbone, config.backbone_preset, **config.backbone_args)
@@ -89,6 +124,8 @@ def main():
     parser.add_argument("--pipeline_batches", type=int, default=50)
     parser.add_argument("--data_dir", help="TFDS data_dir for the pipeline benchmark (default: a temporary one)")
     parser.add_argument("--skip_pipeline", action="store_true")
+    parser.add_argument("--skip_flops", action="store_true", help="no FLOP count (it compiles the step once more)")
+    parser.add_argument("--breakdown", action="store_true", help="also time each part of the step (minutes)")
     parser.add_argument("--json", help="also write the rows to this JSON file")
     args = parser.parse_args()
 
@@ -103,6 +140,8 @@ def main():
           f"{crops.num_global}x{crops.global_points} global + {crops.num_local}x{crops.local_points} local + "
           f"{crops.num_half_res}x{base.num_points // 2} half-res, head K={base.head.out_dim}")
 
+    peak = matmul_peak_gflops()
+    print(f"fp32 matmul peak of this machine now: {peak:.1f} GFLOP/s (best 2048^3 product, XLA or not)", flush=True)
     rows = []
     for name in args.backbones:
         config = dataclasses.replace(base, backbone=name)
@@ -120,6 +159,16 @@ def main():
               f"(x{row['step_samples_per_s_xla'] / row['step_samples_per_s_no_xla']:.2f}); forward "
               f"{row['forward_samples_per_s_xla']:9.1f} / {row['forward_samples_per_s_no_xla']:9.1f} samples/s; "
               f"peak RSS {row['peak_rss_mib']:.0f} MiB", flush=True)
+        if not args.skip_flops or args.breakdown:
+            model = compiled_model(config)
+        if not args.skip_flops:
+            analytic, xla = step_flops(config, model)
+            row.update(flops_analytic=analytic, flops_xla=xla, matmul_peak_gflops=peak)
+            print(flops_line(name, analytic, xla, row["step_seconds_xla"], peak), flush=True)
+        if args.breakdown:
+            row["breakdown_seconds"] = step_breakdown(model, config, view_shapes(config), args.steps, args.warmup)
+            print(f"{name} step breakdown (each part XLA-compiled alone, real shapes):", flush=True)
+            print("\n".join(format_breakdown(row["breakdown_seconds"], row["step_seconds_xla"])), flush=True)
 
     result = {"preset": args.preset, "batch_size": base.batch_size, "rows": rows}
     if not args.skip_pipeline:

@@ -9,15 +9,28 @@ EdgeConv computes h(x_i, x_j - x_i) = W_a (x_j - x_i) + W_b x_i for each neighbo
 LeakyReLU(0.2) and a max over the k neighbours. Because the first map is linear we apply it to the points
 once and gather the result, W_a x_j + (W_b - W_a) x_i, instead of multiplying every (i, j) edge: the same
 function and parameter count with k times fewer multiply-adds in the convolutions.
+
+Nor is the (B, N, k, C) edge tensor normalised: batch norm is a per-channel affine map and LeakyReLU is
+increasing, so the max over k of LeakyReLU(BN(e_ij)) is LeakyReLU(BN(.)) of the max over k of e_ij where the
+channel's BN scale gamma is >= 0 and of the min where it is negative. With s = sign(gamma), a = W_a x and
+c = (W_b - W_a) x, the layer gathers s * a over each point's neighbours once, reducing it to its max and its sum
+S_i, and takes the batch statistics of the edges (the exact training-mode mean and variance over B, N and k,
+summed across replicas as Keras's synchronised BatchNormalization does) from per-point sums:
+sum_ij e_ij = sum_i S_i + k sum_i c_i and sum_ij e_ij^2 = sum_m deg_m a_m^2 + 2 sum_i c_i S_i + k sum_i c_i^2,
+deg_m being the number of points that have m as a neighbour. Values and gradients equal the edge-tensor
+formulation (a max tied between two neighbours passes its gradient to one of them, not half to each); the
+per-edge work left is one gather forward and one scatter backward, and nothing of size (B, N, k, C) is kept
+from the forward pass to the backward pass.
 """
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from dcglr_tf.models.backbone import Backbone
 from dcglr_tf.models.layers import SharedMLP, ensure_min_points
 from dcglr_tf.models.registry import register_backbone
-from dcglr_tf.ops.points import gather_points, knn
+from dcglr_tf.ops.points import knn, neighbour_counts, neighbour_max_and_sum
 
 
 @keras.saving.register_keras_serializable(package="dcglr_tf")
@@ -40,11 +53,55 @@ class EdgeConv(keras.layers.Layer):
 
     def call(self, x, training=None):
         idx = knn(x, x, self.k)  # (B, N, k), the point itself first
-        neighbour = gather_points(self.neighbour(x), idx)  # (B, N, k, units): W_a x_j
-        centre = self.centre(x) - self.neighbour(x)  # (B, N, units): (W_b - W_a) x_i
-        edges = neighbour + centre[:, :, None, :]
-        edges = ops.leaky_relu(self.norm(edges, training=training), negative_slope=self.negative_slope)
-        return ops.max(edges, axis=2)
+        neighbour = self.neighbour(x)  # (B, N, units): W_a x_j before gathering
+        centre = self.centre(x) - neighbour  # (B, N, units): (W_b - W_a) x_i
+        dtype = keras.backend.result_type(neighbour.dtype, "float32")  # statistics in float32, as Keras's BN
+        neighbour, centre = ops.cast(neighbour, dtype), ops.cast(centre, dtype)
+        sign = ops.stop_gradient(ops.where(ops.cast(self.norm.gamma, dtype) >= 0, 1.0, -1.0))  # sign of BN's scale
+        signed_max, signed_sum = neighbour_max_and_sum(neighbour * sign, idx)
+        squares = neighbour_counts(idx, ops.shape(x)[1])[:, :, None] * ops.square(neighbour)
+        return self.normalised_max(centre, sign * signed_max, sign * signed_sum, squares, self.k, training=training)
+
+    def normalised_max(self, centre, extreme, neighbour_sum, neighbour_squares, k, training=None):
+        """max_j LeakyReLU(BN(e_ij)) for the edges e_ij = a_{idx_ij} + centre_i of k neighbours, from per-point terms.
+
+        centre: (B, N, units) float32; extreme: (B, N, units) the max over j of a_{idx_ij} where BN's gamma >= 0,
+        the min elsewhere; neighbour_sum: (B, N, units) the sum over j of a_{idx_ij}; neighbour_squares:
+        (B, N, units) whose sum over B and N is that of a_{idx_ij}^2 over all edges (deg_m a_m^2)
+        -> (B, N, units). With training, BN normalises with the edges' batch statistics and updates its moving
+        statistics; otherwise it uses them.
+        """
+        norm, dtype = self.norm, centre.dtype
+        if training and norm.trainable:
+            mean, variance = self.edge_moments(centre, neighbour_sum, neighbour_squares, k)
+            norm.moving_mean.assign(norm.moving_mean * norm.momentum + mean * (1.0 - norm.momentum))
+            norm.moving_variance.assign(norm.moving_variance * norm.momentum + variance * (1.0 - norm.momentum))
+        else:
+            mean, variance = ops.cast(norm.moving_mean, dtype), ops.cast(norm.moving_variance, dtype)
+        scale = ops.cast(norm.gamma, dtype) * ops.rsqrt(variance + norm.epsilon)
+        normalised = (centre + extreme) * scale + (ops.cast(norm.beta, dtype) - mean * scale)
+        return ops.leaky_relu(ops.cast(normalised, self.compute_dtype), negative_slope=self.negative_slope)
+
+    def edge_moments(self, centre, neighbour_sum, neighbour_squares, k):
+        """Batch mean and variance (units,) of the edges e_ij = a_{idx_ij} + centre_i over B, N and k neighbours,
+        from the (B, N, units) per-point terms of `normalised_max`. Summed across replicas when the BN is
+        synchronised; variance E[e^2] - E[e]^2, as Keras's synchronised BatchNormalization computes it."""
+        axes = (0, 1)
+        edge_sum = ops.sum(neighbour_sum, axis=axes) + k * ops.sum(centre, axis=axes)
+        edge_square_sum = (
+            ops.sum(neighbour_squares, axis=axes)
+            + 2.0 * ops.sum(centre * neighbour_sum, axis=axes)
+            + k * ops.sum(ops.square(centre), axis=axes)
+        )
+        shape = ops.shape(centre)
+        count = ops.cast(shape[0] * shape[1] * k, centre.dtype)
+        context = tf.distribute.get_replica_context()
+        if self.norm.synchronized and context is not None:
+            edge_sum, edge_square_sum, count = context.all_reduce(
+                tf.distribute.ReduceOp.SUM, [edge_sum, edge_square_sum, count]
+            )
+        mean = tf.math.divide_no_nan(edge_sum, count)
+        return mean, ops.maximum(tf.math.divide_no_nan(edge_square_sum, count) - ops.square(mean), 0.0)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

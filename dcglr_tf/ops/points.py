@@ -38,8 +38,9 @@ def knn(queries, points, k):
     queries: (B, M, C), points: (B, N, C) -> (B, M, k) int32 indices into N. Requires N >= k.
     """
     _check_static_min_points(points, k, "knn")
-    dist = pairwise_sq_distances(queries, points)
-    _, idx = tf.math.top_k(-dist, k=k, sorted=True)
+    with tf.name_scope("knn"):  # benchmarks/flops.py tells the kNN products from the layers' by this scope
+        dist = pairwise_sq_distances(queries, points)
+        _, idx = tf.math.top_k(-dist, k=k, sorted=True)
     return idx
 
 
@@ -49,6 +50,53 @@ def gather_points(points, idx):
     points: (B, N, C), idx: (B, ...) int -> (B, ..., C).
     """
     return tf.gather(points, idx, batch_dims=1)
+
+
+def neighbour_max_and_sum(features, idx):
+    """Max and sum over each query's neighbours of their features, keeping nothing per edge for the gradient.
+
+    features: (B, N, C) float, idx: (B, M, k) int indices into N, k static -> two (B, M, C) tensors: the max and
+    the sum over j of features[b, idx[b, m, j]]. Values equal reducing `gather_points(features, idx)` over axis
+    2, and so do gradients, except that a max tied between neighbours hands its gradient to the first of them
+    in `idx` order (as `tf.argmax` picks) where `tf.reduce_max`'s gradient would split it. The backward pass
+    needs no (B, M, k, C) tensor: each max's gradient goes to its recorded neighbour slot, and the sum's to every
+    neighbour, with one scatter of (B, M, C) rows per neighbour slot j.
+    """
+
+    @tf.custom_gradient
+    def reduce(features):
+        gathered = gather_points(features, idx)  # (B, M, k, C), freed after the reductions
+        highest = tf.reduce_max(gathered, axis=2)
+        argmax = tf.argmax(gathered, axis=2, output_type=tf.int32)  # (B, M, C): the slot j that holds the max
+
+        def grad(d_high, d_sum):
+            zeros = tf.zeros_like(highest)
+            d_high, d_sum = (zeros if d is None else d for d in (d_high, d_sum))
+            shape = tf.shape(features)
+            # Rows of the (B * N, C) result. Offsetting before slicing per j keeps XLA's top-k of `idx` a
+            # top-k: slices taken straight off it would merge into a slice of a full sort of the distances.
+            targets = idx + tf.range(shape[0], dtype=idx.dtype)[:, None, None] * tf.cast(shape[1], idx.dtype)
+            rows = tf.zeros([shape[0] * shape[1], shape[2]], features.dtype)
+            for j in range(idx.shape[-1]):
+                per_query = d_sum + tf.where(tf.equal(argmax, j), d_high, zeros)
+                rows = tf.tensor_scatter_nd_add(rows, tf.reshape(targets[:, :, j], [-1, 1]), tf.reshape(per_query, [-1, shape[2]]))
+            return tf.reshape(rows, shape)
+
+        return (highest, tf.reduce_sum(gathered, axis=2)), grad
+
+    return reduce(features)
+
+
+def neighbour_counts(idx, num_points):
+    """How many queries have each point among their neighbours (its in-degree in the kNN graph).
+
+    idx: (B, M, k) int indices into num_points points -> (B, num_points) float32.
+    """
+    batch = tf.shape(idx)[0]
+    num_points = tf.cast(num_points, idx.dtype)
+    flat = tf.reshape(idx + tf.range(batch, dtype=idx.dtype)[:, None, None] * num_points, [-1])
+    counts = tf.math.unsorted_segment_sum(tf.ones_like(flat, tf.float32), flat, batch * num_points)
+    return tf.reshape(counts, [batch, num_points])
 
 
 def farthest_point_sample(points, num_samples, start_index=None):
