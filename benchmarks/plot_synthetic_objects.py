@@ -55,7 +55,7 @@ def main(argv=None):
     real = load_airplanes(args.airplanes, args.real)
     panels = [(name, objects.generate_object(c, np.random.default_rng([args.seed, c, 0]))) for c, name in
               enumerate(objects.CATEGORIES)]
-    columns = 6
+    columns = 9
     rows = -(-(len(panels) + len(real)) // columns)
     fig = plt.figure(figsize=(2.2 * columns, 2.2 * rows))
     cmap = plt.get_cmap("tab10")

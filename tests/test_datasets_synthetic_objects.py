@@ -145,15 +145,19 @@ def test_pose_turns_about_30_percent_by_90_degrees_with_a_small_jitter():
     jitter = angles - 90 * np.round(angles / 90)
     assert 0.8 * objects.YAW_JITTER_DEG < jitter.std() < 1.2 * objects.YAW_JITTER_DEG
     assert np.abs(jitter).max() < 5 * objects.YAW_JITTER_DEG
-    # build_mesh applies the pose drawn after the parts: y (up) untouched, x-z turned by that angle.
+    # build_mesh stretches the parts' mesh per axis, then turns it about y by the pose drawn after them.
     c = CATEGORIES.index("airplane")
     vertices, _, _ = meshes.assemble(objects.object_parts(c, np.random.default_rng(7)))
     rng = np.random.default_rng(7)
     objects.object_parts(c, rng)
+    stretch = objects.stretch_factors(rng)
     angle = objects.pose_angle(rng)
+    assert np.all(np.abs(np.log(stretch)) < 5 * objects.STRETCH) and abs(np.rad2deg(angle)) > 1e-3
     posed, _, _ = objects.build_mesh(c, np.random.default_rng(7))
-    np.testing.assert_allclose(posed[:, 1], vertices[:, 1])
-    np.testing.assert_allclose(posed, meshes.rotate_y(vertices, angle), atol=1e-12)
+    np.testing.assert_allclose(posed[:, 1], vertices[:, 1] * stretch[1])
+    np.testing.assert_allclose(posed, meshes.rotate_y(vertices * stretch, angle), atol=1e-12)
+    ratios = np.log([objects.stretch_factors(rng) for _ in range(2000)])
+    np.testing.assert_allclose(ratios.std(axis=0), objects.STRETCH, rtol=0.1)
     # Over a split, turned airplanes lie along x: their longest horizontal extent swaps axes.
     along_x = 0
     for i in range(40):

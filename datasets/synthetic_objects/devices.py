@@ -38,7 +38,7 @@ def laptop(rng):
         barrel = meshes.transform(meshes.cylinder(t * 0.6, w * rng.uniform(0.5, 0.9), segments=12),
                                   rotate=meshes.rotation("z", np.pi / 2), translate=(0, t, d / 2))
         parts.append((barrel, "base"))
-    opening = np.deg2rad(rng.uniform(20, 80) if rng.random() < 0.15 else rng.uniform(80, 180))
+    opening = np.deg2rad(pick(rng, [rng.uniform(0, 5), rng.uniform(20, 80), rng.uniform(80, 180)], [0.08, 0.12, 0.8]))
     height = d * rng.uniform(0.75, 1.0)
     screen = meshes.rounded_box(w, height, screen_t, 0.01, center=(0, height / 2, 0), axis="z")
     screen = meshes.transform(screen, rotate=meshes.rotation("x", opening - np.pi / 2),

@@ -6,7 +6,7 @@ Each maker: rng -> [(mesh, part name)], y up, floor at y = 0, front towards -z (
 import numpy as np
 
 from .. import _meshes as meshes
-from . import common
+from . import common, devices, household
 from .common import pick
 
 
@@ -92,7 +92,8 @@ def chair(rng):
 
 
 def table(rng):
-    """Table: rectangular / round top on 4 legs (apron, lower shelf), a pedestal or two trestles."""
+    """Table: coffee, dining, side or bar table; rectangular / round top on 4 legs (apron, lower shelf), a
+    pedestal or two trestles; sometimes a vase, bowl, plant or lamp on it."""
     kind = pick(rng, ["coffee", "dining", "side", "bar"], [0.3, 0.45, 0.15, 0.1])
     h = {"coffee": rng.uniform(0.3, 0.5), "side": rng.uniform(0.45, 0.7), "bar": rng.uniform(0.9, 1.1)}.get(
         kind, rng.uniform(0.68, 0.78))
@@ -138,6 +139,9 @@ def table(rng):
             parts.append((meshes.box(0.05, under, d * 0.5, center=(s * x, under / 2, 0)), "leg"))
             parts.append((meshes.box(0.07, 0.05, d * 0.85, center=(s * x, 0.025, 0)), "leg"))
         parts.append((meshes.box(2 * x, 0.06, 0.04, center=(0, under * 0.35, 0)), "support"))
+    if rng.random() < 0.2:  # a vase, a bowl, a plant or a lamp on the table
+        parts = common.on_top(rng, parts, "decor", [household.vase, household.bowl, household.plant, household.standing_lamp],
+                              rng.uniform(0.08, 0.3), at=(rng.uniform(-0.3, 0.3), rng.uniform(-0.3, 0.3)))
     return parts
 
 
@@ -173,6 +177,11 @@ def desk(rng):
     if pedestals < 2 and rng.random() < 0.4:  # a shallow centre drawer under the top
         fronts, pulls = common.drawer_fronts(rng, -0.25, 0.25, under - 0.1, under - 0.01, -d * 0.46, 1)
         parts += [(m, "drawer") for m in fronts + pulls]
+    if rng.random() < 0.35:  # a monitor (and a keyboard) on the desk
+        parts = common.on_top(rng, parts, "decor", [devices.monitor], rng.uniform(0.25, 0.4), at=(0.0, 0.15))
+        if rng.random() < 0.6:
+            parts = common.on_top(rng, parts[:-1], "decor", [devices.keyboard], rng.uniform(0.02, 0.04),
+                                  at=(0.0, -0.2)) + parts[-1:]
     extra = pick(rng, ["none", "hutch", "return"], [0.6, 0.25, 0.15])
     if extra == "hutch":  # shelves on the back half of the top
         hh, hd = rng.uniform(0.3, 0.9), d * rng.uniform(0.3, 0.5)
@@ -289,7 +298,15 @@ def bench(rng):
     """Bench: slatted park bench on leg frames (with back and arms or not), or a plain board on two slabs."""
     w, d, seat_y = rng.uniform(0.6, 2.2), rng.uniform(0.3, 0.6), rng.uniform(0.38, 0.5)
     parts = []
-    if rng.random() < 0.6:  # park bench
+    style = pick(rng, ["park", "board", "box"], [0.5, 0.3, 0.2])
+    if style == "box":  # storage bench: a box with a padded top, a back panel or not
+        parts.append((meshes.box(w, seat_y - 0.05, d, center=(0, (seat_y - 0.05) / 2, 0)), "leg"))
+        parts.append((meshes.rounded_box(w, 0.06, d, 0.025, center=(0, seat_y - 0.02, 0), axis="x"), "seat"))
+        if rng.random() < 0.5:
+            back_h = rng.uniform(0.2, 0.5)
+            parts.append((meshes.box(w, back_h, 0.04, center=(0, seat_y + back_h / 2, d / 2 - 0.02)), "back"))
+        return parts
+    if style == "park":
         n = int(rng.integers(3, 6))
         parts += [(m, "seat") for m in common.slats(-d / 2 + d / (2 * n), d / 2 - d / (2 * n), n,
                                                     (w, 0.03, d / n * 0.75), axis="z", y=seat_y)]
@@ -408,8 +425,8 @@ MODELS = {
     "bed": (("base", "mattress", "headboard", "footboard", "pillow", "leg"), bed),
     "bench": (("seat", "leg", "back", "arm"), bench),
     "chair": (("back", "seat", "leg", "arm"), chair),
-    "desk": (("top", "leg", "drawer", "panel"), desk),
+    "desk": (("top", "leg", "drawer", "panel", "decor"), desk),
     "sofa": (("base", "back", "arm", "cushion", "leg"), sofa),
     "stool": (("seat", "leg", "rung"), stool),
-    "table": (("top", "leg", "support"), table),
+    "table": (("top", "leg", "support", "decor"), table),
 }

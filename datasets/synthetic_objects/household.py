@@ -148,48 +148,64 @@ def lamp(rng):
     """Lamp: table lamp, floor lamp, jointed desk lamp, pendant or chandelier hanging from a ceiling plate;
     disc / dome / urn / tripod bases; open conical, drum or dome shades."""
     style = pick(rng, ["table", "floor", "desk", "pendant"], [0.3, 0.25, 0.25, 0.2])
-    parts = []
     if style == "pendant":
-        drop = rng.uniform(0.3, 1.2)
-        parts.append((meshes.cylinder(rng.uniform(0.04, 0.1), 0.03, center=(0, drop + 0.015, 0), segments=16), "base"))
-        arms = pick(rng, [0, rng.integers(3, 7)], [0.6, 0.4])
-        shade_r = rng.uniform(0.1, 0.3) if arms == 0 else rng.uniform(0.04, 0.08)
-        hub = drop * rng.uniform(0.2, 0.5) if arms else 0.0
-        parts.append((meshes.tube((0, hub, 0), (0, drop, 0), 0.006 if not arms else 0.015, segments=6), "stem"))
-        spots = [(0.0, 0.0)]
-        if arms:
-            reach = rng.uniform(0.2, 0.45)
-            spots = [(reach * np.cos(2 * np.pi * k / arms), reach * np.sin(2 * np.pi * k / arms)) for k in range(arms)]
-            for x, z in spots:
-                path = np.array([(0, hub, 0), (x * 0.5, hub - 0.03, z * 0.5), (x, hub, z)])
-                parts.append((common.sweep(path, 0.008, segments=6), "stem"))
-        for x, z in spots:
-            shade_h = shade_r * rng.uniform(0.6, 1.4)
-            kind = pick(rng, ["cone", "drum", "dome"])
-            if kind == "dome":
-                t = np.linspace(0.0, np.pi / 2, 6)
-                shade = common.vessel(shade_r * np.cos(t) + 0.005, shade_h * np.sin(t), 0.004, closed_bottom=False)
-            else:
-                r_top = shade_r * (1.0 if kind == "drum" else rng.uniform(0.2, 0.5))
-                shade = common.vessel([shade_r, r_top], [0.0, shade_h], 0.004, closed_bottom=False)
-            parts.append((meshes.transform(shade, translate=(x, hub - shade_h * 0.8, z)), "shade"))
-        return parts
+        return _pendant_lamp(rng)
     if style == "desk":
-        base_r = rng.uniform(0.06, 0.1)
-        parts.append((meshes.cylinder(base_r, 0.02, center=(0, 0.01, 0), segments=20), "base"))
-        a1, a2 = rng.uniform(-0.5, 0.3), rng.uniform(0.6, 1.5)  # tilt from vertical (towards -z) per arm
-        l1, l2 = rng.uniform(0.2, 0.35), rng.uniform(0.2, 0.35)
-        elbow = np.array([0.0, 0.02 + l1 * np.cos(a1), -l1 * np.sin(a1)])
-        head = elbow + np.array([0.0, l2 * np.cos(a2), -l2 * np.sin(a2)])
-        parts.append((meshes.tube((0, 0.02, 0), elbow, 0.008, segments=8), "stem"))
-        parts.append((meshes.tube(elbow, head, 0.008, segments=8), "stem"))
-        parts.append((meshes.sphere(0.015, center=elbow, segments=8, rings=4), "stem"))
-        shade = common.vessel([0.02, 0.025, 0.06, rng.uniform(0.06, 0.09)], [0, 0.02, 0.08, 0.12], 0.003,
-                              closed_bottom=True)
-        down = np.array([0.0, -np.cos(rng.uniform(0.2, 0.8)), -np.sin(rng.uniform(0.2, 0.8))])
-        parts.append((common.oriented(meshes.transform(shade, translate=(0, -0.01, 0)), down, head), "shade"))
-        return parts
-    floor = style == "floor"
+        return _desk_lamp(rng)
+    return standing_lamp(rng, floor=style == "floor")
+
+
+def _pendant_lamp(rng):
+    """Pendant lamp (one shade on a cord) or chandelier (arms from a hub), hanging from a ceiling plate."""
+    parts = []
+    drop = rng.uniform(0.3, 1.2)
+    parts.append((meshes.cylinder(rng.uniform(0.04, 0.1), 0.03, center=(0, drop + 0.015, 0), segments=16), "base"))
+    arms = pick(rng, [0, rng.integers(3, 7)], [0.6, 0.4])
+    shade_r = rng.uniform(0.1, 0.3) if arms == 0 else rng.uniform(0.04, 0.08)
+    hub = drop * rng.uniform(0.2, 0.5) if arms else 0.0
+    parts.append((meshes.tube((0, hub, 0), (0, drop, 0), 0.006 if not arms else 0.015, segments=6), "stem"))
+    spots = [(0.0, 0.0)]
+    if arms:
+        reach = rng.uniform(0.2, 0.45)
+        spots = [(reach * np.cos(2 * np.pi * k / arms), reach * np.sin(2 * np.pi * k / arms)) for k in range(arms)]
+        for x, z in spots:
+            path = np.array([(0, hub, 0), (x * 0.5, hub - 0.03, z * 0.5), (x, hub, z)])
+            parts.append((common.sweep(path, 0.008, segments=6), "stem"))
+    for x, z in spots:
+        shade_h = shade_r * rng.uniform(0.6, 1.4)
+        kind = pick(rng, ["cone", "drum", "dome"])
+        if kind == "dome":
+            t = np.linspace(0.0, np.pi / 2, 6)
+            shade = common.vessel(shade_r * np.cos(t) + 0.005, shade_h * np.sin(t), 0.004, closed_bottom=False)
+        else:
+            r_top = shade_r * (1.0 if kind == "drum" else rng.uniform(0.2, 0.5))
+            shade = common.vessel([shade_r, r_top], [0.0, shade_h], 0.004, closed_bottom=False)
+        parts.append((meshes.transform(shade, translate=(x, hub - shade_h * 0.8, z)), "shade"))
+    return parts
+
+
+def _desk_lamp(rng):
+    """Jointed desk lamp: a disc base, two arms and a small shade pointing down and forwards."""
+    parts = []
+    base_r = rng.uniform(0.06, 0.1)
+    parts.append((meshes.cylinder(base_r, 0.02, center=(0, 0.01, 0), segments=20), "base"))
+    a1, a2 = rng.uniform(-0.5, 0.3), rng.uniform(0.6, 1.5)  # tilt from vertical (towards -z) per arm
+    l1, l2 = rng.uniform(0.2, 0.35), rng.uniform(0.2, 0.35)
+    elbow = np.array([0.0, 0.02 + l1 * np.cos(a1), -l1 * np.sin(a1)])
+    head = elbow + np.array([0.0, l2 * np.cos(a2), -l2 * np.sin(a2)])
+    parts.append((meshes.tube((0, 0.02, 0), elbow, 0.008, segments=8), "stem"))
+    parts.append((meshes.tube(elbow, head, 0.008, segments=8), "stem"))
+    parts.append((meshes.sphere(0.015, center=elbow, segments=8, rings=4), "stem"))
+    shade = common.vessel([0.02, 0.025, 0.06, rng.uniform(0.06, 0.09)], [0, 0.02, 0.08, 0.12], 0.003,
+                          closed_bottom=True)
+    down = np.array([0.0, -np.cos(rng.uniform(0.2, 0.8)), -np.sin(rng.uniform(0.2, 0.8))])
+    parts.append((common.oriented(meshes.transform(shade, translate=(0, -0.01, 0)), down, head), "shade"))
+    return parts
+
+
+def standing_lamp(rng, floor=False):
+    """Table lamp (or floor lamp with `floor`): a disc, dome, urn or tripod base, a stem and an open shade."""
+    parts = []
     height = rng.uniform(1.3, 1.8) if floor else rng.uniform(0.3, 0.6)
     base_kind = pick(rng, ["disc", "dome", "tripod"] if floor else ["disc", "dome", "urn"])
     base_r = height * rng.uniform(0.12, 0.2) if floor else height * rng.uniform(0.2, 0.35)
@@ -283,7 +299,8 @@ def _foliage(rng, soil, pot_r, size):
 def plant(rng):
     """Potted plant: foliage (bush, tree or rosette) that outgrows its pot; the pot round, urn or square, on a
     saucer or a stand sometimes."""
-    pot_r, pot_h = rng.uniform(0.08, 0.2), rng.uniform(0.08, 0.3)
+    pot_r = rng.uniform(0.08, 0.2)
+    pot_h = pot_r * rng.uniform(0.7, 2.0)
     lift = rng.uniform(0.2, 0.6) if rng.random() < 0.15 else 0.0
     parts = [(meshes.transform(_pot(rng, pot_r, pot_h), translate=(0, lift, 0)), "pot")]
     if lift > 0:  # a plant stand: three legs under the pot
@@ -298,7 +315,8 @@ def plant(rng):
 def flower_pot(rng):
     """Flower pot: the pot is the object (round, urn or square, often on a saucer), empty or with a small plant
     or a few flowers in it."""
-    pot_r, pot_h = rng.uniform(0.08, 0.25), rng.uniform(0.08, 0.35)
+    pot_r = rng.uniform(0.08, 0.25)
+    pot_h = pot_r * rng.uniform(0.7, 2.0)
     parts = [(_pot(rng, pot_r, pot_h), "pot")]
     if rng.random() < 0.4:  # saucer
         sr = pot_r * rng.uniform(1.0, 1.3)

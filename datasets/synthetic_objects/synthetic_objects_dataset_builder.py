@@ -42,6 +42,7 @@ TRAIN_PER_CATEGORY = 300
 TEST_PER_CATEGORY = 75
 TURNED = 0.3  # share of objects turned by +-90 degrees about y
 YAW_JITTER_DEG = 3.0
+STRETCH = 0.15  # standard deviation of the log scale factor per axis
 # Disjoint seed streams per split: the per-example seed is (split seed, category index, example index).
 SPLIT_SEEDS = {"train": 20250101, "test": 20250202}
 
@@ -68,10 +69,17 @@ def pose_angle(rng: np.random.Generator) -> float:
     return float(turn + np.deg2rad(rng.normal(0.0, YAW_JITTER_DEG)))
 
 
+def stretch_factors(rng: np.random.Generator) -> np.ndarray:
+    """(3,) scale factors of one object along x, y, z, log-normal with standard deviation `STRETCH`: every
+    category's proportions vary beyond what its maker draws (a wider chair, a taller cabinet)."""
+    return np.exp(rng.normal(0.0, STRETCH, 3))
+
+
 def build_mesh(category_index: int, rng: np.random.Generator):
-    """The mesh of one object in its pose (`pose_angle`): (vertices (V, 3), faces (F, 3), global part id per
-    face (F,))."""
+    """The mesh of one object, stretched (`stretch_factors`) and posed (`pose_angle`): (vertices (V, 3),
+    faces (F, 3), global part id per face (F,))."""
     vertices, faces, face_parts = meshes.assemble(object_parts(category_index, rng))
+    vertices = vertices * stretch_factors(rng)
     return meshes.rotate_y(vertices, pose_angle(rng)), faces, face_parts
 
 
