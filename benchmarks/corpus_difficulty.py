@@ -150,17 +150,20 @@ def print_per_class(names, labels, predictions):
     last = list(predictions.values())[-1]
     print(f"{'class':>12} " + " ".join(f"{name:>24}" for name in predictions))
     for c in np.argsort([accuracy(last, c) for c in range(len(names))]):
-        print(f"{names[c]:>12} " + " ".join(f"{accuracy(p, c):5.2f} {confusion(p, c):>18}" for p in predictions.values()))
+        cells = [f"{accuracy(p, c):5.2f} {confusion(p, c):>18}" for p in predictions.values()]
+        print(f"{names[c]:>12} " + " ".join(cells))
 
 
 def main(argv=None):
     args = parse_args(argv)
     start = time.perf_counter()
     if args.generate:
-        train, test = (generate(split, count, args.num_points) for split, count in zip(("train", "test"), args.generate))
+        train, test = (generate(split, count, args.num_points)
+                       for split, count in zip(("train", "test"), args.generate))
         source = f"synthetic_objects generated in memory ({args.generate[0]} / {args.generate[1]} per category)"
     else:
-        train, test = (load_prepared(args.dataset, split, args.num_points, args.data_dir) for split in ("train", "test"))
+        train, test = (load_prepared(args.dataset, split, args.num_points, args.data_dir)
+                       for split in ("train", "test"))
         source = f"{args.dataset} from {args.data_dir or '~/tensorflow_datasets'}"
     print(f"{source}: {len(train[1])} train / {len(test[1])} test clouds of {args.num_points} points "
           f"({time.perf_counter() - start:.0f} s)")

@@ -145,11 +145,13 @@ def vase(rng):
 
 
 def lamp(rng):
-    """Lamp: table lamp, floor lamp, jointed desk lamp, pendant or chandelier hanging from a ceiling plate;
-    disc / dome / urn / tripod bases; open conical, drum or dome shades."""
-    style = pick(rng, ["table", "floor", "desk", "pendant"], [0.3, 0.25, 0.25, 0.2])
+    """Lamp: table lamp, floor lamp, arc floor lamp, jointed desk lamp, pendant or chandelier hanging from a
+    ceiling plate; disc / dome / urn / tripod bases; open conical, drum or dome shades."""
+    style = pick(rng, ["table", "floor", "desk", "pendant", "arc"], [0.3, 0.2, 0.2, 0.18, 0.12])
     if style == "pendant":
         return _pendant_lamp(rng)
+    if style == "arc":
+        return _arc_lamp(rng)
     if style == "desk":
         return _desk_lamp(rng)
     return standing_lamp(rng, floor=style == "floor")
@@ -184,6 +186,20 @@ def _pendant_lamp(rng):
     return parts
 
 
+def _arc_lamp(rng):
+    """Arc floor lamp: a heavy base, a stem curving up and out, a dome shade hanging from its end."""
+    height, reach = rng.uniform(1.5, 2.1), rng.uniform(0.8, 1.6)
+    base = (meshes.cylinder(rng.uniform(0.12, 0.2), 0.05, center=(0, 0.025, 0), segments=20) if rng.random() < 0.5
+            else meshes.box(0.3, 0.08, 0.3, center=(0, 0.04, 0)))
+    t = np.linspace(0.0, np.pi / 2, 10)
+    path = np.stack([reach * (1 - np.cos(t)), 0.05 + (height - 0.05) * np.sin(t), np.zeros_like(t)], 1)
+    shade_r = rng.uniform(0.15, 0.3)
+    t = np.linspace(0.0, np.pi / 2, 6)
+    shade = common.vessel(shade_r * np.cos(t) + 0.01, shade_r * 0.8 * np.sin(t), 0.004, closed_bottom=False)
+    return [(base, "base"), (common.sweep(path, 0.012, segments=6), "stem"),
+            (meshes.transform(shade, translate=(reach, height - shade_r, 0)), "shade")]
+
+
 def _desk_lamp(rng):
     """Jointed desk lamp: a disc base, two arms and a small shade pointing down and forwards."""
     parts = []
@@ -208,7 +224,7 @@ def standing_lamp(rng, floor=False):
     parts = []
     height = rng.uniform(1.3, 1.8) if floor else rng.uniform(0.3, 0.6)
     base_kind = pick(rng, ["disc", "dome", "tripod"] if floor else ["disc", "dome", "urn"])
-    base_r = height * rng.uniform(0.12, 0.2) if floor else height * rng.uniform(0.2, 0.35)
+    base_r = height * rng.uniform(0.12, 0.2) if floor else height * rng.uniform(0.2, 0.45)
     stem_top = height * rng.uniform(0.75, 0.85)
     if base_kind == "disc":
         parts.append((meshes.cylinder(base_r, 0.025, center=(0, 0.0125, 0), segments=24), "base"))
@@ -231,8 +247,8 @@ def standing_lamp(rng, floor=False):
                                       segments=6), "base"))
         stem_start = height * 0.3
     parts.append((meshes.tube((0, stem_start, 0), (0, stem_top, 0), rng.uniform(0.008, 0.015), segments=8), "stem"))
-    shade_h = height * rng.uniform(0.18, 0.3) if not floor else rng.uniform(0.2, 0.35)
-    r_bottom = shade_h * rng.uniform(0.6, 1.2)
+    shade_h = height * rng.uniform(0.18, 0.4) if not floor else rng.uniform(0.2, 0.35)
+    r_bottom = shade_h * rng.uniform(0.6, 1.5)
     r_top = r_bottom * rng.uniform(0.4, 1.0)
     y0 = stem_top - shade_h * rng.uniform(0.3, 0.7)
     if floor and rng.random() < 0.4:  # up-light bowl
@@ -362,11 +378,28 @@ def cone(rng):
 
 
 def tent(rng):
-    """Tent: ridge (A-frame), dome, tunnel or teepee canopy, with its visible poles."""
-    style = pick(rng, ["ridge", "dome", "tunnel", "teepee"])
-    w, length, h = rng.uniform(1.2, 2.5), rng.uniform(1.5, 3.0), rng.uniform(1.0, 1.8)
+    """Tent: ridge (A-frame), dome, tunnel, teepee, cabin (walls and a roof) or canopy (a roof on four poles),
+    with its visible poles, sometimes a porch awning."""
+    style = pick(rng, ["ridge", "dome", "tunnel", "teepee", "cabin", "canopy"], [0.2, 0.2, 0.15, 0.15, 0.15, 0.15])
+    w, length, h = rng.uniform(1.2, 3.0), rng.uniform(1.5, 3.5), rng.uniform(1.0, 2.2)
     parts = []
-    if style == "ridge":
+    if style in ("cabin", "canopy"):  # upright walls (cabin) or open sides (canopy / gazebo) under a roof
+        wall_h = h * rng.uniform(0.55, 0.75)
+        hip = rng.random() < 0.5
+        if style == "cabin":
+            parts.append((meshes.box(w, wall_h, length, center=(0, wall_h / 2, 0)), "canopy"))
+        out = 0.04 if style == "cabin" else 0.0  # a cabin tent's frame stands just outside its walls
+        parts += [(meshes.tube((x, 0, z), (x, wall_h, z), 0.02, segments=6), "pole")
+                  for x, z in common.corners(w + out, length + out, 0.0)]
+        if style == "canopy" and rng.random() < 0.5:  # a valance strip under the roof edge
+            parts.append((meshes.box(w, 0.15, length, center=(0, wall_h - 0.075, 0)), "canopy"))
+        ridge = 0.0 if hip else length / 2
+        rings = np.stack([np.stack([np.array([-w, w, w, -w]) / 2, np.full(4, wall_h), np.array([-1, -1, 1, 1]) *
+                                    length / 2], 1),
+                          np.stack([np.array([-0.01, 0.01, 0.01, -0.01]), np.full(4, h),
+                                    np.array([-1, -1, 1, 1]) * max(ridge, 0.01)], 1)])
+        parts.append((meshes.loft(rings), "canopy"))
+    elif style == "ridge":
         sag = rng.uniform(0.0, 0.2)
         polygon = np.array([[-w / 2, 0.0], [w / 2, 0.0], [w / 4 * (1 - sag), h * 0.5], [0.0, h],
                             [-w / 4 * (1 - sag), h * 0.5]])

@@ -191,7 +191,8 @@ def night_stand(rng):
     or none, or a drawer box on tall legs over an open shelf; a table lamp on 35 % of them."""
     parts = _night_stand_body(rng)
     if rng.random() < 0.35:
-        parts = common.on_top(rng, parts, "lamp", [household.standing_lamp], rng.uniform(0.6, 1.2), at=(rng.uniform(-0.2, 0.2), 0))
+        parts = common.on_top(rng, parts, "lamp", [household.standing_lamp], rng.uniform(0.6, 1.2),
+                              at=(rng.uniform(-0.2, 0.2), 0.0))
     return parts
 
 
