@@ -14,7 +14,7 @@ def bottle(rng):
     """Bottle: round or square body, sloped or flat shoulder, short or long neck, with or without a cap."""
     style = pick(rng, ["wine", "water", "square", "flask", "jug"])
     r = rng.uniform(0.03, 0.06) if style not in ("flask", "jug") else rng.uniform(0.05, 0.1)
-    body_h = r * rng.uniform(1.2, 6.0)
+    body_h = r * rng.uniform(1.0, 5.0)
     neck_r = r * rng.uniform(0.25, 0.45)
     shoulder_h = {"wine": rng.uniform(0.04, 0.08), "water": rng.uniform(0.01, 0.03)}.get(style, rng.uniform(0.02, 0.05))
     neck_h = rng.uniform(0.05, 0.1) if style == "wine" else rng.uniform(0.015, 0.05)

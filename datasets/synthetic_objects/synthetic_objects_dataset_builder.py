@@ -1,10 +1,12 @@
 """synthetic_objects: procedurally generated man-made objects with a part label on every point.
 
 The embedded corpus of dcglr_tf: no download, generated with NumPy from fixed seeds inside the builder. Each of the
-categories (modelled on ModelNet40 / ShapeNet classes) is assembled from parts (boxes, tubes, surfaces of
-revolution, lofted and extruded sections, thin panels, slats) with varied part counts, proportions and styles.
-Objects stand upright (y up) in one canonical facing, like ModelNet40's aligned release: front towards -z (an
-airplane's nose, a chair's seat edge, a screen), left-right symmetric about x = 0. 2048 points per object are
+40 ModelNet40 categories is assembled from parts (boxes, tubes, surfaces of revolution, lofted and extruded
+sections, thin panels, slats) with varied part counts, proportions and styles, so that confusable categories
+overlap in overall shape and differ in structure, as real CAD models do. Objects stand upright (y up) and are
+built facing -z (an airplane's nose, a chair's seat edge, a screen), left-right symmetric about x = 0; each is
+then stretched per axis (`STRETCH`) and posed like ModelNet40's aligned release: 30 % turned by +-90 degrees
+about y, all with a few degrees of yaw jitter (`pose_angle`). 2048 points per object are
 sampled area-uniformly on the triangle meshes (so they come in random order and the first n are a uniform
 subset), then centred and scaled into the unit sphere; each point keeps its face's unit normal (pointing out of
 the part) and its part label. Part ids are global over all categories (ShapeNetPart convention): category c's parts
