@@ -37,7 +37,8 @@ def parse_args(argv=None):
     parser.add_argument("--num_points", type=int, default=256, help="points per cloud (the first n)")
     parser.add_argument("--backbone", nargs="*", default=[], help="also score random-init encoders (kNN k=20)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random-init encoders and the forest")
-    parser.add_argument("--per_class", action="store_true", help="print the per-class accuracy of the last scorer")
+    parser.add_argument("--per_class", action="store_true",
+                        help="print the per-class accuracy of the forest on all statistics and of each encoder")
     parser.add_argument("--output", help="write the results as JSON here")
     return parser.parse_args(argv)
 
@@ -86,7 +87,8 @@ def statistics(clouds, rng):
 
 
 def score_statistics(train, test, seed):
-    """{feature set: {"linear_svm": acc, "random_forest": acc}} and the last forest's test predictions."""
+    """{feature set: {"linear_svm": acc, "random_forest": acc}} and the test predictions of the forest on all
+    statistics."""
     import numpy as np  # pylint: disable=import-outside-toplevel
     from sklearn.ensemble import RandomForestClassifier  # pylint: disable=import-outside-toplevel
     from sklearn.pipeline import make_pipeline  # pylint: disable=import-outside-toplevel
@@ -132,33 +134,49 @@ def class_names(args):
     return sources.class_names(args.dataset, data_dir=args.data_dir)
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def print_per_class(names, labels, predictions):
+    """Per-class accuracy of each scorer {name: test predictions} and the class each one confuses most, worst
+    first by the last scorer."""
     import numpy as np  # pylint: disable=import-outside-toplevel
 
+    def accuracy(predicted, c):
+        return (predicted[labels == c] == c).mean()
+
+    def confusion(predicted, c):
+        counts = np.bincount(predicted[labels == c], minlength=len(names))
+        counts[c] = 0
+        return f"{names[int(counts.argmax())]} ({counts.max()})"
+
+    last = list(predictions.values())[-1]
+    print(f"{'class':>12} " + " ".join(f"{name:>24}" for name in predictions))
+    for c in np.argsort([accuracy(last, c) for c in range(len(names))]):
+        cells = [f"{accuracy(p, c):5.2f} {confusion(p, c):>18}" for p in predictions.values()]
+        print(f"{names[c]:>12} " + " ".join(cells))
+
+
+def main(argv=None):
+    args = parse_args(argv)
     start = time.perf_counter()
     if args.generate:
-        train, test = (generate(split, count, args.num_points) for split, count in zip(("train", "test"), args.generate))
+        train, test = (generate(split, count, args.num_points)
+                       for split, count in zip(("train", "test"), args.generate))
         source = f"synthetic_objects generated in memory ({args.generate[0]} / {args.generate[1]} per category)"
     else:
-        train, test = (load_prepared(args.dataset, split, args.num_points, args.data_dir) for split in ("train", "test"))
+        train, test = (load_prepared(args.dataset, split, args.num_points, args.data_dir)
+                       for split in ("train", "test"))
         source = f"{args.dataset} from {args.data_dir or '~/tensorflow_datasets'}"
     print(f"{source}: {len(train[1])} train / {len(test[1])} test clouds of {args.num_points} points "
           f"({time.perf_counter() - start:.0f} s)")
-    results, predictions = score_statistics(train, test, args.seed)
+    results, forest = score_statistics(train, test, args.seed)
+    predictions = {"forest": forest}
     for name, scores in results.items():
         print(f"{name:>6}: linear SVM {scores['linear_svm']:.3f}   random forest {scores['random_forest']:.3f}")
     for backbone in args.backbone:
-        results[f"random_{backbone}_knn"], predictions = score_random_encoder(backbone, train, test, args.seed)
+        results[f"random_{backbone}_knn"], predictions[backbone] = score_random_encoder(backbone, train, test,
+                                                                                         args.seed)
         print(f"random-init {backbone} kNN (k=20): {results[f'random_{backbone}_knn']:.3f}")
     if args.per_class:
-        names = class_names(args)
-        labels = test[1]
-        for c in np.argsort([(predictions[labels == c] == c).mean() for c in range(len(names))]):
-            confused = np.bincount(predictions[labels == c], minlength=len(names))
-            confused[c] = 0
-            print(f"  {names[c]:>12} {(predictions[labels == c] == c).mean():.2f}  most confused with "
-                  f"{names[int(confused.argmax())]} ({confused.max()})")
+        print_per_class(class_names(args), test[1], predictions)
     if args.output:
         pathlib.Path(args.output).write_text(json.dumps({"source": source, "num_points": args.num_points,
                                                          **results}, indent=2))

@@ -1,8 +1,9 @@
 """Picture of the embedded synthetic_objects corpus beside real ModelNet40 airplanes (the README's figure).
 
-One generated object per category, coloured by part, then a few real airplanes (grey) from an npz with key
-`points` (n, N, 3) (e.g. `../shared/data/modelnet40_airplanes_2048.npz`), all drawn from the same viewpoint in
-the datasets' shared frame (y up, front towards -z):
+One generated object per category as the dataset stores it (stretched and posed: 30 % are turned by 90 degrees
+about y), coloured by part, then a few real airplanes (grey) from an npz with key `points` (n, N, 3) (e.g.
+`../shared/data/modelnet40_airplanes_2048.npz`), all drawn from the same viewpoint in the datasets' shared frame
+(y up, front towards -z):
 
     python benchmarks/plot_synthetic_objects.py --airplanes ../shared/data/modelnet40_airplanes_2048.npz \\
         --output docs/images/synthetic_objects.png
@@ -55,7 +56,7 @@ def main(argv=None):
     real = load_airplanes(args.airplanes, args.real)
     panels = [(name, objects.generate_object(c, np.random.default_rng([args.seed, c, 0]))) for c, name in
               enumerate(objects.CATEGORIES)]
-    columns = 6
+    columns = 9
     rows = -(-(len(panels) + len(real)) // columns)
     fig = plt.figure(figsize=(2.2 * columns, 2.2 * rows))
     cmap = plt.get_cmap("tab10")
@@ -68,8 +69,8 @@ def main(argv=None):
         ax = _axes(fig, rows, columns, len(panels) + j)
         ax.scatter(*_view(cloud[:args.points]), s=1.6, c="0.35", linewidths=0)
         ax.set_title("real ModelNet40 airplane", fontsize=7, color="0.25")
-    fig.suptitle(f"synthetic_objects: {len(panels)} categories coloured by part (y up, front towards -z), "
-                 f"beside real ModelNet40 airplanes (grey)", fontsize=10)
+    fig.suptitle(f"synthetic_objects: {len(panels)} categories coloured by part, as stored (y up, front towards -z "
+                 f"or turned by 90 degrees), beside real ModelNet40 airplanes (grey)", fontsize=10)
     fig.tight_layout()
     output = pathlib.Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)

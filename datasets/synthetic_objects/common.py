@@ -150,3 +150,26 @@ def drawer_fronts(rng, x0, x1, y0, y1, z, rows, columns=1):
             fronts.append(meshes.box(fw, fh, 0.018, center=(cx, cy, z - 0.009)))
             pulls.append(knob_or_handle(rng, cx, cy, z - 0.018, min(0.05, fw * 0.2), vertical=False))
     return fronts, pulls
+
+
+def place_on(parts, height, base):
+    """Another maker's object [(mesh, part), ...] as one mesh, scaled to `height` and standing centred on the
+    point `base` (a lamp on a night stand, a TV on a TV stand: decorations that real CAD models often include)."""
+    vertices, faces = meshes.merge([mesh for mesh, _ in parts])
+    low, high = vertices.min(axis=0), vertices.max(axis=0)
+    anchor = np.array([(low[0] + high[0]) / 2, low[1], (low[2] + high[2]) / 2])
+    return (vertices - anchor) * (height / (high[1] - low[1])) + np.asarray(base, dtype=np.float64), faces
+
+
+def on_top(rng, parts, part, makers, relative_height, at=(0.0, 0.0)):
+    """`parts` with one object of a random maker of `makers` standing on their top surface, as tall as
+    `relative_height` x the host's width (x), at (x, z) fractions `at` of the top surface's extents from its
+    centre; the object is labelled `part`."""
+    vertices = np.concatenate([mesh[0] for mesh, _ in parts])
+    top = vertices[:, 1].max()
+    surface = vertices[vertices[:, 1] > top - 0.02 * np.ptp(vertices[:, 1])]
+    low, high = surface.min(axis=0), surface.max(axis=0)
+    base = ((low[0] + high[0]) / 2 + at[0] * (high[0] - low[0]), top,
+            (low[2] + high[2]) / 2 + at[1] * (high[2] - low[2]))
+    height = relative_height * np.ptp(vertices[:, 0])
+    return parts + [(place_on(pick(rng, makers)(rng), height, base), part)]

@@ -38,7 +38,7 @@ def laptop(rng):
         barrel = meshes.transform(meshes.cylinder(t * 0.6, w * rng.uniform(0.5, 0.9), segments=12),
                                   rotate=meshes.rotation("z", np.pi / 2), translate=(0, t, d / 2))
         parts.append((barrel, "base"))
-    opening = np.deg2rad(rng.uniform(20, 80) if rng.random() < 0.15 else rng.uniform(80, 180))
+    opening = np.deg2rad(pick(rng, [rng.uniform(0, 5), rng.uniform(20, 80), rng.uniform(80, 180)], [0.08, 0.12, 0.8]))
     height = d * rng.uniform(0.75, 1.0)
     screen = meshes.rounded_box(w, height, screen_t, 0.01, center=(0, height / 2, 0), axis="z")
     screen = meshes.transform(screen, rotate=meshes.rotation("x", opening - np.pi / 2),
@@ -115,11 +115,27 @@ def keyboard(rng):
 
 
 def piano(rng):
-    """Piano: an upright (tall case, key shelf, toe blocks) or a grand (curved case on 3 legs, lid up or down),
-    sometimes with a music desk and a bench."""
+    """Piano: an upright (tall case, key shelf, toe blocks), a grand (curved case on 3 legs, lid up or down) or a
+    digital piano (a slim case on side panels or an X stand), sometimes with a music desk and a bench."""
     parts = []
     key_y = rng.uniform(0.68, 0.75)
-    if rng.random() < 0.55:  # upright
+    style = pick(rng, ["upright", "grand", "digital"], [0.45, 0.35, 0.2])
+    if style == "digital":
+        w, d, case_h = rng.uniform(1.25, 1.45), rng.uniform(0.3, 0.45), rng.uniform(0.08, 0.15)
+        parts.append((meshes.box(w, case_h, d, center=(0, key_y + case_h / 2 - 0.03, d * 0.1)), "body"))
+        if rng.random() < 0.6:  # side panels and a pedal board
+            for s in (-1, 1):
+                parts.append((meshes.box(0.04, key_y - 0.03, d, center=(s * (w / 2 - 0.02), (key_y - 0.03) / 2,
+                                                                         d * 0.1)), "leg"))
+            parts.append((meshes.box(w - 0.08, rng.uniform(0.1, 0.5), 0.02, center=(0, 0.3, d * 0.5)), "leg"))
+        else:  # an X stand
+            for s in (-1, 1):
+                x = s * w * 0.3
+                parts.append((meshes.bar((x - 0.2, 0, 0), (x + 0.2, key_y - 0.05, 0), 0.04), "leg"))
+                parts.append((meshes.bar((x + 0.2, 0, 0), (x - 0.2, key_y - 0.05, 0), 0.04), "leg"))
+        key_z0, key_z1 = -d / 2 + d * 0.1 - 0.18, -d / 2 + d * 0.1
+        x_keys = w / 2 - 0.08
+    elif style == "upright":
         w, h, d = rng.uniform(1.4, 1.6), rng.uniform(1.0, 1.35), rng.uniform(0.5, 0.65)
         parts.append((meshes.box(w, h, d * 0.55, center=(0, h / 2, d * 0.225)), "body"))
         parts.append((meshes.box(w, h - key_y - 0.1, d * 0.1, center=(0, key_y + 0.1 + (h - key_y - 0.1) / 2,

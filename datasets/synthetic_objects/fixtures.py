@@ -134,10 +134,13 @@ def door(rng):
 
 
 def stairs(rng):
-    """Stairs rising towards +z: solid or open treads on stringers, straight or spiral, 0-2 railings."""
-    steps = int(rng.integers(4, 15))
-    rise, run, w = rng.uniform(0.15, 0.2), rng.uniform(0.24, 0.32), rng.uniform(0.7, 1.5)
+    """Stairs rising towards +z: solid or open treads on stringers, straight or spiral, 0-2 railings; or a
+    step ladder (two splayed frames, treads on the front one)."""
+    steps = int(rng.integers(2, 16))
+    rise, run, w = rng.uniform(0.14, 0.22), rng.uniform(0.22, 0.34), rng.uniform(0.5, 1.6)
     parts = []
+    if rng.random() < 0.12:
+        return _step_ladder(rng)
     if rng.random() < 0.15:  # spiral around a central column
         turn = rng.uniform(0.35, 0.6)
         for k in range(steps):
@@ -180,6 +183,24 @@ def stairs(rng):
     return parts
 
 
+
+
+def _step_ladder(rng):
+    """Step ladder: front frame with 3-7 treads and a back frame, splayed apart from a top platform."""
+    steps, h = int(rng.integers(3, 8)), rng.uniform(0.8, 2.0)
+    w, splay = rng.uniform(0.4, 0.6), h * rng.uniform(0.2, 0.35)
+    parts = []
+    for s in (-1, 1):
+        parts.append((meshes.bar((s * w / 2, 0, -splay), (s * w * 0.4, h, 0), 0.04, 0.02), "stringer"))
+        parts.append((meshes.bar((s * w / 2, 0, splay), (s * w * 0.4, h, 0.02), 0.03, 0.02), "stringer"))
+    for k in range(1, steps + 1):
+        f = k / (steps + 1)
+        parts.append((meshes.box(w * (1 - 0.2 * f), 0.02, 0.08, center=(0, h * f, -splay * (1 - f))), "step"))
+    parts.append((meshes.box(w * 0.8, 0.03, 0.2, center=(0, h, 0.02)), "step"))
+    if rng.random() < 0.5:  # a hand rail loop above the platform
+        path = np.array([(-w * 0.4, h, 0.0), (-w * 0.4, h + 0.5, -0.05), (w * 0.4, h + 0.5, -0.05), (w * 0.4, h, 0.0)])
+        parts.append((common.sweep(path, 0.012), "railing"))
+    return parts
 
 
 def _faucet(rng, x, y, z, reach):

@@ -6,7 +6,7 @@ Each maker: rng -> [(mesh, part name)], y up, floor at y = 0, front towards -z (
 import numpy as np
 
 from .. import _meshes as meshes
-from . import common
+from . import common, devices, household
 from .common import pick
 
 
@@ -92,13 +92,14 @@ def chair(rng):
 
 
 def table(rng):
-    """Table: rectangular / round top on 4 legs (apron, lower shelf), a pedestal or two trestles."""
+    """Table: coffee, dining, side or bar table; rectangular / round, wooden or glass top on 4 legs (apron, lower
+    shelf), a pedestal or two trestles; sometimes a vase, bowl, plant or lamp on it."""
     kind = pick(rng, ["coffee", "dining", "side", "bar"], [0.3, 0.45, 0.15, 0.1])
     h = {"coffee": rng.uniform(0.3, 0.5), "side": rng.uniform(0.45, 0.7), "bar": rng.uniform(0.9, 1.1)}.get(
         kind, rng.uniform(0.68, 0.78))
-    coffee = kind == "coffee"
     style = pick(rng, ["legs", "pedestal", "trestle"], [0.6, 0.25, 0.15])
-    t = rng.uniform(0.01, 0.06)
+    glass = rng.random() < 0.2  # a thin glass top on slim metal legs
+    t = 0.01 if glass else rng.uniform(0.015, 0.06)
     if style == "pedestal" or (style == "legs" and rng.random() < 0.2):
         r = rng.uniform(0.2, 0.35) if kind in ("side", "bar") else rng.uniform(0.3, 0.7)
         w = d = 2 * r
@@ -110,7 +111,7 @@ def table(rng):
     parts = [(top, "top")]
     under = h - t
     if style == "legs":
-        thick = rng.uniform(0.03, 0.08)
+        thick = rng.uniform(0.015, 0.03) if glass else rng.uniform(0.03, 0.08)
         inset = rng.uniform(0.03, 0.12) + (0.15 * w if w == d else 0.0)
         positions = common.corners(w, d, inset)
         parts += [(m, "leg") for m in common.leg_set(rng, positions, under, thick, splay=rng.uniform(0, 0.05))]
@@ -138,6 +139,10 @@ def table(rng):
             parts.append((meshes.box(0.05, under, d * 0.5, center=(s * x, under / 2, 0)), "leg"))
             parts.append((meshes.box(0.07, 0.05, d * 0.85, center=(s * x, 0.025, 0)), "leg"))
         parts.append((meshes.box(2 * x, 0.06, 0.04, center=(0, under * 0.35, 0)), "support"))
+    if rng.random() < 0.2:  # a vase, a bowl, a plant or a lamp on the table
+        makers = [household.vase, household.bowl, household.plant, household.standing_lamp]
+        parts = common.on_top(rng, parts, "decor", makers, rng.uniform(0.08, 0.3),
+                              at=(rng.uniform(-0.3, 0.3), rng.uniform(-0.3, 0.3)))
     return parts
 
 
@@ -173,6 +178,11 @@ def desk(rng):
     if pedestals < 2 and rng.random() < 0.4:  # a shallow centre drawer under the top
         fronts, pulls = common.drawer_fronts(rng, -0.25, 0.25, under - 0.1, under - 0.01, -d * 0.46, 1)
         parts += [(m, "drawer") for m in fronts + pulls]
+    if rng.random() < 0.35:  # a monitor (and a keyboard) on the desk
+        parts = common.on_top(rng, parts, "decor", [devices.monitor], rng.uniform(0.25, 0.4), at=(0.0, 0.15))
+        if rng.random() < 0.6:
+            parts = common.on_top(rng, parts[:-1], "decor", [devices.keyboard], rng.uniform(0.02, 0.04),
+                                  at=(0.0, -0.2)) + parts[-1:]
     extra = pick(rng, ["none", "hutch", "return"], [0.6, 0.25, 0.15])
     if extra == "hutch":  # shelves on the back half of the top
         hh, hd = rng.uniform(0.3, 0.9), d * rng.uniform(0.3, 0.5)
@@ -244,7 +254,10 @@ def sofa(rng):
 
 
 def bed(rng):
-    """Bed: frame, mattress, headboard (panel / slats / posts), optional footboard, pillows, legs or not."""
+    """Bed: frame, mattress, headboard (panel / slats / posts), optional footboard, pillows, legs or not;
+    sometimes four tall corner posts (with a canopy frame) or a bunk bed (a second bed on posts above)."""
+    if rng.random() < 0.1:
+        return _bunk_bed(rng)
     w, length = pick(rng, [rng.uniform(0.9, 1.1), rng.uniform(1.35, 1.9)]), rng.uniform(1.9, 2.15)
     leg_h = pick(rng, [0.0, rng.uniform(0.08, 0.25)], [0.4, 0.6])
     base_h, mat_h = rng.uniform(0.15, 0.3), rng.uniform(0.15, 0.28)
@@ -282,6 +295,36 @@ def bed(rng):
                                     scale=(pw / 2, 0.07, 0.2)), "pillow"))
     if leg_h > 0:
         parts += [(m, "leg") for m in common.leg_set(rng, common.corners(frame_w, frame_l, 0.05), leg_h, 0.06)]
+    if rng.random() < 0.12:  # four-poster: tall corner posts, a canopy frame on top or not
+        post_h = rng.uniform(1.6, 2.2)
+        corners = common.corners(frame_w + 0.08, frame_l + 0.08, 0.0)
+        parts += [(meshes.tube((x, 0, z), (x, post_h, z), 0.035, segments=8), "leg") for x, z in corners]
+        if rng.random() < 0.6:
+            for (x0, z0), (x1, z1) in zip(corners, [corners[1], corners[3], corners[0], corners[2]]):
+                parts.append((meshes.bar((x0, post_h, z0), (x1, post_h, z1), 0.05), "headboard"))
+    return parts
+
+
+def _bunk_bed(rng):
+    """Bunk bed: two single mattresses on frames between four tall posts, a ladder at the front."""
+    w, length = rng.uniform(0.9, 1.1), rng.uniform(1.9, 2.1)
+    levels = (rng.uniform(0.2, 0.35), rng.uniform(1.2, 1.6))
+    post_h = levels[1] + rng.uniform(0.3, 0.5)
+    parts = [(meshes.box(0.07, post_h, 0.07, center=(x, post_h / 2, z)), "leg")
+             for x, z in common.corners(w + 0.07, length + 0.07, 0.0)]
+    for y in levels:
+        parts.append((meshes.box(w + 0.07, 0.12, length + 0.07, center=(0, y - 0.06, 0)), "base"))
+        mat_h = rng.uniform(0.12, 0.2)
+        parts.append((meshes.rounded_box(w, mat_h, length, 0.04, center=(0, y + mat_h / 2, 0), axis="z"), "mattress"))
+        parts.append((meshes.sphere(1.0, center=(0, y + mat_h + 0.05, length / 2 - 0.3), segments=12, rings=6,
+                                    scale=(w * 0.4, 0.06, 0.18)), "pillow"))
+    for s in (-1, 1):  # guard rails of the upper bunk
+        parts.append((meshes.box(w + 0.07, 0.05, 0.04, center=(0, levels[1] + 0.3, s * (length / 2 + 0.035))),
+                      "headboard" if s > 0 else "footboard"))
+    x = w / 2 + 0.05
+    parts += [(meshes.bar((x, 0, z), (x, levels[1], z), 0.04), "leg") for z in (-length / 2 + 0.2, -length / 2 + 0.6)]
+    parts += [(meshes.bar((x, y, -length / 2 + 0.2), (x, y, -length / 2 + 0.6), 0.03), "leg")
+              for y in np.linspace(0.3, levels[1] - 0.1, 4)]
     return parts
 
 
@@ -289,7 +332,15 @@ def bench(rng):
     """Bench: slatted park bench on leg frames (with back and arms or not), or a plain board on two slabs."""
     w, d, seat_y = rng.uniform(0.6, 2.2), rng.uniform(0.3, 0.6), rng.uniform(0.38, 0.5)
     parts = []
-    if rng.random() < 0.6:  # park bench
+    style = pick(rng, ["park", "board", "box"], [0.5, 0.3, 0.2])
+    if style == "box":  # storage bench: a box with a padded top, a back panel or not
+        parts.append((meshes.box(w, seat_y - 0.05, d, center=(0, (seat_y - 0.05) / 2, 0)), "leg"))
+        parts.append((meshes.rounded_box(w, 0.06, d, 0.025, center=(0, seat_y - 0.02, 0), axis="x"), "seat"))
+        if rng.random() < 0.5:
+            back_h = rng.uniform(0.2, 0.5)
+            parts.append((meshes.box(w, back_h, 0.04, center=(0, seat_y + back_h / 2, d / 2 - 0.02)), "back"))
+        return parts
+    if style == "park":
         n = int(rng.integers(3, 6))
         parts += [(m, "seat") for m in common.slats(-d / 2 + d / (2 * n), d / 2 - d / (2 * n), n,
                                                     (w, 0.03, d / n * 0.75), axis="z", y=seat_y)]
@@ -408,8 +459,8 @@ MODELS = {
     "bed": (("base", "mattress", "headboard", "footboard", "pillow", "leg"), bed),
     "bench": (("seat", "leg", "back", "arm"), bench),
     "chair": (("back", "seat", "leg", "arm"), chair),
-    "desk": (("top", "leg", "drawer", "panel"), desk),
+    "desk": (("top", "leg", "drawer", "panel", "decor"), desk),
     "sofa": (("base", "back", "arm", "cushion", "leg"), sofa),
     "stool": (("seat", "leg", "rung"), stool),
-    "table": (("top", "leg", "support"), table),
+    "table": (("top", "leg", "support", "decor"), table),
 }

@@ -14,7 +14,7 @@ def bottle(rng):
     """Bottle: round or square body, sloped or flat shoulder, short or long neck, with or without a cap."""
     style = pick(rng, ["wine", "water", "square", "flask", "jug"])
     r = rng.uniform(0.03, 0.06) if style not in ("flask", "jug") else rng.uniform(0.05, 0.1)
-    body_h = r * rng.uniform(1.2, 6.0)
+    body_h = r * rng.uniform(1.0, 5.0)
     neck_r = r * rng.uniform(0.25, 0.45)
     shoulder_h = {"wine": rng.uniform(0.04, 0.08), "water": rng.uniform(0.01, 0.03)}.get(style, rng.uniform(0.02, 0.05))
     neck_h = rng.uniform(0.05, 0.1) if style == "wine" else rng.uniform(0.015, 0.05)
@@ -145,54 +145,86 @@ def vase(rng):
 
 
 def lamp(rng):
-    """Lamp: table lamp, floor lamp, jointed desk lamp, pendant or chandelier hanging from a ceiling plate;
-    disc / dome / urn / tripod bases; open conical, drum or dome shades."""
-    style = pick(rng, ["table", "floor", "desk", "pendant"], [0.3, 0.25, 0.25, 0.2])
-    parts = []
+    """Lamp: table lamp, floor lamp, arc floor lamp, jointed desk lamp, pendant or chandelier hanging from a
+    ceiling plate; disc / dome / urn / tripod bases; open conical, drum or dome shades."""
+    style = pick(rng, ["table", "floor", "desk", "pendant", "arc"], [0.3, 0.2, 0.2, 0.18, 0.12])
     if style == "pendant":
-        drop = rng.uniform(0.3, 1.2)
-        parts.append((meshes.cylinder(rng.uniform(0.04, 0.1), 0.03, center=(0, drop + 0.015, 0), segments=16), "base"))
-        arms = pick(rng, [0, rng.integers(3, 7)], [0.6, 0.4])
-        shade_r = rng.uniform(0.1, 0.3) if arms == 0 else rng.uniform(0.04, 0.08)
-        hub = drop * rng.uniform(0.2, 0.5) if arms else 0.0
-        parts.append((meshes.tube((0, hub, 0), (0, drop, 0), 0.006 if not arms else 0.015, segments=6), "stem"))
-        spots = [(0.0, 0.0)]
-        if arms:
-            reach = rng.uniform(0.2, 0.45)
-            spots = [(reach * np.cos(2 * np.pi * k / arms), reach * np.sin(2 * np.pi * k / arms)) for k in range(arms)]
-            for x, z in spots:
-                path = np.array([(0, hub, 0), (x * 0.5, hub - 0.03, z * 0.5), (x, hub, z)])
-                parts.append((common.sweep(path, 0.008, segments=6), "stem"))
-        for x, z in spots:
-            shade_h = shade_r * rng.uniform(0.6, 1.4)
-            kind = pick(rng, ["cone", "drum", "dome"])
-            if kind == "dome":
-                t = np.linspace(0.0, np.pi / 2, 6)
-                shade = common.vessel(shade_r * np.cos(t) + 0.005, shade_h * np.sin(t), 0.004, closed_bottom=False)
-            else:
-                r_top = shade_r * (1.0 if kind == "drum" else rng.uniform(0.2, 0.5))
-                shade = common.vessel([shade_r, r_top], [0.0, shade_h], 0.004, closed_bottom=False)
-            parts.append((meshes.transform(shade, translate=(x, hub - shade_h * 0.8, z)), "shade"))
-        return parts
+        return _pendant_lamp(rng)
+    if style == "arc":
+        return _arc_lamp(rng)
     if style == "desk":
-        base_r = rng.uniform(0.06, 0.1)
-        parts.append((meshes.cylinder(base_r, 0.02, center=(0, 0.01, 0), segments=20), "base"))
-        a1, a2 = rng.uniform(-0.5, 0.3), rng.uniform(0.6, 1.5)  # tilt from vertical (towards -z) per arm
-        l1, l2 = rng.uniform(0.2, 0.35), rng.uniform(0.2, 0.35)
-        elbow = np.array([0.0, 0.02 + l1 * np.cos(a1), -l1 * np.sin(a1)])
-        head = elbow + np.array([0.0, l2 * np.cos(a2), -l2 * np.sin(a2)])
-        parts.append((meshes.tube((0, 0.02, 0), elbow, 0.008, segments=8), "stem"))
-        parts.append((meshes.tube(elbow, head, 0.008, segments=8), "stem"))
-        parts.append((meshes.sphere(0.015, center=elbow, segments=8, rings=4), "stem"))
-        shade = common.vessel([0.02, 0.025, 0.06, rng.uniform(0.06, 0.09)], [0, 0.02, 0.08, 0.12], 0.003,
-                              closed_bottom=True)
-        down = np.array([0.0, -np.cos(rng.uniform(0.2, 0.8)), -np.sin(rng.uniform(0.2, 0.8))])
-        parts.append((common.oriented(meshes.transform(shade, translate=(0, -0.01, 0)), down, head), "shade"))
-        return parts
-    floor = style == "floor"
+        return _desk_lamp(rng)
+    return standing_lamp(rng, floor=style == "floor")
+
+
+def _pendant_lamp(rng):
+    """Pendant lamp (one shade on a cord) or chandelier (arms from a hub), hanging from a ceiling plate."""
+    parts = []
+    drop = rng.uniform(0.3, 1.2)
+    parts.append((meshes.cylinder(rng.uniform(0.04, 0.1), 0.03, center=(0, drop + 0.015, 0), segments=16), "base"))
+    arms = pick(rng, [0, rng.integers(3, 7)], [0.6, 0.4])
+    shade_r = rng.uniform(0.1, 0.3) if arms == 0 else rng.uniform(0.04, 0.08)
+    hub = drop * rng.uniform(0.2, 0.5) if arms else 0.0
+    parts.append((meshes.tube((0, hub, 0), (0, drop, 0), 0.006 if not arms else 0.015, segments=6), "stem"))
+    spots = [(0.0, 0.0)]
+    if arms:
+        reach = rng.uniform(0.2, 0.45)
+        spots = [(reach * np.cos(2 * np.pi * k / arms), reach * np.sin(2 * np.pi * k / arms)) for k in range(arms)]
+        for x, z in spots:
+            path = np.array([(0, hub, 0), (x * 0.5, hub - 0.03, z * 0.5), (x, hub, z)])
+            parts.append((common.sweep(path, 0.008, segments=6), "stem"))
+    for x, z in spots:
+        shade_h = shade_r * rng.uniform(0.6, 1.4)
+        kind = pick(rng, ["cone", "drum", "dome"])
+        if kind == "dome":
+            t = np.linspace(0.0, np.pi / 2, 6)
+            shade = common.vessel(shade_r * np.cos(t) + 0.005, shade_h * np.sin(t), 0.004, closed_bottom=False)
+        else:
+            r_top = shade_r * (1.0 if kind == "drum" else rng.uniform(0.2, 0.5))
+            shade = common.vessel([shade_r, r_top], [0.0, shade_h], 0.004, closed_bottom=False)
+        parts.append((meshes.transform(shade, translate=(x, hub - shade_h * 0.8, z)), "shade"))
+    return parts
+
+
+def _arc_lamp(rng):
+    """Arc floor lamp: a heavy base, a stem curving up and out, a dome shade hanging from its end."""
+    height, reach = rng.uniform(1.5, 2.1), rng.uniform(0.8, 1.6)
+    base = (meshes.cylinder(rng.uniform(0.12, 0.2), 0.05, center=(0, 0.025, 0), segments=20) if rng.random() < 0.5
+            else meshes.box(0.3, 0.08, 0.3, center=(0, 0.04, 0)))
+    t = np.linspace(0.0, np.pi / 2, 10)
+    path = np.stack([reach * (1 - np.cos(t)), 0.05 + (height - 0.05) * np.sin(t), np.zeros_like(t)], 1)
+    shade_r = rng.uniform(0.15, 0.3)
+    t = np.linspace(0.0, np.pi / 2, 6)
+    shade = common.vessel(shade_r * np.cos(t) + 0.01, shade_r * 0.8 * np.sin(t), 0.004, closed_bottom=False)
+    return [(base, "base"), (common.sweep(path, 0.012, segments=6), "stem"),
+            (meshes.transform(shade, translate=(reach, height - shade_r, 0)), "shade")]
+
+
+def _desk_lamp(rng):
+    """Jointed desk lamp: a disc base, two arms and a small shade pointing down and forwards."""
+    parts = []
+    base_r = rng.uniform(0.06, 0.1)
+    parts.append((meshes.cylinder(base_r, 0.02, center=(0, 0.01, 0), segments=20), "base"))
+    a1, a2 = rng.uniform(-0.5, 0.3), rng.uniform(0.6, 1.5)  # tilt from vertical (towards -z) per arm
+    l1, l2 = rng.uniform(0.2, 0.35), rng.uniform(0.2, 0.35)
+    elbow = np.array([0.0, 0.02 + l1 * np.cos(a1), -l1 * np.sin(a1)])
+    head = elbow + np.array([0.0, l2 * np.cos(a2), -l2 * np.sin(a2)])
+    parts.append((meshes.tube((0, 0.02, 0), elbow, 0.008, segments=8), "stem"))
+    parts.append((meshes.tube(elbow, head, 0.008, segments=8), "stem"))
+    parts.append((meshes.sphere(0.015, center=elbow, segments=8, rings=4), "stem"))
+    shade = common.vessel([0.02, 0.025, 0.06, rng.uniform(0.06, 0.09)], [0, 0.02, 0.08, 0.12], 0.003,
+                          closed_bottom=True)
+    down = np.array([0.0, -np.cos(rng.uniform(0.2, 0.8)), -np.sin(rng.uniform(0.2, 0.8))])
+    parts.append((common.oriented(meshes.transform(shade, translate=(0, -0.01, 0)), down, head), "shade"))
+    return parts
+
+
+def standing_lamp(rng, floor=False):
+    """Table lamp (or floor lamp with `floor`): a disc, dome, urn or tripod base, a stem and an open shade."""
+    parts = []
     height = rng.uniform(1.3, 1.8) if floor else rng.uniform(0.3, 0.6)
     base_kind = pick(rng, ["disc", "dome", "tripod"] if floor else ["disc", "dome", "urn"])
-    base_r = height * rng.uniform(0.12, 0.2) if floor else height * rng.uniform(0.2, 0.35)
+    base_r = height * rng.uniform(0.12, 0.2) if floor else height * rng.uniform(0.2, 0.45)
     stem_top = height * rng.uniform(0.75, 0.85)
     if base_kind == "disc":
         parts.append((meshes.cylinder(base_r, 0.025, center=(0, 0.0125, 0), segments=24), "base"))
@@ -215,8 +247,8 @@ def lamp(rng):
                                       segments=6), "base"))
         stem_start = height * 0.3
     parts.append((meshes.tube((0, stem_start, 0), (0, stem_top, 0), rng.uniform(0.008, 0.015), segments=8), "stem"))
-    shade_h = height * rng.uniform(0.18, 0.3) if not floor else rng.uniform(0.2, 0.35)
-    r_bottom = shade_h * rng.uniform(0.6, 1.2)
+    shade_h = height * rng.uniform(0.18, 0.4) if not floor else rng.uniform(0.2, 0.35)
+    r_bottom = shade_h * rng.uniform(0.6, 1.5)
     r_top = r_bottom * rng.uniform(0.4, 1.0)
     y0 = stem_top - shade_h * rng.uniform(0.3, 0.7)
     if floor and rng.random() < 0.4:  # up-light bowl
@@ -283,7 +315,8 @@ def _foliage(rng, soil, pot_r, size):
 def plant(rng):
     """Potted plant: foliage (bush, tree or rosette) that outgrows its pot; the pot round, urn or square, on a
     saucer or a stand sometimes."""
-    pot_r, pot_h = rng.uniform(0.08, 0.2), rng.uniform(0.08, 0.3)
+    pot_r = rng.uniform(0.08, 0.2)
+    pot_h = pot_r * rng.uniform(0.7, 2.0)
     lift = rng.uniform(0.2, 0.6) if rng.random() < 0.15 else 0.0
     parts = [(meshes.transform(_pot(rng, pot_r, pot_h), translate=(0, lift, 0)), "pot")]
     if lift > 0:  # a plant stand: three legs under the pot
@@ -298,7 +331,8 @@ def plant(rng):
 def flower_pot(rng):
     """Flower pot: the pot is the object (round, urn or square, often on a saucer), empty or with a small plant
     or a few flowers in it."""
-    pot_r, pot_h = rng.uniform(0.08, 0.25), rng.uniform(0.08, 0.35)
+    pot_r = rng.uniform(0.08, 0.25)
+    pot_h = pot_r * rng.uniform(0.7, 2.0)
     parts = [(_pot(rng, pot_r, pot_h), "pot")]
     if rng.random() < 0.4:  # saucer
         sr = pot_r * rng.uniform(1.0, 1.3)
@@ -344,11 +378,28 @@ def cone(rng):
 
 
 def tent(rng):
-    """Tent: ridge (A-frame), dome, tunnel or teepee canopy, with its visible poles."""
-    style = pick(rng, ["ridge", "dome", "tunnel", "teepee"])
-    w, length, h = rng.uniform(1.2, 2.5), rng.uniform(1.5, 3.0), rng.uniform(1.0, 1.8)
+    """Tent: ridge (A-frame), dome, tunnel, teepee, cabin (walls and a roof) or canopy (a roof on four poles),
+    with its visible poles, sometimes a porch awning."""
+    style = pick(rng, ["ridge", "dome", "tunnel", "teepee", "cabin", "canopy"], [0.2, 0.2, 0.15, 0.15, 0.15, 0.15])
+    w, length, h = rng.uniform(1.2, 3.0), rng.uniform(1.5, 3.5), rng.uniform(1.0, 2.2)
     parts = []
-    if style == "ridge":
+    if style in ("cabin", "canopy"):  # upright walls (cabin) or open sides (canopy / gazebo) under a roof
+        wall_h = h * rng.uniform(0.55, 0.75)
+        hip = rng.random() < 0.5
+        if style == "cabin":
+            parts.append((meshes.box(w, wall_h, length, center=(0, wall_h / 2, 0)), "canopy"))
+        out = 0.04 if style == "cabin" else 0.0  # a cabin tent's frame stands just outside its walls
+        parts += [(meshes.tube((x, 0, z), (x, wall_h, z), 0.02, segments=6), "pole")
+                  for x, z in common.corners(w + out, length + out, 0.0)]
+        if style == "canopy" and rng.random() < 0.5:  # a valance strip under the roof edge
+            parts.append((meshes.box(w, 0.15, length, center=(0, wall_h - 0.075, 0)), "canopy"))
+        ridge = 0.0 if hip else length / 2
+        rings = np.stack([np.stack([np.array([-w, w, w, -w]) / 2, np.full(4, wall_h), np.array([-1, -1, 1, 1]) *
+                                    length / 2], 1),
+                          np.stack([np.array([-0.01, 0.01, 0.01, -0.01]), np.full(4, h),
+                                    np.array([-1, -1, 1, 1]) * max(ridge, 0.01)], 1)])
+        parts.append((meshes.loft(rings), "canopy"))
+    elif style == "ridge":
         sag = rng.uniform(0.0, 0.2)
         polygon = np.array([[-w / 2, 0.0], [w / 2, 0.0], [w / 4 * (1 - sag), h * 0.5], [0.0, h],
                             [-w / 4 * (1 - sag), h * 0.5]])

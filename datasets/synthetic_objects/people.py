@@ -22,13 +22,17 @@ def _limb(start, direction_a, length_a, direction_b, length_b, radius):
 
 
 def person(rng):
-    """Person: proportions vary (height, shoulders, hips, build); arms down / raised / forward / out / waving;
-    legs together, apart or striding."""
-    h = rng.uniform(1.55, 1.9)
+    """Person: adult or child proportions (height, head, shoulders, hips, build); standing with legs together,
+    apart or striding, sitting or crouching; arms down / raised / forward / out / waving / on the hips."""
+    child = rng.random() < 0.2
+    h = rng.uniform(1.0, 1.4) if child else rng.uniform(1.55, 1.9)
     build = rng.uniform(0.85, 1.2)
     shoulder = h * rng.uniform(0.2, 0.25) * build
     hips = h * rng.uniform(0.15, 0.19) * build
-    hip_y, shoulder_y = h * 0.5, h * 0.81
+    legs = pick(rng, ["together", "apart", "stride", "sit", "crouch"], [0.25, 0.25, 0.2, 0.2, 0.1])
+    thigh, shin = 0.245 * h, 0.235 * h
+    drop = {"sit": thigh * 0.95, "crouch": thigh * 0.6}.get(legs, 0.0)  # hips lowered by bending the knees
+    hip_y, shoulder_y = h * 0.5 - drop, h * 0.81 - drop
     limb_r = h * 0.028 * build
     # Torso: elliptical sections from the hips to the shoulders.
     ys = np.array([hip_y - 0.04 * h, hip_y + 0.05 * h, hip_y + 0.15 * h, shoulder_y - 0.06 * h, shoulder_y])
@@ -47,7 +51,7 @@ def person(rng):
                                          center=(0, shoulder_y - h * 0.15, depths[3] + h * 0.05), axis="y"), "torso"))
     parts.append((meshes.tube((0, shoulder_y - 0.01, 0), (0, shoulder_y + 0.05 * h, 0), h * 0.025, segments=8),
                   "head"))
-    head_r = h * rng.uniform(0.06, 0.07)
+    head_r = h * (rng.uniform(0.075, 0.09) if child else rng.uniform(0.06, 0.07))
     head_y = shoulder_y + 0.05 * h + head_r * 0.9
     parts.append((meshes.sphere(head_r, center=(0, head_y, 0), segments=14, rings=7, scale=(0.85, 1.0, 0.95)),
                   "head"))
@@ -57,11 +61,13 @@ def person(rng):
         parts.append((meshes.cylinder(head_r * 0.85, head_r * rng.uniform(0.4, 1.0), radius_top=head_r * 0.75,
                                       center=(0, head_y + head_r * 0.9, 0), segments=16), "head"))
     # Legs.
-    legs = pick(rng, ["together", "apart", "stride"])
-    thigh, shin = 0.245 * h, 0.235 * h
     for s in (-1, 1):
         hip = np.array([s * hips * 0.28, hip_y, 0.0])
-        if legs == "stride":
+        if legs == "sit":  # thighs forward (-z), shins down to the floor
+            da, db = (s * rng.uniform(0.0, 0.2), rng.uniform(-0.1, 0.1), -1.0), (0.0, -1.0, rng.uniform(-0.3, 0.2))
+        elif legs == "crouch":  # knees forward and up, shins back down
+            da, db = (s * 0.2, -0.45, -1.0), (0.0, -1.0, 0.35)
+        elif legs == "stride":
             swing = s * rng.uniform(0.25, 0.45)
             da = (0.0, -np.cos(swing), -np.sin(swing))
             db = (0.0, -np.cos(swing * 0.6), -np.sin(swing * 0.6) + (0.15 if s > 0 else 0.0))

@@ -9,7 +9,7 @@ towards -z (see common.py).
 import numpy as np
 
 from .. import _meshes as meshes
-from . import common
+from . import common, devices, household
 from .common import pick
 
 
@@ -82,7 +82,7 @@ def bookshelf(rng):
 
 def dresser(rng):
     """Dresser / chest of drawers: 1-3 columns x 2-7 rows of drawers, legs / plinth / bun feet / none, an
-    overhanging top, sometimes a mirror on top or doors beside the drawers."""
+    overhanging top, sometimes doors beside the drawers, a mirror on top or a lamp, vase or plant on it."""
     w, h, d = rng.uniform(0.5, 1.9), rng.uniform(0.6, 1.5), rng.uniform(0.35, 0.6)
     lift = pick(rng, [0.0, rng.uniform(0.04, 0.2)])
     parts = [(meshes.box(w, h - lift, d, center=(0, lift + (h - lift) / 2, 0)), "body")]
@@ -107,6 +107,9 @@ def dresser(rng):
                   meshes.transform(meshes.cylinder(0.5, 0.03, segments=24), rotate=meshes.rotation("x", np.pi / 2),
                                    scale=(mw, 1.0, mh)))
         parts.append((meshes.transform(mirror, translate=(0, h + 0.03 + mh / 2, d / 2 - 0.04)), "mirror"))
+    elif rng.random() < 0.3:  # a lamp, a vase or a plant on top
+        parts = common.on_top(rng, parts, "decor", [household.standing_lamp, household.vase, household.plant],
+                              rng.uniform(0.2, 0.5), at=(rng.uniform(-0.3, 0.3), 0.0))
     return parts
 
 
@@ -149,7 +152,7 @@ def tv_stand(rng):
         for y in np.linspace(0.06, h - 0.015, boards):
             parts.append((meshes.box(w, 0.03, d, center=(0, y, 0)), "shelf" if y < h - 0.1 else "body"))
         parts += [(m, "leg") for m in common.leg_set(rng, common.corners(w, d, 0.03), h - 0.03, 0.04)]
-        return parts
+        return _with_tv(rng, parts)
     lift = pick(rng, [0.0, rng.uniform(0.05, 0.2)])
     t = 0.025
     parts += [(m, "body") for m in common.cabinet(w, h - lift, d, t, bottom=lift)]
@@ -172,12 +175,28 @@ def tv_stand(rng):
         bh = rng.uniform(0.5, 1.2)
         parts.append((meshes.box(w, bh, 0.025, center=(0, h + bh / 2, d / 2 - 0.0125)), "body"))
         parts.append((meshes.box(w, 0.025, d * 0.7, center=(0, h + bh, d * 0.15)), "shelf"))
-    return parts
+        return parts
+    return _with_tv(rng, parts)
+
+
+def _with_tv(rng, parts):
+    """A TV stand's parts, 40 % of the time with a flat TV standing on it (as many real CAD models have)."""
+    if rng.random() >= 0.4:
+        return parts
+    return common.on_top(rng, parts, "tv", [devices.monitor], rng.uniform(0.3, 0.5))
 
 
 def night_stand(rng):
     """Night stand: a small cabinet with 1-3 drawers, an open niche or a door, on tall legs, bun feet, a plinth
-    or none; sometimes an open shelf under a single drawer."""
+    or none, or a drawer box on tall legs over an open shelf; a table lamp on 35 % of them."""
+    parts = _night_stand_body(rng)
+    if rng.random() < 0.35:
+        parts = common.on_top(rng, parts, "lamp", [household.standing_lamp], rng.uniform(0.6, 1.2),
+                              at=(rng.uniform(-0.2, 0.2), 0.0))
+    return parts
+
+
+def _night_stand_body(rng):
     w, h, d = rng.uniform(0.35, 0.8), rng.uniform(0.4, 0.8), rng.uniform(0.3, 0.55)
     lift = pick(rng, [0.0, rng.uniform(0.04, 0.12), rng.uniform(0.15, 0.35)], [0.3, 0.4, 0.3])
     t = rng.uniform(0.015, 0.03)
@@ -253,7 +272,7 @@ def glass_box(rng):
 
 def mantel(rng):
     """Fireplace mantel: two pilasters or legs and a frieze around an opening, a mantel shelf on top, a hearth
-    slab and a firebox behind, sometimes an overmantel (mirror or panel)."""
+    slab and a firebox behind, an overmantel (mirror or panel) or vases, pots and a clock on the shelf."""
     w, h, d = rng.uniform(1.0, 2.2), rng.uniform(0.9, 1.5), rng.uniform(0.15, 0.45)
     opening_w, opening_h = w * rng.uniform(0.45, 0.7), h * rng.uniform(0.5, 0.75)
     side_w = (w - opening_w) / 2
@@ -289,15 +308,19 @@ def mantel(rng):
         oh = rng.uniform(0.4, 0.9)
         parts.append((meshes.box(w * rng.uniform(0.6, 0.95), oh, 0.04, center=(0, h + oh / 2, d / 2 - 0.02)),
                       "shelf"))
+    else:
+        for x in [x for x in (-0.35, 0.0, 0.35) if rng.random() < 0.35]:  # vases, pots, a clock on the shelf
+            parts = common.on_top(rng, parts, "decor", [household.vase, household.flower_pot, devices.radio],
+                                  rng.uniform(0.08, 0.2), at=(x, 0.0))
     return parts
 
 
 MODELS = {
     "bookshelf": (("frame", "shelf", "back", "book"), bookshelf),
-    "dresser": (("body", "drawer", "foot", "mirror"), dresser),
+    "dresser": (("body", "drawer", "foot", "mirror", "decor"), dresser),
     "glass_box": (("glass", "frame", "base"), glass_box),
-    "mantel": (("surround", "shelf", "firebox", "hearth"), mantel),
-    "night_stand": (("body", "drawer", "leg"), night_stand),
-    "tv_stand": (("body", "shelf", "door", "leg"), tv_stand),
+    "mantel": (("surround", "shelf", "firebox", "hearth", "decor"), mantel),
+    "night_stand": (("body", "drawer", "leg", "lamp"), night_stand),
+    "tv_stand": (("body", "shelf", "door", "leg", "tv"), tv_stand),
     "wardrobe": (("body", "door", "handle", "base"), wardrobe),
 }

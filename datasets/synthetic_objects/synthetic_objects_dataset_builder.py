@@ -1,10 +1,12 @@
 """synthetic_objects: procedurally generated man-made objects with a part label on every point.
 
 The embedded corpus of dcglr_tf: no download, generated with NumPy from fixed seeds inside the builder. Each of the
-categories (modelled on ModelNet40 / ShapeNet classes) is assembled from parts (boxes, tubes, surfaces of
-revolution, lofted and extruded sections, thin panels, slats) with varied part counts, proportions and styles.
-Objects stand upright (y up) in one canonical facing, like ModelNet40's aligned release: front towards -z (an
-airplane's nose, a chair's seat edge, a screen), left-right symmetric about x = 0. 2048 points per object are
+40 ModelNet40 categories is assembled from parts (boxes, tubes, surfaces of revolution, lofted and extruded
+sections, thin panels, slats) with varied part counts, proportions and styles, so that confusable categories
+overlap in overall shape and differ in structure, as real CAD models do. Objects stand upright (y up) and are
+built facing -z (an airplane's nose, a chair's seat edge, a screen), left-right symmetric about x = 0; each is
+then stretched per axis (`STRETCH`) and posed like ModelNet40's aligned release: 30 % turned by +-90 degrees
+about y, all with a few degrees of yaw jitter (`pose_angle`). 2048 points per object are
 sampled area-uniformly on the triangle meshes (so they come in random order and the first n are a uniform
 subset), then centred and scaled into the unit sphere; each point keeps its face's unit normal (pointing out of
 the part) and its part label. Part ids are global over all categories (ShapeNetPart convention): category c's parts
@@ -42,6 +44,7 @@ TRAIN_PER_CATEGORY = 300
 TEST_PER_CATEGORY = 75
 TURNED = 0.3  # share of objects turned by +-90 degrees about y
 YAW_JITTER_DEG = 3.0
+STRETCH = 0.15  # standard deviation of the log scale factor per axis
 # Disjoint seed streams per split: the per-example seed is (split seed, category index, example index).
 SPLIT_SEEDS = {"train": 20250101, "test": 20250202}
 
@@ -68,10 +71,17 @@ def pose_angle(rng: np.random.Generator) -> float:
     return float(turn + np.deg2rad(rng.normal(0.0, YAW_JITTER_DEG)))
 
 
+def stretch_factors(rng: np.random.Generator) -> np.ndarray:
+    """(3,) scale factors of one object along x, y, z, log-normal with standard deviation `STRETCH`: every
+    category's proportions vary beyond what its maker draws (a wider chair, a taller cabinet)."""
+    return np.exp(rng.normal(0.0, STRETCH, 3))
+
+
 def build_mesh(category_index: int, rng: np.random.Generator):
-    """The mesh of one object in its pose (`pose_angle`): (vertices (V, 3), faces (F, 3), global part id per
-    face (F,))."""
+    """The mesh of one object, stretched (`stretch_factors`) and posed (`pose_angle`): (vertices (V, 3),
+    faces (F, 3), global part id per face (F,))."""
     vertices, faces, face_parts = meshes.assemble(object_parts(category_index, rng))
+    vertices = vertices * stretch_factors(rng)
     return meshes.rotate_y(vertices, pose_angle(rng)), faces, face_parts
 
 

@@ -77,7 +77,7 @@ DATASETS: Dict[str, DatasetInfo] = {
     "synthetic_objects": DatasetInfo(
         "synthetic_objects", None, ("train", "test"), "classification", True, 40, 2048, embedded=True,
         description="embedded corpus: the 40 ModelNet40 categories as procedural man-made objects with part "
-                    "labels, 12,000 train / 3,000 test clouds", num_parts=142),
+                    "labels, 12,000 train / 3,000 test clouds", num_parts=148),
     "synthetic_rooms": DatasetInfo(
         "synthetic_rooms", None, AREA_SPLITS, "segmentation", True, 13, 4096, embedded=True,
         description="embedded segmentation default: procedural rooms in S3DIS-style 1 m blocks, areas 1-6"),
