@@ -206,6 +206,30 @@ def _farthest_point_sample_one(points, num):  # (N, 3) -> (num,)
     return point_ops.farthest_point_sample(points[None], num)[0]
 
 
+def farthest_point_order(points: np.ndarray, num_ordered: Optional[int] = None) -> np.ndarray:
+    """Clouds (B, N, 3) -> (B, N) int permutations whose first `num_ordered` (default N) entries are in
+    farthest-point-sampling order from point 0, the rest in their original order: the order of the
+    modelnet40_normal_resampled files, whose first k points are the FPS selection of k, so the usual "first k
+    points" protocol reads a uniform cover of the shape at every k <= num_ordered. Exact duplicates (FPS cannot
+    order them) go to the end."""
+    points = np.asarray(points, dtype=np.float32)
+    count = points.shape[1]
+    num_ordered = count if num_ordered is None else min(int(num_ordered), count)
+    picks = _farthest_point_sample_batch(tf.constant(points), num_ordered).numpy()
+    orders = []
+    for row in picks:
+        unique = row[np.sort(np.unique(row, return_index=True)[1])]
+        rest = np.ones(count, bool)
+        rest[unique] = False
+        orders.append(np.concatenate([unique, np.flatnonzero(rest)]))
+    return np.stack(orders)
+
+
+@tf.function(jit_compile=True, reduce_retracing=True)
+def _farthest_point_sample_batch(points, num):  # (B, N, 3) -> (B, num)
+    return point_ops.farthest_point_sample(points, num)
+
+
 def sample_triangles(vertices: np.ndarray, faces: np.ndarray, num: int, rng: np.random.Generator,
                      return_faces: bool = False):
     """Area-weighted uniform samples on a triangle mesh: (points (num,3), normals (num,3)), plus the sampled

@@ -6,12 +6,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from datasets import _builder_utils as utils
 from datasets import _meshes as meshes
 from datasets.synthetic_objects import common
 from datasets.synthetic_objects import synthetic_objects_dataset_builder as objects
 from dcglr_tf.data import sources
+from dcglr_tf.ops.points import farthest_point_sample
 
 CATEGORIES = objects.CATEGORIES
 
@@ -191,9 +193,24 @@ def test_split_generator_matches_single_objects_and_splits_are_disjoint():
     assert [key for key, *_ in train] == [f"{name}_0000" for name in CATEGORIES]
     for (_, points, normals, parts, label), (_, other, *_) in zip(train, test):
         single = objects.generate_object(label, np.random.default_rng([objects.SPLIT_SEEDS["train"], label, 0]), 256)
-        np.testing.assert_allclose(points, single[0], atol=1e-6)
-        np.testing.assert_array_equal(parts, single[2])
+        order = utils.farthest_point_order(single[0][None], objects.FPS_ORDERED)[0]
+        np.testing.assert_allclose(points, single[0][order], atol=1e-6)
+        np.testing.assert_array_equal(parts, single[2][order])
         assert not np.allclose(points, other)
+
+
+def test_points_are_stored_in_farthest_point_order_like_modelnet40_files():
+    """The first k stored points of an object are its FPS selection of k (from its first point), for every k up
+    to FPS_ORDERED; the others follow in sampling order."""
+    for _, points, normals, parts, _ in list(objects.generate_split("test", per_category=1, num_points=512))[:3]:
+        picks = farthest_point_sample(tf.constant(points[None]), 512).numpy()[0]
+        np.testing.assert_array_equal(picks, np.arange(512))
+    clouds = np.random.default_rng(0).normal(size=(2, 40, 3))
+    order = utils.farthest_point_order(clouds, 10)
+    for cloud, row in zip(clouds, order):
+        assert sorted(row) == list(range(40)) and list(row[10:]) == sorted(row[10:])
+        np.testing.assert_array_equal(row[:10], farthest_point_sample(tf.constant(cloud[None], tf.float32), 10)[0])
+        np.testing.assert_allclose(np.linalg.norm(normals, axis=1), 1.0, atol=1e-5)
 
 
 def test_closed_primitives_are_wound_outward_with_the_right_volume():

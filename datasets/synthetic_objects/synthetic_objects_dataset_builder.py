@@ -49,6 +49,8 @@ STRETCH = 0.15  # standard deviation of the log scale factor per axis
 SPLIT_SEEDS = {"train": 20250101, "test": 20250202}
 
 
+FPS_ORDERED = 1024  # the first FPS_ORDERED stored points of an object are in farthest-point order
+
 def part_ids(category: str) -> range:
     """The global part ids of `category`: PART_OFFSETS[category] + 0 .. len(PART_NAMES[category]) - 1."""
     return range(PART_OFFSETS[category], PART_OFFSETS[category] + len(PART_NAMES[category]))
@@ -101,6 +103,8 @@ def generate_object(category_index: int, rng: np.random.Generator, num_points: i
 
 def generate_split(split: str, per_category: int = None, num_points: int = NUM_POINTS, chunk: int = 50):
     """Yield (key, points, normals, parts, label) of a split, deterministic: seed = (split seed, category, index).
+    Points are stored in farthest-point order, like the modelnet40_normal_resampled files (`farthest_point_order`):
+    the first N <= FPS_ORDERED points of an object are its FPS selection of N.
 
     Objects are normalised `chunk` at a time (one call of the library's op per chunk: the per-call overhead
     dominates the cost of a single cloud).
@@ -113,20 +117,23 @@ def generate_split(split: str, per_category: int = None, num_points: int = NUM_P
             objects = [sample_object(label, np.random.default_rng([SPLIT_SEEDS[split], label, i]), num_points)
                        for i in indices]
             points = utils.normalize_unit_sphere(np.stack([points for points, _, _ in objects]))
-            for i, cloud, (_, normals, parts) in zip(indices, points, objects):
-                yield f"{CATEGORIES[label]}_{i:04d}", cloud, normals, parts, label
+            orders = utils.farthest_point_order(points, FPS_ORDERED)
+            for i, cloud, order, (_, normals, parts) in zip(indices, points, orders, objects):
+                yield f"{CATEGORIES[label]}_{i:04d}", cloud[order], normals[order], parts[order], label
 
 
 class Builder(tfds.core.GeneratorBasedBuilder):
     """Procedural man-made objects with per-point normals and part labels (embedded corpus)."""
 
-    VERSION = tfds.core.Version("2.0.0")
+    VERSION = tfds.core.Version("2.1.0")
     RELEASE_NOTES = {
         "1.0.0": "Initial release: 31 man-made object categories assembled from 107 labelled parts, 500 train / "
                   "100 test objects per category, 2048 points with normals and global part ids.",
         "2.0.0": "The 40 ModelNet40 categories (140 parts); wider proportions and more styles per category so that "
                   "confusable categories overlap in overall shape; ModelNet40-like pose (30 % turned by +-90 "
                   "degrees about y, a few degrees of yaw jitter); 300 train / 75 test objects per category.",
+        "2.1.0": "Points of each object stored in farthest-point order (from a random first point), as in the "
+                  "modelnet40_normal_resampled files: the first N <= 1024 points are the object's FPS selection of N.",
     }
 
     def _info(self) -> tfds.core.DatasetInfo:

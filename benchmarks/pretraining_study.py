@@ -1,0 +1,194 @@
+"""The pre-training study: each training choice's effect on the gain of pre-trained over random-init features.
+
+For every variant and seed it runs the public commands a user runs:
+
+    python train.py --backbone=B --seed=S --output_dir=ROOT/<variant>-s<S> <variant's flags>
+    python train.py --backbone=B --seed=S --output_dir=ROOT/<variant>-s<S>-random <variant's flags> --epochs=0
+    python evaluate.py --task=svm|knn --encoder=<each>/encoder ...            (the default data)
+    python evaluate.py --task=knn --protocol=loo --k 1 --num_points=256|1024 (leave-one-out 1-NN, test split)
+    python evaluate.py --task=retrieval --points_file=F ...                  (with --points_file: real shapes)
+
+and prints one table of pre-trained accuracy, random-init accuracy and gain per metric (mean +- std over
+seeds), also written as JSON. Runs that finished are reused (train.py resumes; results are read back), so an
+interrupted study continues where it stopped.
+
+    python benchmarks/pretraining_study.py --variants default no_head_bn --seeds 0 1 2 --root /tmp/study
+    python benchmarks/pretraining_study.py --list                      # the variants and their flags
+
+`--jobs N` runs N variant/seed pairs at once (for a machine with many cores or a GPU); on a 2-core CPU keep 1.
+"""
+
+import argparse
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+from dcglr_tf.config import embedded_config  # noqa: E402  (dataclasses only, no TensorFlow)
+
+BASE_LR = embedded_config().optim.learning_rate
+
+# name -> (train.py flags, TrainConfig values for --config, what it changes). Each is the default run with one change.
+VARIANTS = {
+    "default": ([], None, "the embedded preset as shipped"),
+    "no_max_points": (["--max_points=0"], None, "the encoder uses every point (no FPS down-sampling of denser clouds)"),
+    "max_points_256": (["--max_points=256"], None, "the encoder works at 256 points instead of the global view size"),
+    "head_bn": ([], {"head": {"use_bn": True}}, "batch norm in the projector MLP"),
+    "no_head_bn": ([], {"head": {"use_bn": False}}, "no batch norm in the projector MLP (DINO's default)"),
+    "rotate": ([], {"crops": {"rotate": True}}, "random rotation about the up axis for every view"),
+    "lr_x0.5": ([f"--learning_rate={BASE_LR / 2:g}"], None, "half the base learning rate"),
+    "lr_x2": ([f"--learning_rate={BASE_LR * 2:g}"], None, "twice the base learning rate"),
+    "local_8": ([], {"crops": {"num_local": 8}}, "8 local crops instead of 4"),
+    "out_dim_2048": ([], {"head": {"out_dim": 2048}}, "K = 2048 prototypes instead of 512"),
+    "teacher_temp_0.07": ([], {"loss": {"teacher_temp": 0.07}}, "teacher temperature 0.07"),
+    "synthetic_shapes": (["--dataset=synthetic_shapes"], None, "pre-train on the old primitive shapes"),
+    "drop_path_0": (["--backbone_args={\"drop_path\": 0.0}"], None, "3D-ViT: no stochastic depth"),
+    "drop_path_0.1": (["--backbone_args={\"drop_path\": 0.1}"], None, "3D-ViT: stochastic depth 0.1 (DINO's ViT)"),
+}
+METRICS = ("svm", "knn", "loo_256", "loo_1024", "retrieval", "retrieval_shuffled")
+
+
+def run(command, log_path):
+    """Run a command (list) from the repository root, output to `log_path`; raise with the log's tail on failure."""
+    with open(log_path, "a") as log:
+        log.write("$ " + " ".join(command) + "\n")
+        log.flush()
+        code = subprocess.call(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    if code:
+        with open(log_path) as log:
+            tail = "".join(log.readlines()[-15:])
+        raise RuntimeError(f"{' '.join(command)} failed (exit {code}); end of {log_path}:\n{tail}")
+
+
+def evaluate(encoder, metric, args, log_path):
+    """One metric of one encoder (a fraction in [0, 1]), read from evaluate.py's JSON result."""
+    output = f"{os.path.dirname(encoder)}/eval-{metric}.json"
+    if not os.path.exists(output):
+        command = [sys.executable, "evaluate.py", f"--encoder={encoder}", f"--output={output}", "--verbose=0"]
+        if args.data_dir:
+            command.append(f"--data_dir={args.data_dir}")
+        if metric in ("svm", "knn"):
+            command += [f"--task={metric}", f"--dataset={args.dataset}"]
+        elif metric.startswith("loo_"):
+            command += ["--task=knn", "--protocol=loo", "--k", "1", f"--dataset={args.dataset}",
+                        f"--num_points={metric.split('_')[1]}"]
+        else:
+            command += ["--task=retrieval", f"--points_file={args.points_file}", "--point_counts", "1024", "256"]
+            if metric == "retrieval_shuffled":
+                command.append("--point_order=shuffled")
+        run(command, log_path)
+    with open(output) as f:
+        metrics = json.load(f)["metrics"]
+    return metrics["top1"] if metric.startswith("retrieval") else metrics["accuracy"]
+
+
+def study_one(variant, seed, args):
+    """Train the variant's pre-trained and random-init encoders for `seed` and evaluate both."""
+    flags, config, _ = VARIANTS[variant]
+    result = {"variant": variant, "seed": seed}
+    run_dir = os.path.join(args.root, f"{variant}-s{seed}")
+    if config:
+        config_path = os.path.join(args.root, f"{variant}.json")
+        with open(config_path, "w") as f:
+            json.dump(config, f)
+        flags = flags + [f"--config={config_path}"]
+    common = [sys.executable, "train.py", f"--backbone={args.backbone}", f"--seed={seed}", "--verbose=2", *flags,
+              *args.train_args]
+    if args.data_dir:
+        common.append(f"--data_dir={args.data_dir}")
+    metrics = [m for m in METRICS if args.points_file or not m.startswith("retrieval")]
+    for kind, extra in (("pretrained", []), ("random", ["--epochs=0"])):
+        out = run_dir + ("-random" if kind == "random" else "")
+        os.makedirs(out, exist_ok=True)
+        log_path = os.path.join(out, "study.log")
+        if not os.path.exists(os.path.join(out, "encoder", "saved_model.pb")):
+            start = time.time()
+            run(common + [f"--output_dir={out}"] + extra, log_path)
+            result[f"{kind}_train_seconds"] = round(time.time() - start, 1)
+        for metric in metrics:
+            result[f"{kind}_{metric}"] = evaluate(os.path.join(out, "encoder"), metric, args, log_path)
+    for metric in metrics:
+        result[f"gain_{metric}"] = result[f"pretrained_{metric}"] - result[f"random_{metric}"]
+    return result
+
+
+def summarise(results):
+    """Mean and std over seeds of every numeric field, per variant."""
+    import numpy as np
+
+    table = {}
+    for variant in dict.fromkeys(r["variant"] for r in results):
+        rows = [r for r in results if r["variant"] == variant]
+        keys = [k for k in rows[0] if k not in ("variant", "seed") and all(k in r for r in rows)]
+        table[variant] = {k: (float(np.mean([r[k] for r in rows])), float(np.std([r[k] for r in rows]))) for k in keys}
+        table[variant]["seeds"] = [r["seed"] for r in rows]
+    return table
+
+
+def print_table(table):
+    metrics = [m for m in METRICS if any(f"gain_{m}" in row for row in table.values())]
+    header = ["variant", "seeds"] + [f"{m} pre / rand / gain" for m in metrics]
+    print(" | ".join(header))
+    for variant, row in table.items():
+        cells = [variant, ",".join(map(str, row["seeds"]))]
+        for m in metrics:
+            pre, rand, gain = row[f"pretrained_{m}"], row[f"random_{m}"], row[f"gain_{m}"]
+            cells.append(f"{100 * pre[0]:.1f} / {100 * rand[0]:.1f} / {100 * gain[0]:+.1f} +- {100 * gain[1]:.1f}")
+        print(" | ".join(cells))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--variants", nargs="+", default=["default"], help="variant names (see --list)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="pre-training seeds")
+    parser.add_argument("--backbone", default="dgcnn")
+    parser.add_argument("--root", default="runs/study", help="folder of the runs and the results")
+    parser.add_argument("--dataset", default="synthetic_objects", help="labelled evaluation data (svm, knn, loo)")
+    parser.add_argument("--data_dir", help="TFDS data directory passed to every command")
+    parser.add_argument("--points_file", help="real shapes for the cross-density retrieval, e.g. the airplanes npz")
+    parser.add_argument("--jobs", type=int, default=1, help="variant/seed pairs run at once")
+    parser.add_argument("--train_args", nargs=argparse.REMAINDER, default=[],
+                        help="further train.py flags for every run (last on the line)")
+    parser.add_argument("--list", action="store_true", help="print the variants and exit")
+    args = parser.parse_args()
+    if args.list:
+        for name, (flags, config, what) in VARIANTS.items():
+            print(f"{name:18s} {what}: {' '.join(flags)}{' --config ' + json.dumps(config) if config else ''}")
+        return
+    unknown = [v for v in args.variants if v not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variants {unknown}; --list shows them")
+    if args.points_file and not os.path.exists(args.points_file):
+        parser.error(f"--points_file {args.points_file} does not exist")
+    os.makedirs(args.root, exist_ok=True)
+    results_path = os.path.join(args.root, "study.jsonl")
+    pairs = [(v, s) for v in args.variants for s in args.seeds]
+    results = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
+        futures = {pool.submit(study_one, v, s, args): (v, s) for v, s in pairs}
+        for future in concurrent.futures.as_completed(futures):
+            variant, seed = futures[future]
+            try:
+                result = future.result()
+            except RuntimeError as error:
+                print(f"{variant} seed {seed}: {error}", flush=True)
+                continue
+            results.append(result)
+            with open(results_path, "a") as f:
+                f.write(json.dumps(result) + "\n")
+            print(f"{variant} seed {seed}: " + ", ".join(f"{k} {v:+.3f}" for k, v in result.items()
+                                                         if k.startswith("gain_")), flush=True)
+    results.sort(key=lambda r: (args.variants.index(r["variant"]), r["seed"]))
+    table = summarise(results)
+    with open(os.path.join(args.root, "study.json"), "w") as f:
+        json.dump({"backbone": args.backbone, "dataset": args.dataset, "results": results, "table": table}, f, indent=2)
+    print_table(table)
+
+
+if __name__ == "__main__":
+    main()
