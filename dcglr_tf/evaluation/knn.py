@@ -7,7 +7,10 @@ seed; the result is deterministic.
 
 import numpy as np
 
+from dcglr_tf.data import sources
+from dcglr_tf.evaluation.common import FEATURES_NOTE, base_result, frozen_features
 from dcglr_tf.evaluation.metrics import knn_vote, mean_class_accuracy, overall_accuracy
+from dcglr_tf.evaluation.report import format_table
 
 
 def l2_normalise(x):
@@ -47,3 +50,17 @@ def knn_accuracy(train_x, train_y, test_x, test_y, *, ks=(20,), temperature=0.07
             "mean_class_accuracy": mean_class_accuracy(test_y, predictions, num_classes),
         })
     return {"accuracy": per_k[0]["accuracy"], "mean_class_accuracy": per_k[0]["mean_class_accuracy"], "per_k": per_k}
+
+
+def run_knn(args, spec, ctx, log=print):
+    dataset, name, num_points, ((train_x, train_y), (test_x, test_y)) = frozen_features(args, spec, "knn", log)
+    scores = knn_accuracy(train_x, train_y, test_x, test_y, ks=tuple(args.k), temperature=args.temperature,
+                          num_classes=sources.dataset_info(dataset).num_classes)
+    settings = {"num_points": num_points, "k": list(args.k), "temperature": args.temperature,
+                "similarity": "cosine (L2-normalised features)", "vote": "sum of exp(similarity / T) per class",
+                "train_examples": int(len(train_y)), "test_examples": int(len(test_y)),
+                "feature_dim": int(train_x.shape[1]), "deterministic": True}
+    log(format_table(["k", "T", "test acc", "mean class acc"],
+                     [[r["k"], args.temperature, r["accuracy"], r["mean_class_accuracy"]] for r in scores["per_k"]]))
+    summary = {f"knn acc k={r['k']}": r["accuracy"] for r in scores["per_k"]}
+    return base_result("knn", dataset, name, settings, [], scores, features=FEATURES_NOTE, summary=summary)

@@ -7,6 +7,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
+from dcglr_tf.evaluation.common import FEATURES_NOTE, base_result, frozen_features
+from dcglr_tf.evaluation.report import format_table
+
 DEFAULT_C_GRID = (0.0001, 0.001, 0.01, 0.1, 1.0)
 
 
@@ -47,3 +50,17 @@ def linear_svm_accuracy(train_x, train_y, test_x, test_y, *, seeds=(0, 1, 2), c_
         )
     accuracies = np.array([r["accuracy"] for r in per_seed])
     return {"accuracy": float(accuracies.mean()), "accuracy_std": float(accuracies.std()), "per_seed": per_seed}
+
+
+def run_svm(args, spec, ctx, log=print):
+    dataset, name, num_points, ((train_x, train_y), (test_x, test_y)) = frozen_features(args, spec, "svm", log)
+    scores = linear_svm_accuracy(train_x, train_y, test_x, test_y, seeds=tuple(args.seeds))
+    settings = {"num_points": num_points, "seeds": list(args.seeds), "train_examples": int(len(train_y)),
+                "test_examples": int(len(test_y)), "feature_dim": int(train_x.shape[1]),
+                "classifier": "StandardScaler + LinearSVC (primal), C in {1e-4..1}, 5-fold stratified CV on train only"}
+    rows = [[r["seed"], r["C"], r["cv_accuracy"], r["accuracy"]] for r in scores["per_seed"]]
+    log(format_table(["seed", "C", "cv acc (train)", "test acc"], rows))
+    log(f"linear SVM test accuracy: {scores['accuracy']:.4f} +- {scores['accuracy_std']:.4f} ({dataset}, {name})")
+    log(f"features: {FEATURES_NOTE}")
+    return base_result("svm", dataset, name, settings, args.seeds, scores, features=FEATURES_NOTE, **scores,
+                       summary={"svm acc": scores["accuracy"], "+-": scores["accuracy_std"]})
