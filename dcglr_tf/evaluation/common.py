@@ -29,6 +29,14 @@ def task_dataset(args):
     return task_datasets(args)[0]
 
 
+def data_label(args):
+    """What the task ran on, for file names and tables: the --points_file's stem, else the dataset name(s)."""
+    points_file = getattr(args, "points_file", None)
+    if points_file:
+        return os.path.splitext(os.path.basename(points_file))[0]
+    return "-".join(task_datasets(args))
+
+
 def split_of(args, split, dataset=None):
     """`split`, or its first --limit examples (the whole split when it has no more than that)."""
     limit = getattr(args, "limit", None)

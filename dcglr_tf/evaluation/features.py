@@ -1,5 +1,7 @@
 """Frozen features of an encoder on a labelled dataset split."""
 
+import numpy as np
+
 from dcglr_tf.data.pipeline import labelled_dataset
 from dcglr_tf.export import encoder_from_backbone, load_encoder
 from dcglr_tf.models import build_backbone
@@ -118,3 +120,10 @@ def load_trainable_backbone(encoder, backbone=None, preset="embedded", seed=0, b
     model.set_weights(full.teacher_backbone.get_weights())
     model.trainable = True
     return model, f"pre-trained teacher backbone of {encoder}"
+
+
+def embed_points(encoder, points, *, batch_size=32):
+    """float32 (M, n, 3) clouds -> (M, D) features of `encoder`, `batch_size` clouds per call."""
+    if len(points) == 0:
+        raise ValueError("there are no clouds to embed")
+    return np.concatenate([encoder(points[start:start + batch_size]) for start in range(0, len(points), batch_size)])

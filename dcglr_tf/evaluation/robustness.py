@@ -11,6 +11,8 @@ from dcglr_tf.evaluation.common import (FEATURES_NOTE, base_result, check_classi
 from dcglr_tf.evaluation.report import format_table
 from dcglr_tf.evaluation.svm import linear_svm_accuracy
 
+DEFAULT_POINT_COUNTS = (2048, 1024)
+
 
 def robustness_grid(features, labels, point_counts, seeds):
     """features[(split, n)] -> (M, D), labels[split] -> (M,). Returns a list of cells
@@ -25,11 +27,12 @@ def robustness_grid(features, labels, point_counts, seeds):
 
 
 def run_robustness(args, spec, ctx, log=print):
+    point_counts = list(args.point_counts or DEFAULT_POINT_COUNTS)
     datasets = task_datasets(args)
     for dataset in datasets:
         check_classification(dataset, "robustness")
         stored = sources.dataset_info(dataset).num_points
-        if max(args.point_counts) > stored:
+        if max(point_counts) > stored:
             raise ValueError(f"{dataset!r} stores {stored} points per cloud; --point_counts must not exceed that")
     encoder, name, _, _ = open_encoder(spec, args)
     pretrained_points = encoder.description.get("num_points")
@@ -37,16 +40,16 @@ def run_robustness(args, spec, ctx, log=print):
     for dataset in datasets:
         features, labels = {}, {}
         for split in ("train", "test"):
-            for n in args.point_counts:
+            for n in point_counts:
                 log(f"extracting {dataset} {split} features with {n} points ({name})")
                 features[(split, n)], labels[split] = split_features(encoder, args, dataset, split, n)
-        grid[dataset] = robustness_grid(features, labels, args.point_counts, args.seeds)
+        grid[dataset] = robustness_grid(features, labels, point_counts, args.seeds)
         for cell in grid[dataset]:
             rows.append([dataset, pretrained_points or "-", cell["train_points"], cell["test_points"],
                          cell["accuracy"], cell["accuracy_std"]])
             summary[f"{dataset} {cell['train_points']}->{cell['test_points']}"] = cell["accuracy"]
     log(format_table(["dataset", "pre-trained pts", "SVM train pts", "SVM test pts", "test acc", "+-"], rows))
-    settings = {"point_counts": list(args.point_counts), "datasets": datasets, "seeds": list(args.seeds),
+    settings = {"point_counts": list(point_counts), "datasets": datasets, "seeds": list(args.seeds),
                 "pretrained_num_points": pretrained_points,
                 "classifier": "the svm protocol: LinearSVC, C by 5-fold CV on the train split only"}
     return base_result("robustness", ",".join(datasets), name, settings, args.seeds, {"grid": grid},

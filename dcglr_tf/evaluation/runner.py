@@ -12,11 +12,12 @@ import os
 
 from dcglr_tf.data import sources
 from dcglr_tf.evaluation.attention import run_attention
-from dcglr_tf.evaluation.common import json_safe, task_datasets
+from dcglr_tf.evaluation.common import data_label, json_safe, task_datasets
 from dcglr_tf.evaluation.features import parse_encoder_spec
 from dcglr_tf.evaluation.finetune import run_finetune
 from dcglr_tf.evaluation.knn import run_knn
 from dcglr_tf.evaluation.report import default_result_path, format_table, write_result
+from dcglr_tf.evaluation.retrieval import run_retrieval
 from dcglr_tf.evaluation.robustness import run_robustness
 from dcglr_tf.evaluation.segmentation import run_segmentation
 from dcglr_tf.evaluation.spectrum import plot_spectra, run_spectrum
@@ -24,7 +25,8 @@ from dcglr_tf.evaluation.svm import run_svm
 from dcglr_tf.evaluation.tsne import run_tsne
 
 TASK_RUNNERS = {"svm": run_svm, "knn": run_knn, "finetune": run_finetune, "segmentation": run_segmentation,
-                "robustness": run_robustness, "tsne": run_tsne, "spectrum": run_spectrum, "attention": run_attention}
+                "robustness": run_robustness, "tsne": run_tsne, "spectrum": run_spectrum, "attention": run_attention,
+                "retrieval": run_retrieval}
 
 
 def _check_args(args):
@@ -48,7 +50,7 @@ def _check_args(args):
 def run_task(args, log=print):
     """Run `args.task` for each encoder, write its JSON result (and pictures), return the result dict."""
     specs = _check_args(args)
-    dataset_label = "-".join(task_datasets(args))
+    dataset_label = data_label(args)
     first_path, first_backbone = parse_encoder_spec(specs[0], args.backbone)
     task_label = args.task if len(specs) == 1 else f"{args.task}_compare"
     path = args.output or default_result_path(first_path, task_label, dataset_label, first_backbone)
