@@ -4,15 +4,19 @@ metrics). Each task module (`svm`, `knn`, ...) has a `run_<task>(args, spec, ctx
 `runner.TASK_RUNNERS` maps task names to them.
 """
 
+import contextlib
+import io
 import math
 import os
 import re
+import time
 
 import numpy as np
 
 from dcglr_tf.config import PRESETS
 from dcglr_tf.data import sources
 from dcglr_tf.evaluation.features import extract_features, parse_encoder_spec, resolve_encoder
+from dcglr_tf.evaluation.progress import Stage, interactive
 
 FEATURES_NOTE = ("teacher backbone global feature of the exported encoder (DGCNN/PointNet/PCT: max+mean pooled "
                  "per-point features; 3D-ViT: class token), clouds centred and scaled to the unit sphere, "
@@ -80,9 +84,43 @@ def check_classification(dataset, task):
                          f"{'' if info.has_labels else ' without labels'}. Use one of: {', '.join(labelled)}")
 
 
-def split_features(encoder, args, dataset, split, num_points):
-    return extract_features(encoder, dataset, split_of(args, split, dataset), num_points=num_points,
-                            batch_size=args.batch_size, data_dir=args.data_dir, manual_dir=args.manual_dir)
+def prepare_dataset(dataset, args, log=print):
+    """Prepare `dataset` into --data_dir unless it already is, as one stage: a line when it starts and one when it
+    ends (with the split sizes and seconds); TFDS's own progress bars only on a terminal."""
+    if sources.is_prepared(dataset, data_dir=args.data_dir):
+        return
+    log(f"preparing {dataset} into {args.data_dir or '~/tensorflow_datasets'} (once) ...")
+    start = time.perf_counter()
+    if interactive(log):
+        builder = sources.prepare(dataset, data_dir=args.data_dir, manual_dir=args.manual_dir)
+    else:
+        import tensorflow_datasets as tfds
+
+        tfds.display_progress_bar(False)
+        with contextlib.redirect_stdout(io.StringIO()):  # TFDS's "Downloading and preparing ..." lines
+            builder = sources.prepare(dataset, data_dir=args.data_dir, manual_dir=args.manual_dir)
+    sizes = ", ".join(f"{split} {info.num_examples:,}" for split, info in builder.info.splits.items())
+    log(f"preparing {dataset}: done in {time.perf_counter() - start:.1f} s ({sizes})")
+
+
+def split_features(encoder, args, dataset, split, num_points, *, log=print, ctx=None, spec=None):
+    """(features (M, D), labels (M,)) of `split` of `dataset` (--limit applied), the first `num_points` points of
+    each cloud, extracted in batches of --batch_size with progress output. With a task context `ctx`, each
+    (encoder `spec`, dataset, split, num_points) is extracted once per run and reused."""
+    prepare_dataset(dataset, args, log)
+    split = split_of(args, split, dataset)
+    cache = None if ctx is None else ctx.setdefault("features", {})
+    key = (spec, dataset, split, int(num_points))
+    if cache is not None and key in cache:
+        return cache[key]
+    total = sources.num_examples(dataset, split, data_dir=args.data_dir, manual_dir=args.manual_dir)
+    with Stage(f"extracting {dataset} {split} features ({num_points} points per cloud)", total, "clouds",
+               log) as stage:
+        features = extract_features(encoder, dataset, split, num_points=num_points, batch_size=args.batch_size,
+                                    data_dir=args.data_dir, manual_dir=args.manual_dir, on_batch=stage.update)
+    if cache is not None:
+        cache[key] = features
+    return features
 
 
 def class_names_of(dataset, args):
@@ -113,15 +151,16 @@ def base_result(task, dataset, name, settings, seeds, metrics, **extra):
             "metrics": metrics, **extra}
 
 
-def frozen_features(args, spec, task, log, splits=("train", "test")):
+def frozen_features(args, spec, task, log, splits=("train", "test"), ctx=None):
     """Features of a classification dataset's `splits` for a frozen-feature task:
-    (dataset, encoder name, num_points, [(features, labels) per split])."""
+    (dataset, encoder name, num_points, [(features, labels) per split]); cached in `ctx` (see split_features)."""
     dataset = task_dataset(args)
     check_classification(dataset, task)
     encoder, name, _, _ = open_encoder(spec, args)
     num_points = num_points_of(args, encoder.description)
-    log(f"extracting {dataset} {'/'.join(splits)} features with {name} ({num_points} points per cloud)")
-    return dataset, name, num_points, [split_features(encoder, args, dataset, split, num_points) for split in splits]
+    log(f"features of {dataset} {'/'.join(splits)} with {name} ({num_points} points per cloud)")
+    return dataset, name, num_points, [split_features(encoder, args, dataset, split, num_points, log=log, ctx=ctx,
+                                                      spec=spec) for split in splits]
 
 
 def inits_of(args, path):

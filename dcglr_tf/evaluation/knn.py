@@ -73,7 +73,7 @@ def run_knn(args, spec, ctx, log=print):
     ks = tuple(args.k or PROTOCOL_KS[protocol])
     if protocol == "loo":
         split = args.split or "test"
-        dataset, name, num_points, [(x, y)] = frozen_features(args, spec, "knn", log, splits=(split,))
+        dataset, name, num_points, [(x, y)] = frozen_features(args, spec, "knn", log, splits=(split,), ctx=ctx)
         scores = knn_accuracy(x, y, ks=ks, temperature=args.temperature,
                               num_classes=sources.dataset_info(dataset).num_classes)
         sizes = {"split": split, "examples": int(len(y)),
@@ -81,7 +81,8 @@ def run_knn(args, spec, ctx, log=print):
     else:
         if args.split:
             raise ValueError("--split is for --protocol=loo (the standard kNN protocol queries test with train)")
-        dataset, name, num_points, ((train_x, train_y), (x, y)) = frozen_features(args, spec, "knn", log)
+        dataset, name, num_points, splits = frozen_features(args, spec, "knn", log, ctx=ctx)
+        (train_x, train_y), (x, y) = splits
         scores = knn_accuracy(train_x, train_y, x, y, ks=ks, temperature=args.temperature,
                               num_classes=sources.dataset_info(dataset).num_classes)
         sizes = {"train_examples": int(len(train_y)), "test_examples": int(len(y))}

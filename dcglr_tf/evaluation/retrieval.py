@@ -19,6 +19,7 @@ from dcglr_tf.data.points_file import load_points_file
 from dcglr_tf.evaluation.common import base_result, open_encoder, split_features, split_of, task_dataset
 from dcglr_tf.evaluation.features import embed_points
 from dcglr_tf.evaluation.knn import l2_normalise
+from dcglr_tf.evaluation.progress import Stage
 from dcglr_tf.evaluation.report import format_table
 
 DEFAULT_POINT_COUNTS = (1024, 256)
@@ -90,21 +91,23 @@ def _shapes(args, ctx, max_points):
     stored = sources.dataset_info(dataset).num_points
     if max_points > stored:
         raise ValueError(f"{dataset!r} stores {stored} points per cloud; --point_counts must not exceed that")
-    return dataset, split_of(args, args.split or default_split(dataset), dataset), None
+    return dataset, args.split or default_split(dataset), None
 
 
 def run_retrieval(args, spec, ctx, log=print):
     n_a, n_b = retrieval_point_counts(args)
     label, split, points = _shapes(args, ctx, max(n_a, n_b))
     encoder, name, _, _ = open_encoder(spec, args)
+    log(f"cross-density retrieval, {n_a} vs {n_b} points per cloud, with {name}")
     features = {}
     for n in (n_a, n_b):
-        log(f"embedding {label}{'' if split is None else ' ' + split} from the first {n} points of each cloud ({name})")
         if points is None:
-            features[n] = split_features(encoder, args, label, split, n)[0]
-        else:
-            features[n] = embed_points(encoder, points[:, :n], batch_size=args.batch_size)
+            features[n] = split_features(encoder, args, label, split, n, log=log, ctx=ctx, spec=spec)[0]
+            continue
+        with Stage(f"embedding {label} ({n} points per cloud)", len(points), "clouds", log) as stage:
+            features[n] = embed_points(encoder, points[:, :n], batch_size=args.batch_size, on_batch=stage.update)
     metrics = cross_density_retrieval(features[n_a], features[n_b])
+    split = None if split is None else split_of(args, split, label)
     shapes = int(len(features[n_a]))
     rows = [[f"{n_a} -> {n_b}", metrics["top1_a_to_b"], metrics["top5_a_to_b"]],
             [f"{n_b} -> {n_a}", metrics["top1_b_to_a"], metrics["top5_b_to_a"]],

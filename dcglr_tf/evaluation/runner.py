@@ -14,6 +14,7 @@ from dcglr_tf.data import sources
 from dcglr_tf.evaluation.attention import run_attention
 from dcglr_tf.evaluation.common import data_label, json_safe, task_datasets
 from dcglr_tf.evaluation.features import parse_encoder_spec
+from dcglr_tf.evaluation.fewshot import run_fewshot
 from dcglr_tf.evaluation.finetune import run_finetune
 from dcglr_tf.evaluation.knn import run_knn
 from dcglr_tf.evaluation.report import default_result_path, format_table, write_result
@@ -26,7 +27,7 @@ from dcglr_tf.evaluation.tsne import run_tsne
 
 TASK_RUNNERS = {"svm": run_svm, "knn": run_knn, "finetune": run_finetune, "segmentation": run_segmentation,
                 "robustness": run_robustness, "tsne": run_tsne, "spectrum": run_spectrum, "attention": run_attention,
-                "retrieval": run_retrieval}
+                "retrieval": run_retrieval, "fewshot": run_fewshot}
 
 
 def _check_args(args):

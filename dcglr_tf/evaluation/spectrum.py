@@ -79,7 +79,8 @@ def plot_spectra(spectra, path, title):
 
 
 def run_spectrum(args, spec, ctx, log=print):
-    dataset, name, num_points, [(features, _)] = frozen_features(args, spec, "spectrum", log, splits=("train",))
+    dataset, name, num_points, [(features, _)] = frozen_features(args, spec, "spectrum", log, splits=("train",),
+                                                                  ctx=ctx)
     spectrum = feature_spectrum(features)
     picture = os.path.join(ctx["picture_dir"], f"spectrum_{dataset}_{encoder_slug(spec, args)}.png")
     plot_spectra([(name, spectrum)], picture,

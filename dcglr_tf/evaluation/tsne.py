@@ -36,7 +36,8 @@ def plot_tsne(coords, labels, class_names, path, title):
 
 
 def run_tsne(args, spec, ctx, log=print):
-    dataset, name, num_points, [(features, labels)] = frozen_features(args, spec, "tsne", log, splits=("test",))
+    dataset, name, num_points, [(features, labels)] = frozen_features(args, spec, "tsne", log, splits=("test",),
+                                                                      ctx=ctx)
     log(f"t-SNE of {len(labels)} {dataset} test clouds ({name})")
     coords = tsne_embedding(features, seed=args.seed)
     picture = os.path.join(ctx["picture_dir"], f"tsne_{dataset}_{encoder_slug(spec, args)}.png")
