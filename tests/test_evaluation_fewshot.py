@@ -70,3 +70,20 @@ def test_task_table_and_json(shapes_data_dir, tmp_path):
     assert "5w2s" in text and "query acc (%)" in text and "warning: 20w1s skipped" in text
     again = run_task(cli.parse_args(argv), log=lambda *_: None)  # the same trials on every run
     assert again["metrics"]["settings"]["5w2s"]["per_trial"] == entry["per_trial"]
+
+
+def test_finetuned_variant_uses_the_same_trials(shapes_data_dir, tmp_path):
+    import evaluate as cli
+    from dcglr_tf.evaluation.runner import run_task
+
+    argv = ["--task=fewshot", "--encoder=random", "--backbone=pointnet", f"--data_dir={shapes_data_dir}",
+            "--num_points=32", "--limit=140", "--fewshot_settings", "3w2s", "--trials=1", "--queries=3",
+            "--epochs=1", "--batch_size=4", f"--output_dir={tmp_path / 'runs'}", "--output", str(tmp_path / "r.json")]
+    tuned = run_task(cli.parse_args(argv + ["--fewshot_finetune"]), log=lambda *_: None)
+    frozen = run_task(cli.parse_args(argv), log=lambda *_: None)
+    tuned_entry, frozen_entry = tuned["metrics"]["settings"]["3w2s"], frozen["metrics"]["settings"]["3w2s"]
+    assert tuned_entry["classes"] == frozen_entry["classes"] and len(tuned_entry["per_trial"]) == 1
+    assert all(0.0 <= a <= 1.0 for a in tuned_entry["per_trial"])
+    assert "finetune recipe" in tuned["settings"]["classifier"] and "SVC" in frozen["settings"]["classifier"]
+    runs = sorted(os.listdir(tmp_path / "runs"))
+    assert len(runs) == 1 and runs[0].startswith("fewshot_3w2s_trial0")  # one run directory per trial

@@ -93,8 +93,9 @@ def test_protocol_scores_several_test_sets_with_one_fit_and_logs_stages():
         assert set(entry["accuracy"]) == {"same", "shifted"} and set(entry["cv_accuracy_per_C"]) == {0.01, 1.0}
         assert entry["cv_accuracy"] == max(entry["cv_accuracy_per_C"].values())
         assert entry["accuracy"]["same"] > 0.8
-    assert lines[0] == "linear SVM: C search by 3-fold CV x 2 C x 2 seeds: 12 fits ..."
-    assert lines[1].startswith("linear SVM: C search by 3-fold CV x 2 C x 2 seeds: done, 12/12 fits in")
+    assert lines[0] == "linear SVM: C search by 3-fold CV x 2 C x 2 seeds (C path stops past the peak): 12 fits ..."
+    assert lines[1].startswith("linear SVM: C search by 3-fold CV x 2 C x 2 seeds (C path stops past the peak): "
+                               "done, 12/12 fits in")
     assert len(lines) == 4 and "final fit on the train split (C path 0.01 .. 1): done, 2/2 fits" in lines[3]
     # one start and one end line per stage: no progress-bar spam when the output is not a terminal
 
@@ -111,3 +112,25 @@ def test_c_path_stops_after_two_lower_values():
     expected = dict(list(full["cv_accuracy_per_C"].items())[:len(stopped["cv_accuracy_per_C"])])
     assert stopped["cv_accuracy_per_C"] == pytest.approx(expected)  # the same path, cut where the rule says
     assert len(stopped["cv_accuracy_per_C"]) == 4 and stopped["C"] == full["C"]  # this data peaks at the 1st C
+
+
+def test_svm_task_on_modelnet40_h5_with_a_single_shape_class(tmp_path):
+    """The issue's case: a small real-format ModelNet40 set where one class has a single training shape."""
+    import evaluate as cli
+    from dcglr_tf.evaluation.runner import run_task
+    import dataset_files
+
+    manual = tmp_path / "manual"
+    dataset_files.write_modelnet40_h5(manual, train=(9,), test=(4,))
+    folder = manual / "modelnet40_ply_hdf5_2048"
+    dataset_files.rewrite_h5(folder / "ply_data_train0.h5", label=np.array([[0]] * 4 + [[1]] * 4 + [[2]], np.uint8))
+    dataset_files.rewrite_h5(folder / "ply_data_test0.h5", label=np.array([[0], [1], [2], [1]], np.uint8))
+    lines = []
+    args = cli.parse_args(["--task=svm", "--encoder=random", "--backbone=pointnet", "--dataset=modelnet40_h5",
+                           f"--manual_dir={manual}", f"--data_dir={tmp_path / 'tfds'}", "--num_points=32",
+                           "--seeds", "0", "--output", str(tmp_path / "svm.json")])
+    result = run_task(args, log=lines.append)
+    assert 0.0 <= result["accuracy"] <= 1.0 and result["settings"]["cv_folds"] == 4
+    text = "\n".join(lines)
+    assert "warning: 1 classes have a single train example (2)" in text
+    assert "preparing modelnet40_h5" in text and "extracting modelnet40_h5 train features" in text

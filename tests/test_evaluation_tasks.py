@@ -209,6 +209,11 @@ def test_cli_prints_table_and_clear_error(data_dir, tmp_path):
                          + random_dgcnn(data_dir), capture_output=True, text=True, env=env, cwd=str(tmp_path))
     assert run.returncode == 0, run.stderr
     assert "mean class acc" in run.stdout and json.loads(output.read_text())["task"] == "knn"
+    # stdout is a pipe: each long stage is a start line and an end line with counts and seconds, no bar redraws
+    stages = [line for line in run.stdout.splitlines() if line.startswith("extracting synthetic_shapes")]
+    assert stages[0] == "extracting synthetic_shapes train features (64 points per cloud): 56 clouds ..."
+    assert stages[1].startswith("extracting synthetic_shapes train features (64 points per cloud): done, 56/56 clouds")
+    assert len(stages) == 4 and "\r" not in run.stdout + run.stderr and "it/s" not in run.stderr
     run = subprocess.run([sys.executable, os.path.join(REPO, "evaluate.py"), "--task=attention", "--encoder=random",
                           "--backbone=pointnet", f"--data_dir={data_dir}"], capture_output=True, text=True, env=env,
                          cwd=str(tmp_path))

@@ -6,10 +6,11 @@ feature of value 1 that is regularised like the weights):
 
     f_c(w) = 0.5 |w|^2 + C sum_i max(0, 1 - y_ic w.x_i)^2
 
-by truncated Newton steps (preconditioned conjugate gradient on the generalised Hessian I + 2C X_A^T X_A, X_A the
-rows inside the margin) with an exact line search (Keerthi and DeCoste's finite Newton method for the L2-SVM),
-for the K classes at once as the K columns of one (d+1, K) weight matrix, so every step is a few dense
-(n, d) x (d, K) products that use all cores (liblinear solves one class after the other, single-threaded). A class stops when its gradient norm falls below `tol` times its norm at w = 0. `warm_start` starts from a
+by truncated Newton steps (conjugate gradient on the generalised Hessian I + 2C X_A^T X_A, X_A the rows inside
+the margin, preconditioned by its diagonal) with an exact line search (Keerthi and DeCoste's finite Newton method
+for the L2-SVM), for the K classes at once as the K columns of one (d+1, K) weight matrix, so every step is a few
+dense (n, d) x (d, K) products that use all cores (liblinear solves one class after the other, single-threaded).
+A class stops when its gradient norm falls below `tol` times its norm at w = 0. `warm_start` starts from a
 previous solution (the C path of a cross-validation: each C starts from the last one's weights).
 """
 
@@ -19,21 +20,20 @@ CG_FORCING = 0.3  # an inner CG solve stops when its residual is below this frac
 
 
 def gram_eigenbasis(x):
-    """Eigenvectors (d, d) and eigenvalues (d,) of x^T x / n for x (n, d): the preconditioner's basis."""
+    """Eigenvectors (d, d), as columns, of the Gram matrix x^T x of x (n, d): the solver's coordinates."""
     x = np.asarray(x, np.float32)
-    values, vectors = np.linalg.eigh((x.T @ x) / len(x))
-    return vectors.astype(np.float32), np.maximum(values, 0.0).astype(np.float32)
+    return np.linalg.eigh(x.T @ x)[1].astype(np.float32)
 
 
-def _conjugate_gradient(x, active, gradient, C, max_iter, basis):
+def _conjugate_gradient(x, x_squared, active, gradient, C, max_iter):
     """Approximately solve (I + 2C X^T diag(active_c) X) s_c = -g_c for every column c. (d, K) -> (d, K).
 
-    Preconditioner of class c: I + 2C n_c S, S = x^T x / n (eigen `basis` (V, lambda)), n_c = its active rows."""
-    vectors, values = basis
-    scale = 1.0 / (1.0 + 2.0 * C * values[:, None] * np.sum(active, axis=0)[None, :])  # (d, K)
+    Preconditioner: each class's Hessian diagonal 1 + 2C sum_i active_ic x_ij^2 (x_squared = x^2), a good one
+    when x is expressed in the eigenbasis of its Gram matrix (as `LinearSVM` does)."""
+    scale = 1.0 / (1.0 + 2.0 * C * (x_squared.T @ active))  # (d, K)
 
     def precondition(r, cols):
-        return vectors @ (scale[:, cols] * (vectors.T @ r))
+        return scale[:, cols] * r
 
     step = np.zeros_like(gradient)
     residual = -gradient
@@ -83,7 +83,7 @@ def _exact_step(margin, change, w_dot_s, s_dot_s, C, iterations=30):
     return size
 
 
-def fit_ovr_squared_hinge(x, targets, C, *, warm_start=None, basis=None, tol=1e-4, max_newton=100, max_cg=200):
+def fit_ovr_squared_hinge(x, targets, C, *, warm_start=None, tol=1e-4, max_newton=100, max_cg=200):
     """Weights (d, K) of K one-vs-rest squared-hinge SVMs.
 
     x: (n, d) float32 features (append a column of ones for an intercept); targets: (n, K) of +-1; C > 0.
@@ -93,7 +93,7 @@ def fit_ovr_squared_hinge(x, targets, C, *, warm_start=None, basis=None, tol=1e-
     n, dim = x.shape
     classes = targets.shape[1]
     weights = np.zeros((dim, classes), np.float32) if warm_start is None else np.array(warm_start, np.float32)
-    basis = gram_eigenbasis(x) if basis is None else basis
+    x_squared = np.square(x)
     cg_steps = 0
     initial_norm = np.linalg.norm(2.0 * C * (x.T @ targets), axis=0)  # gradient norm at w = 0
     scores = x @ weights
@@ -111,9 +111,9 @@ def fit_ovr_squared_hinge(x, targets, C, *, warm_start=None, basis=None, tol=1e-
             break
         rows = np.flatnonzero(active.any(axis=1))  # rows inside no class's margin add nothing to the Hessian
         if len(rows) > 0.7 * n:
-            step, iterations = _conjugate_gradient(x, active, gradient, C, max_cg, basis)
+            step, iterations = _conjugate_gradient(x, x_squared, active, gradient, C, max_cg)
         else:
-            step, iterations = _conjugate_gradient(x[rows], active[rows], gradient, C, max_cg, basis)
+            step, iterations = _conjugate_gradient(x[rows], x_squared[rows], active[rows], gradient, C, max_cg)
         cg_steps += iterations
         step_scores = x @ step
         size = _exact_step(margin, targets[:, todo] * step_scores, np.sum(w * step, axis=0),
@@ -129,8 +129,10 @@ class LinearSVM:
     fit(x (n, D), labels (n,)) learns one weight column per class present in `labels`; predict(x) -> labels (argmax
     of the decision values, as LinearSVC). `fit_path` fits several C in increasing order with warm starts.
     With fewer examples than dimensions (n < D + 1) the fit runs on the n-dimensional coordinates of the examples'
-    span (thin SVD), which gives the same solution: the optimal weights lie in that span. `basis`: a precomputed
-    `gram_eigenbasis` of similar (standardised) data for the preconditioner (else computed per fit).
+    span (thin SVD), which gives the same solution: the optimal weights lie in that span. Otherwise the fit runs in
+    the eigenbasis of the Gram matrix (an orthogonal change of coordinates: the same solution), where each class's
+    Hessian diagonal is a good preconditioner; `basis`: a precomputed `gram_eigenbasis` of similar (standardised)
+    data (the whole train split for its CV folds), else computed per fit.
     """
 
     def __init__(self, C=1.0, tol=1e-4, basis=None):
@@ -152,17 +154,17 @@ class LinearSVM:
         design = self.design(x, fit_scaler=True)
         self.classes_ = np.unique(labels)
         targets = np.where(np.asarray(labels)[:, None] == self.classes_[None, :], 1.0, -1.0).astype(np.float32)
-        basis, rotation = self.basis, None
-        if len(design) < design.shape[1]:
-            u, s, rotation = np.linalg.svd(design, full_matrices=False)  # design = (u s) rotation
-            design, basis = u * s, None
-        basis = gram_eigenbasis(design) if basis is None else basis
+        if len(design) < design.shape[1]:  # design = u s rotation: solve in the n coordinates u s
+            u, s, rotation = np.linalg.svd(design, full_matrices=False)
+            design, rotation = u * s, rotation.T
+        else:  # the same problem in the eigenbasis of the Gram matrix, where the diagonal preconditions well
+            rotation = self.basis if self.basis is not None else gram_eigenbasis(design)
+            design = design @ rotation
         weights = None
         for c in sorted(c_values):
             self.C = float(c)
-            weights, self.info_ = fit_ovr_squared_hinge(design, targets, self.C, warm_start=weights, basis=basis,
-                                                        tol=self.tol)
-            self.weights_ = weights if rotation is None else rotation.T @ weights
+            weights, self.info_ = fit_ovr_squared_hinge(design, targets, self.C, warm_start=weights, tol=self.tol)
+            self.weights_ = rotation @ weights
             yield self.C, self
 
     def fit(self, x, labels):

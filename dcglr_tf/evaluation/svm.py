@@ -68,8 +68,6 @@ def choose_c(train_x, train_y, plan, c_grid, basis, stage=None, early_stop=True)
         means[c] = float(np.mean(scores))
         if early_stop and past_the_peak(means):
             break
-    if stage is not None:
-        stage.update(len(plan) * (len(c_grid) - len(means)))  # the skipped fits
     best = best_c(means)
     return best, means[best], means
 
@@ -108,7 +106,8 @@ def svm_protocol(train_x, train_y, tests, *, seeds=(0, 1, 2), c_grid=DEFAULT_C_G
     chosen = {seed: (FIXED_C, None, {}) for seed, (plan, _) in plans.items() if not plan}
     if fits:
         with Stage(f"{description}: C search by {len(plans[seeds[0]][0])}-fold CV x {len(c_grid)} C x "
-                   f"{len(seeds)} seeds", fits, "fits", log) as stage:
+                   f"{len(seeds)} seeds{' (C path stops past the peak)' if early_stop else ''}", fits, "fits",
+                   log) as stage:
             for seed, (plan, _) in plans.items():
                 chosen[seed] = choose_c(train_x, train_y, plan, c_grid, basis, stage, early_stop)
     wanted = {c for c, _, _ in chosen.values()}
