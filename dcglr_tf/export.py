@@ -72,6 +72,7 @@ class Encoder:
     def __init__(self, serve, output_dim, min_points, description, owner=None):
         self._serve = serve
         self._owner = owner  # keeps the loaded SavedModel (and its variables) alive
+        self._compiled = None  # the XLA-compiled serve function, made on first use by embed_dataset
         self.output_dim = int(output_dim)
         self.min_points = int(min_points)
         self.description = description
@@ -92,12 +93,27 @@ class Encoder:
         """float32 (B, n, 3) -> float32 NumPy (B, D)."""
         return np.asarray(self._serve(tf.constant(self.check_points(points))))
 
-    def embed_dataset(self, dataset):
-        """Embeddings and labels of a tf.data of (points, label) batches -> (features (M, D), labels (M,))."""
-        features, labels = [], []
+    def embed_dataset(self, dataset, *, jit_compile=False, on_batch=None):
+        """Embeddings and labels of a tf.data of (points, label) batches -> (features (M, D), labels (M,)).
+
+        jit_compile: run the encoder XLA-compiled (each batch is still checked here; XLA drops the graph's
+        assertions), a smaller last batch padded to the first batch's size so that one compilation serves all.
+        on_batch(n): called after each batch with its number of clouds (progress output)."""
+        serve = self._serve
+        if jit_compile:
+            self._compiled = self._compiled or tf.function(self._serve, jit_compile=True)
+            serve = self._compiled
+        features, labels, full = [], [], None
         for points, label in dataset:
-            features.append(self(points.numpy()))
+            points = self.check_points(points.numpy())
+            count = len(points)
+            full = count if full is None else full
+            if jit_compile and count < full:
+                points = np.concatenate([points, np.repeat(points[-1:], full - count, axis=0)])
+            features.append(np.asarray(serve(tf.constant(points)))[:count])
             labels.append(label.numpy())
+            if on_batch is not None:
+                on_batch(count)
         if not features:
             raise ValueError("the dataset to embed is empty")
         return np.concatenate(features), np.concatenate(labels)
@@ -120,8 +136,10 @@ def load_encoder(path):
 
 
 def encoder_from_backbone(backbone):
-    """Wrap an in-memory Backbone (built on first use) as an `Encoder` with the same checks and
+    """Wrap an in-memory Backbone (built here if it is not yet) as an `Encoder` with the same checks and
     normalisation as the export."""
+    if not backbone.built:
+        backbone.build((None, None, 3))
     serve = tf.function(_serving_function(backbone), reduce_retracing=True)
     description = {"backbone_class": type(backbone).__name__, "backbone_config": backbone.get_config()}
     return Encoder(serve, backbone.output_dim, backbone.min_points, description, owner=backbone)

@@ -66,6 +66,32 @@ def test_knn_predict_uses_cosine_similarity():
     assert result["accuracy"] == 1.0 and [r["k"] for r in result["per_k"]] == [1, 4]
 
 
+def test_leave_one_out_knn_matches_numpy_brute_force():
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 4, size=40)
+    features = rng.normal(size=(40, 6)) + 1.5 * np.eye(4, 6)[labels]
+    unit = features / np.linalg.norm(features, axis=1, keepdims=True)
+    expected_1nn, expected_3nn = [], []
+    for i in range(40):  # brute force: every other cloud, by cosine similarity, the cloud itself excluded
+        others = [j for j in range(40) if j != i]
+        sims = np.array([unit[i] @ unit[j] for j in others])
+        order = np.argsort(-sims)
+        expected_1nn.append(labels[others[order[0]]])
+        votes = np.zeros(4)
+        for o in order[:3]:
+            votes[labels[others[o]]] += np.exp(sims[o] / 0.07)
+        expected_3nn.append(np.argmax(votes))
+    np.testing.assert_array_equal(knn_predict(features, labels, k=1, chunk=7), expected_1nn)
+    np.testing.assert_array_equal(knn_predict(features, labels, k=3, chunk=7), expected_3nn)
+    result = knn_accuracy(features, labels, ks=(1, 3, 100))
+    assert result["accuracy"] == pytest.approx(np.mean(np.array(expected_1nn) == labels))
+    assert result["per_k"][1]["accuracy"] == pytest.approx(np.mean(np.array(expected_3nn) == labels))
+    assert result["per_k"][2]["k_used"] == 39  # k above the 39 other clouds: clamped
+    # a cloud never votes for itself: two far-apart pairs, each cloud's nearest other is its partner
+    pairs = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
+    np.testing.assert_array_equal(knn_predict(pairs, [0, 1, 2, 3], k=1), [1, 0, 3, 2])
+
+
 def test_collapsed_features_spectrum_and_chance_svm():
     rng = np.random.default_rng(0)
     num_classes, per_class = 4, 20

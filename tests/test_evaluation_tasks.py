@@ -89,6 +89,26 @@ def test_svm_and_knn_compare(data_dir, exported, tmp_path):
     assert 0.1 < result["metrics"]["accuracy"] <= 1.0
 
 
+def test_knn_leave_one_out_and_retrieval_on_a_split(data_dir, tmp_path):
+    result, text = evaluate(["--task=knn", "--protocol=loo", "--split=test"] + random_dgcnn(data_dir), tmp_path)
+    settings, metrics = result["settings"], result["metrics"]
+    assert settings["protocol"] == "loo" and settings["split"] == "test" and settings["examples"] == 28
+    assert settings["k"] == [1] and metrics["per_k"][0]["k_used"] == 1 and "LOO acc (test)" in text
+    assert 0.0 <= metrics["accuracy"] <= 1.0
+
+    result, text = evaluate(["--task=knn", "--protocol=loo", "--split=train", "--k", "500"] + random_dgcnn(data_dir),
+                            tmp_path)
+    assert result["metrics"]["per_k"][0]["k_used"] == 55 and "warning: k=500 exceeds the 55 reference clouds" in text
+
+    result, text = evaluate(["--task=retrieval", "--point_counts", "64", "32", "--limit=10"]
+                            + random_dgcnn(data_dir)[:-1], tmp_path)
+    assert result["settings"]["split"] == "test[:10]" and result["settings"]["shapes"] == 10
+    assert result["settings"]["point_counts"] == [64, 32] and result["dataset"] == "synthetic_shapes"
+    for key in ("top1", "top1_a_to_b", "top1_b_to_a", "top5"):
+        assert 0.0 <= result["metrics"][key] <= 1.0
+    assert result["metrics"]["top5"] >= result["metrics"]["top1"]
+
+
 def test_spectrum_tsne_robustness(data_dir, tmp_path):
     result, _ = evaluate(["--task=spectrum"] + random_dgcnn(data_dir), tmp_path)
     assert COMMON_KEYS | {"pictures"} <= set(result)
@@ -189,6 +209,11 @@ def test_cli_prints_table_and_clear_error(data_dir, tmp_path):
                          + random_dgcnn(data_dir), capture_output=True, text=True, env=env, cwd=str(tmp_path))
     assert run.returncode == 0, run.stderr
     assert "mean class acc" in run.stdout and json.loads(output.read_text())["task"] == "knn"
+    # stdout is a pipe: each long stage is a start line and an end line with counts and seconds, no bar redraws
+    stages = [line for line in run.stdout.splitlines() if line.startswith("extracting synthetic_shapes")]
+    assert stages[0] == "extracting synthetic_shapes train features (64 points per cloud): 56 clouds ..."
+    assert stages[1].startswith("extracting synthetic_shapes train features (64 points per cloud): done, 56/56 clouds")
+    assert len(stages) == 4 and "\r" not in run.stdout + run.stderr and "it/s" not in run.stderr
     run = subprocess.run([sys.executable, os.path.join(REPO, "evaluate.py"), "--task=attention", "--encoder=random",
                           "--backbone=pointnet", f"--data_dir={data_dir}"], capture_output=True, text=True, env=env,
                          cwd=str(tmp_path))

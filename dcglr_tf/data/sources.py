@@ -149,6 +149,11 @@ def _builder(name: str, data_dir: Optional[str]) -> tfds.core.DatasetBuilder:
     return tfds.builder(info.tfds_name, data_dir=data_dir)
 
 
+def is_prepared(name: str, *, data_dir=None) -> bool:
+    """Whether `name` is already prepared in `data_dir` (then `prepare` and `load_split` only read it)."""
+    return _builder(name, data_dir).is_prepared()
+
+
 def prepare(name: str, *, data_dir=None, manual_dir=None) -> tfds.core.DatasetBuilder:
     """Prepare `name` once into `data_dir` (no-op when already prepared) and return its TFDS builder."""
     builder = _builder(name, data_dir)

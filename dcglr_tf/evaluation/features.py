@@ -1,4 +1,7 @@
-"""Frozen features of an encoder on a labelled dataset split."""
+"""Frozen features of an encoder: of a dataset split, or of an array of clouds."""
+
+import numpy as np
+import tensorflow as tf
 
 from dcglr_tf.data.pipeline import labelled_dataset
 from dcglr_tf.export import encoder_from_backbone, load_encoder
@@ -20,12 +23,14 @@ def resolve_encoder(encoder, backbone=None, preset="embedded", seed=0, backbone_
     return load_encoder(encoder), encoder
 
 
-def extract_features(encoder, dataset, split, *, num_points, batch_size=32, data_dir=None, manual_dir=None):
-    """(features (M, D) float32, labels (M,) int64) of `split` of `dataset`, clouds of `num_points` points."""
+def extract_features(encoder, dataset, split, *, num_points, batch_size=32, data_dir=None, manual_dir=None,
+                     jit_compile=True, on_batch=None):
+    """(features (M, D) float32, labels (M,) int64) of `split` of `dataset`, clouds of their first `num_points`
+    points; the encoder XLA-compiled unless `jit_compile=False`; `on_batch(n)` after each batch (progress)."""
     data = labelled_dataset(
         dataset, split, num_points=num_points, batch_size=batch_size, data_dir=data_dir, manual_dir=manual_dir
     )
-    return encoder.embed_dataset(data)
+    return encoder.embed_dataset(data, jit_compile=jit_compile, on_batch=on_batch)
 
 
 def parse_encoder_spec(spec, backbone=None):
@@ -118,3 +123,11 @@ def load_trainable_backbone(encoder, backbone=None, preset="embedded", seed=0, b
     model.set_weights(full.teacher_backbone.get_weights())
     model.trainable = True
     return model, f"pre-trained teacher backbone of {encoder}"
+
+
+def embed_points(encoder, points, *, batch_size=32, jit_compile=True, on_batch=None):
+    """float32 (M, n, 3) clouds -> (M, D) features of `encoder`, `batch_size` clouds per call (as extract_features)."""
+    if len(points) == 0:
+        raise ValueError("there are no clouds to embed")
+    batches = tf.data.Dataset.from_tensor_slices((points, np.zeros(len(points), np.int64))).batch(batch_size)
+    return encoder.embed_dataset(batches, jit_compile=jit_compile, on_batch=on_batch)[0]

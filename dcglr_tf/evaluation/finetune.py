@@ -17,7 +17,12 @@ import numpy as np
 import tensorflow as tf
 
 from dcglr_tf.callbacks import MetricsCSVLogger
+from dcglr_tf.data import sources
+from dcglr_tf.evaluation.common import (backbone_args, base_result, check_classification, encoder_description,
+                                        inits_of, num_points_of, run_dir_of, split_of, task_dataset)
+from dcglr_tf.evaluation.features import load_trainable_backbone, parse_encoder_spec
 from dcglr_tf.evaluation.metrics import mean_class_accuracy, overall_accuracy, per_class_accuracy
+from dcglr_tf.evaluation.report import format_table
 
 
 @keras.saving.register_keras_serializable(package="dcglr_tf")
@@ -172,3 +177,42 @@ def train_classifier(backbone, train, test, *, num_classes, run_dir, settings, e
         "per_class_accuracy": [None if np.isnan(a) else float(a) for a in per_class],
         **run,
     }
+
+
+def run_finetune(args, spec, ctx, log=print):
+    dataset = task_dataset(args)
+    check_classification(dataset, "finetune")
+    path, backbone_name = parse_encoder_spec(spec, args.backbone)
+    inits = inits_of(args, path)
+    metrics, names = {}, {}
+    settings = None
+    for init in inits:
+        backbone, name = load_trainable_backbone(path, backbone_name, args.preset, args.seed, backbone_args(args),
+                                                 pretrained=init == "pretrained")
+        names[init] = name
+        description = {} if path == "random" else encoder_description(path)
+        num_points = num_points_of(args, description)
+        if settings is None:
+            train = load_arrays(dataset, split_of(args, "train"), num_points, args.data_dir, args.manual_dir)
+            test = load_arrays(dataset, split_of(args, "test"), num_points, args.data_dir, args.manual_dir)
+            settings = {"num_points": num_points, "epochs": args.epochs, "batch_size": args.batch_size,
+                        "learning_rate": args.learning_rate, "seed": args.seed, "train_examples": int(len(train[1])),
+                        "test_examples": int(len(test[1])),
+                        "recipe": "encoder + MLP head (512, 256, dropout 0.5), AdamW wd 1e-4, cosine lr, label "
+                                  "smoothing 0.1, random scale/translate; identical for pretrained and scratch"}
+        run_dir = run_dir_of(ctx, "finetune", dataset, spec, args, init)
+        log(f"fine-tuning ({init}): {name}, {args.epochs} epochs, run directory {run_dir}")
+        metrics[init] = train_classifier(
+            backbone, train, test, num_classes=sources.dataset_info(dataset).num_classes, run_dir=run_dir,
+            settings={**settings, "init": init, "encoder": spec, "backbone_args": backbone_args(args)},
+            epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, learning_rate=args.learning_rate,
+            verbose=args.verbose, log=log)
+    rows = [[init, metrics[init]["overall_accuracy"], metrics[init]["mean_class_accuracy"],
+             metrics[init]["train_seconds"]] for init in inits]
+    log(format_table(["init", "OA", "mean class acc", "train s"], rows))
+    summary = {}
+    for init in inits:
+        summary[f"{init} OA"] = metrics[init]["overall_accuracy"]
+        summary[f"{init} mAcc"] = metrics[init]["mean_class_accuracy"]
+    return base_result("finetune", dataset, spec if path != "random" else names["scratch"], settings, [args.seed],
+                       metrics, initialisations=names, summary=summary)

@@ -1,13 +1,22 @@
-"""Weighted k-nearest-neighbour classification on frozen features (DINO's `eval_knn`).
+"""Weighted k-nearest-neighbour classification on frozen features (DINO's `eval_knn`), and its leave-one-out form.
 
-Features are L2-normalised; each test feature's k most cosine-similar train features vote for their class
-with weight exp(similarity / T) (T = 0.07, k = 20 by default). No parameters are fitted, so there is no
-seed; the result is deterministic.
+Features are L2-normalised; each query's k most cosine-similar reference features vote for their class with
+weight exp(similarity / T) (T = 0.07, k = 20 by default). Two protocols:
+- `standard`: test clouds query the train split;
+- `loo` (leave-one-out, k = 1 by default): every cloud of one split is classified by the other clouds of the same
+  split (with k = 1: the class of its nearest other cloud).
+No parameters are fitted, so there is no seed; the result is deterministic. A k larger than the reference set
+is clamped to its size (with a warning in the task output).
 """
 
 import numpy as np
 
+from dcglr_tf.data import sources
+from dcglr_tf.evaluation.common import FEATURES_NOTE, base_result, frozen_features
 from dcglr_tf.evaluation.metrics import knn_vote, mean_class_accuracy, overall_accuracy
+from dcglr_tf.evaluation.report import format_table
+
+PROTOCOL_KS = {"standard": (20,), "loo": (1,)}
 
 
 def l2_normalise(x):
@@ -15,18 +24,24 @@ def l2_normalise(x):
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
-def knn_predict(train_x, train_y, test_x, *, k=20, temperature=0.07, num_classes=None, chunk=1024):
-    """Class predictions (T,) of `test_x` (T, D) by the weighted vote of the k nearest of `train_x` (M, D)."""
+def knn_predict(train_x, train_y, test_x=None, *, k=20, temperature=0.07, num_classes=None, chunk=1024):
+    """Class predictions (T,) of `test_x` (T, D) by the weighted vote of the k nearest of `train_x` (M, D).
+
+    `test_x=None` is leave-one-out: each row of `train_x` is classified by the other M - 1 rows (predictions (M,)).
+    k is clamped to the number of reference rows."""
     train_y = np.asarray(train_y, dtype=np.int64)
     num_classes = int(num_classes or train_y.max() + 1)
-    k = min(int(k), len(train_y))
+    leave_one_out = test_x is None
+    k = min(int(k), len(train_y) - int(leave_one_out))
     if k < 1:
-        raise ValueError("kNN needs at least one train example")
+        raise ValueError(f"kNN needs at least {1 + int(leave_one_out)} reference examples, got {len(train_y)}")
     train_n = l2_normalise(train_x)
-    test_n = l2_normalise(test_x)
+    test_n = train_n if leave_one_out else l2_normalise(test_x)
     predictions = []
     for start in range(0, len(test_n), chunk):
         sims = test_n[start:start + chunk] @ train_n.T  # (q, M)
+        if leave_one_out:
+            sims[np.arange(len(sims)), start + np.arange(len(sims))] = -np.inf
         top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         top_sims = np.take_along_axis(sims, top, axis=1)
         scores = knn_vote(top_sims, train_y[top], num_classes, temperature)
@@ -34,16 +49,52 @@ def knn_predict(train_x, train_y, test_x, *, k=20, temperature=0.07, num_classes
     return np.concatenate(predictions) if predictions else np.zeros((0,), np.int64)
 
 
-def knn_accuracy(train_x, train_y, test_x, test_y, *, ks=(20,), temperature=0.07, num_classes=None):
-    """{"accuracy": OA at the first k, "mean_class_accuracy": ..., "per_k": [{k, accuracy, mean_class_accuracy}]}."""
-    test_y = np.asarray(test_y)
+def knn_accuracy(train_x, train_y, test_x=None, test_y=None, *, ks=(20,), temperature=0.07, num_classes=None):
+    """{"accuracy": OA at the first k, "mean_class_accuracy": ..., "per_k": [{k, k_used, accuracy,
+    mean_class_accuracy}]}. `test_x=None`: leave-one-out on the train set (its labels are the truth)."""
+    leave_one_out = test_x is None
+    test_y = np.asarray(train_y if leave_one_out else test_y)
     num_classes = int(num_classes or max(np.max(train_y), np.max(test_y)) + 1)
+    references = len(train_y) - int(leave_one_out)
     per_k = []
     for k in ks:
         predictions = knn_predict(train_x, train_y, test_x, k=k, temperature=temperature, num_classes=num_classes)
         per_k.append({
             "k": int(k),
+            "k_used": int(min(k, references)),
             "accuracy": overall_accuracy(test_y, predictions),
             "mean_class_accuracy": mean_class_accuracy(test_y, predictions, num_classes),
         })
     return {"accuracy": per_k[0]["accuracy"], "mean_class_accuracy": per_k[0]["mean_class_accuracy"], "per_k": per_k}
+
+
+def run_knn(args, spec, ctx, log=print):
+    protocol = getattr(args, "protocol", None) or "standard"
+    ks = tuple(args.k or PROTOCOL_KS[protocol])
+    if protocol == "loo":
+        split = args.split or "test"
+        dataset, name, num_points, [(x, y)] = frozen_features(args, spec, "knn", log, splits=(split,), ctx=ctx)
+        scores = knn_accuracy(x, y, ks=ks, temperature=args.temperature,
+                              num_classes=sources.dataset_info(dataset).num_classes)
+        sizes = {"split": split, "examples": int(len(y)),
+                 "neighbours": "the other clouds of the same split (leave-one-out)"}
+    else:
+        if args.split:
+            raise ValueError("--split is for --protocol=loo (the standard kNN protocol queries test with train)")
+        dataset, name, num_points, splits = frozen_features(args, spec, "knn", log, ctx=ctx)
+        (train_x, train_y), (x, y) = splits
+        scores = knn_accuracy(train_x, train_y, x, y, ks=ks, temperature=args.temperature,
+                              num_classes=sources.dataset_info(dataset).num_classes)
+        sizes = {"train_examples": int(len(train_y)), "test_examples": int(len(y))}
+    for r in scores["per_k"]:
+        if r["k_used"] < r["k"]:
+            log(f"warning: k={r['k']} exceeds the {r['k_used']} reference clouds; using k={r['k_used']}")
+    settings = {"protocol": protocol, "num_points": num_points, "k": list(ks), "temperature": args.temperature,
+                "similarity": "cosine (L2-normalised features)", "vote": "sum of exp(similarity / T) per class",
+                **sizes, "feature_dim": int(x.shape[1]), "deterministic": True}
+    log(format_table(["k", "T", "test acc" if protocol == "standard" else f"LOO acc ({sizes.get('split')})",
+                      "mean class acc"],
+                     [[r["k_used"], args.temperature, r["accuracy"], r["mean_class_accuracy"]] for r in scores["per_k"]]))
+    prefix = "knn acc" if protocol == "standard" else "loo knn acc"
+    summary = {f"{prefix} k={r['k']}": r["accuracy"] for r in scores["per_k"]}
+    return base_result("knn", dataset, name, settings, [], scores, features=FEATURES_NOTE, summary=summary)

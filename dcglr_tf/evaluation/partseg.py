@@ -20,6 +20,7 @@ import tensorflow as tf
 from keras import ops
 
 from dcglr_tf.data import sources
+from dcglr_tf.evaluation import common
 from dcglr_tf.evaluation.finetune import augment, check_run_dir, cosine_adamw, fit_in_run_dir
 from dcglr_tf.evaluation.metrics import overall_accuracy, part_segmentation_miou
 from dcglr_tf.evaluation.segmentation import SegmentationNet
@@ -113,28 +114,27 @@ def train_part_segmentation(backbone, train, test, *, category_parts, num_parts,
 
 def run_partseg(args, spec, ctx, log=print):
     """`evaluate.py --task=partseg`: pre-trained and/or from-scratch part segmentation of one encoder."""
-    from dcglr_tf.evaluation import runner  # the shared task helpers (runner imports this module)
     from dcglr_tf.evaluation.features import load_trainable_backbone, parse_encoder_spec
     from dcglr_tf.evaluation.report import format_table
 
-    dataset = runner._dataset(args)
+    dataset = common.task_dataset(args)
     info = sources.dataset_info(dataset)
     category_parts = sources.category_parts(dataset)  # ValueError naming the datasets with parts when it has none
     category_names = sources.class_names(dataset, data_dir=args.data_dir)
     path, backbone_name = parse_encoder_spec(spec, args.backbone)
-    inits = runner._inits(args, path)
-    train_split = runner._split(args, "train", dataset) if args.limit or "val" not in info.splits else "train+val"
-    test_split = runner._split(args, "test", dataset)
+    inits = common.inits_of(args, path)
+    train_split = common.split_of(args, "train", dataset) if args.limit or "val" not in info.splits else "train+val"
+    test_split = common.split_of(args, "test", dataset)
     metrics, names, settings, train, test = {}, {}, {}, None, None
     for init in inits:
-        backbone, name = load_trainable_backbone(path, backbone_name, args.preset, args.seed, runner._backbone_args(args),
+        backbone, name = load_trainable_backbone(path, backbone_name, args.preset, args.seed, common.backbone_args(args),
                                                  pretrained=init == "pretrained")
         if not backbone.has_point_features:
             raise ValueError(f"part segmentation needs a backbone with per-point features; {type(backbone).__name__} "
-                             f"has none. Supported backbones: {', '.join(runner._point_feature_backbones())}")
+                             f"has none. Supported backbones: {', '.join(common.point_feature_backbones())}")
         names[init] = name
         if train is None:
-            num_points = runner._num_points(args, {} if path == "random" else runner._description(path))
+            num_points = common.num_points_of(args, {} if path == "random" else common.encoder_description(path))
             log(f"loading {dataset} {train_split} and {test_split} ({num_points} points per shape)")
             train = load_part_shapes(dataset, train_split, num_points, seed=args.seed, data_dir=args.data_dir,
                                      manual_dir=args.manual_dir)
@@ -150,12 +150,12 @@ def run_partseg(args, spec, ctx, log=print):
                                    "to the category's parts",
                         "miou": "shape IoU = mean over its category's parts (a part absent from labels and "
                                 "prediction counts 1); instance = mean over shapes, class = mean over categories"}
-        run_dir = runner._run_dir(ctx, "partseg", dataset, spec, args, init)
+        run_dir = common.run_dir_of(ctx, "partseg", dataset, spec, args, init)
         log(f"part segmentation ({init}): {name}, {len(train[1])} train / {len(test[1])} test shapes, run directory "
             f"{run_dir}")
         metrics[init] = train_part_segmentation(
             backbone, train, test, category_parts=category_parts, num_parts=info.num_parts, run_dir=run_dir,
-            settings={**settings, "init": init, "encoder": spec, "backbone_args": runner._backbone_args(args)},
+            settings={**settings, "init": init, "encoder": spec, "backbone_args": common.backbone_args(args)},
             epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, learning_rate=args.learning_rate,
             verbose=args.verbose, log=log)
         metrics[init]["per_category_miou_named"] = dict(zip(category_names, metrics[init]["per_category_miou"]))
@@ -169,5 +169,5 @@ def run_partseg(args, spec, ctx, log=print):
     for init in inits:
         summary[f"{init} instance mIoU"] = metrics[init]["instance_miou"]
         summary[f"{init} class mIoU"] = metrics[init]["class_miou"]
-    return runner._base("partseg", dataset, spec if path != "random" else names["scratch"], settings, [args.seed],
+    return common.base_result("partseg", dataset, spec if path != "random" else names["scratch"], settings, [args.seed],
                         metrics, initialisations=names, summary=summary)

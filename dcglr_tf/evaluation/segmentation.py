@@ -14,8 +14,13 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from dcglr_tf.data import sources
+from dcglr_tf.evaluation.common import (backbone_args, base_result, inits_of, point_feature_backbones, run_dir_of,
+                                        split_of, task_dataset)
+from dcglr_tf.evaluation.features import load_trainable_backbone, parse_encoder_spec
 from dcglr_tf.evaluation.finetune import check_run_dir, cosine_adamw, fit_in_run_dir, predict_classes
 from dcglr_tf.evaluation.metrics import mean_iou, overall_accuracy, per_class_iou
+from dcglr_tf.evaluation.report import format_table
 from dcglr_tf.models.dgcnn import DGCNN
 from dcglr_tf.models.layers import SharedMLP
 
@@ -99,3 +104,61 @@ def train_segmentation(backbone, train, test, *, num_classes, run_dir, settings,
         "per_class_iou": [None if np.isnan(v) else float(v) for v in ious],
         **run,
     }
+
+
+def run_segmentation(args, spec, ctx, log=print):
+    dataset = task_dataset(args)
+    info = sources.dataset_info(dataset)
+    if info.kind != "segmentation":
+        segs = [n for n in sources.dataset_names() if sources.dataset_info(n).kind == "segmentation"]
+        raise ValueError(f"task 'segmentation' needs a segmentation dataset (per-point labels); {dataset!r} is a "
+                         f"{info.kind} dataset. Use one of: {', '.join(segs)}")
+    if not 1 <= args.train_area <= 5:
+        raise ValueError(f"--train_area must be one of 1-5 (area 6 is the test area), got {args.train_area}")
+    path, backbone_name = parse_encoder_spec(spec, args.backbone)
+    inits = inits_of(args, path)
+    metrics, names = {}, {}
+    num_points = int(args.num_points or 1024)
+    train_split, test_split = split_of(args, f"area{args.train_area}"), split_of(args, "area6")
+    train = test = None
+    class_names = sources.S3DIS_CLASS_NAMES
+    settings = {}
+    for init in inits:
+        backbone, name = load_trainable_backbone(path, backbone_name, args.preset, args.seed, backbone_args(args),
+                                                 pretrained=init == "pretrained")
+        if not backbone.has_point_features:
+            raise ValueError(f"segmentation needs a backbone with per-point features; {type(backbone).__name__} has "
+                             f"none. Supported backbones: {', '.join(point_feature_backbones())}")
+        names[init] = name
+        if train is None:
+            train = load_blocks(dataset, train_split, num_points, seed=args.seed, data_dir=args.data_dir,
+                                manual_dir=args.manual_dir)
+            test = load_blocks(dataset, test_split, num_points, seed=args.seed + 1, data_dir=args.data_dir,
+                               manual_dir=args.manual_dir)
+            settings = {"num_points": num_points, "train_area": args.train_area, "train_split": train_split,
+                        "test_split": test_split, "train_blocks": int(len(train[1])), "test_blocks": int(len(test[1])),
+                        "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
+                        "seed": args.seed, "input": "xyz only (block coordinates as stored)",
+                        "network": "encoder per-point features + repeated global feature -> per-point MLP "
+                                   "(256, 256, dropout 0.5, 128) -> 13 classes",
+                        "class_names": class_names}
+        run_dir = run_dir_of(ctx, "segmentation", dataset, spec, args, init)
+        log(f"segmentation ({init}): {name}, train area {args.train_area} ({len(train[1])} blocks), test area 6 "
+            f"({len(test[1])} blocks), {num_points} points per block, run directory {run_dir}")
+        metrics[init] = train_segmentation(
+            backbone, train, test, num_classes=info.num_classes, run_dir=run_dir,
+            settings={**settings, "init": init, "encoder": spec, "backbone_args": backbone_args(args)},
+            epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, learning_rate=args.learning_rate,
+            verbose=args.verbose, log=log)
+        metrics[init]["per_class_iou_named"] = dict(zip(class_names, metrics[init]["per_class_iou"]))
+    headers = ["init", "OA", "mIoU"] + class_names
+    rows = [[init, metrics[i]["overall_accuracy"], metrics[i]["mean_iou"]]
+            + ["-" if v is None else f"{v:.3f}" for v in metrics[i]["per_class_iou"]] for i, init in
+            ((i, i) for i in inits)]
+    log(format_table(headers, rows))
+    summary = {}
+    for init in inits:
+        summary[f"{init} OA"] = metrics[init]["overall_accuracy"]
+        summary[f"{init} mIoU"] = metrics[init]["mean_iou"]
+    return base_result("segmentation", dataset, spec if path != "random" else names["scratch"], settings, [args.seed],
+                       metrics, initialisations=names, summary=summary)

@@ -1,0 +1,48 @@
+"""Clouds from a user's NumPy file: `.npz` with an (M, N, 3) array under key `points` or `data` (STRL's ShapeNet
+file uses `data`), or a `.npy` holding the array itself. Columns beyond the third (normals, colours) are dropped.
+Every problem (missing file, unreadable file, no such key, wrong shape, NaN/Inf) is a ValueError naming the file.
+"""
+
+import os
+import zipfile
+
+import numpy as np
+
+POINT_KEYS = ("points", "data")
+
+
+def _read_array(path):
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.ndarray):  # a .npy file
+            return loaded
+        with loaded:
+            key = next((k for k in POINT_KEYS if k in loaded.files), None)
+            if key is None:
+                raise KeyError(", ".join(loaded.files) or "none")
+            return loaded[key]
+    except KeyError as error:
+        raise ValueError(f"points file {path}: no array under the key 'points' or 'data' (its keys: "
+                         f"{error.args[0]})") from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+        raise ValueError(f"points file {path} is not a readable NumPy .npz/.npy file: {error}") from None
+
+
+def load_points_file(path, min_points=1):
+    """float32 (M, N, 3) clouds of `path` (`.npz`: key `points` or `data`; `.npy`: the array); N >= `min_points`."""
+    path = os.fspath(os.path.expanduser(path))
+    if not os.path.isfile(path):
+        raise ValueError(f"points file {path} does not exist")
+    array = _read_array(path)
+    if array.dtype.kind not in "fiu" or array.ndim != 3 or array.shape[-1] < 3:
+        raise ValueError(f"points file {path}: expected an (M, N, 3) numeric array of M clouds of N points, got "
+                         f"shape {list(array.shape)} of {array.dtype}")
+    points = np.ascontiguousarray(array[..., :3], dtype=np.float32)
+    if points.shape[0] < 1 or points.shape[1] < min_points:
+        raise ValueError(f"points file {path}: {points.shape[0]} clouds of {points.shape[1]} points; at least one "
+                         f"cloud of {min_points} points is needed")
+    bad = ~np.isfinite(points).all(axis=(1, 2))
+    if bad.any():
+        raise ValueError(f"points file {path}: {int(bad.sum())} clouds contain NaN or Inf values (first: cloud "
+                         f"{int(np.flatnonzero(bad)[0])})")
+    return points

@@ -1,0 +1,124 @@
+"""Cross-density retrieval: does a shape embedded from few points find itself among all shapes embedded from
+many points (and the other way round)?
+
+Every shape of a set is embedded twice, from its first `a` and from its first `b` points (`--point_counts A B`,
+default 1024 256); features are L2-normalised. A query from one density ranks all M shapes at the other density
+by cosine similarity; it is a top-k hit when its own shape ranks among the first k. Exact ties (identical
+features) are broken at random in expectation: with g shapes strictly more similar than its own and t others
+exactly as similar, the hit rate counts min(1, max(0, (k - g) / (t + 1))), so a constant encoder scores the
+chance rate k / M, never 100 %. Reported: top-1 and top-5 rates a->b, b->a and their mean. Labels are not used:
+any dataset split or a NumPy file of clouds (`--points_file`) works.
+"""
+
+import os
+
+import numpy as np
+
+from dcglr_tf.data import sources
+from dcglr_tf.data.points_file import load_points_file
+from dcglr_tf.evaluation.common import base_result, open_encoder, split_features, split_of, task_dataset
+from dcglr_tf.evaluation.features import embed_points
+from dcglr_tf.evaluation.knn import l2_normalise
+from dcglr_tf.evaluation.progress import Stage
+from dcglr_tf.evaluation.report import format_table
+
+DEFAULT_POINT_COUNTS = (1024, 256)
+TOP_K = (1, 5)
+
+
+def retrieval_rates(queries, gallery, ks=TOP_K, chunk=512):
+    """Row i of `queries` (M, D) should retrieve row i of `gallery` (M, D) among all M gallery rows.
+
+    Returns {k: top-k hit rate in [0, 1]} (ties broken at random in expectation, see the module docstring)."""
+    queries, gallery = l2_normalise(queries), l2_normalise(gallery)
+    if queries.shape != gallery.shape or len(queries) < 2:
+        raise ValueError(f"retrieval needs two (M, D) feature sets of the same M >= 2 shapes, got {queries.shape} "
+                         f"and {gallery.shape}")
+    hits = {int(k): 0.0 for k in ks}
+    for start in range(0, len(queries), chunk):
+        sims = queries[start:start + chunk] @ gallery.T  # (c, M)
+        own = sims[np.arange(len(sims)), start + np.arange(len(sims))][:, None]
+        greater = np.sum(sims > own, axis=1)
+        ties = np.sum(sims == own, axis=1) - 1
+        for k in hits:
+            hits[k] += float(np.clip((k - greater) / (ties + 1.0), 0.0, 1.0).sum())
+    return {k: v / len(queries) for k, v in hits.items()}
+
+
+def cross_density_retrieval(features_a, features_b, ks=TOP_K):
+    """Features (M, D) of the same M shapes at densities a and b -> {"top{k}_a_to_b", "top{k}_b_to_a", "top{k}"
+    (their mean)} for each k."""
+    a_to_b = retrieval_rates(features_a, features_b, ks)
+    b_to_a = retrieval_rates(features_b, features_a, ks)
+    metrics = {}
+    for k in a_to_b:
+        metrics[f"top{k}"] = (a_to_b[k] + b_to_a[k]) / 2
+        metrics[f"top{k}_a_to_b"] = a_to_b[k]
+        metrics[f"top{k}_b_to_a"] = b_to_a[k]
+    return metrics
+
+
+def default_split(dataset):
+    """`test` when the dataset has it, else its only split; a dataset with several other splits needs --split."""
+    splits = sources.dataset_info(dataset).splits
+    if "test" in splits or len(splits) == 1:
+        return "test" if "test" in splits else splits[0]
+    raise ValueError(f"dataset {dataset!r} has no test split; choose one with --split (its splits: "
+                     f"{', '.join(splits)})")
+
+
+def retrieval_point_counts(args):
+    counts = tuple(args.point_counts or DEFAULT_POINT_COUNTS)
+    if len(counts) != 2:
+        raise ValueError(f"--task=retrieval compares two densities: give --point_counts A B, got {list(counts)}")
+    return counts
+
+
+def _shapes(args, ctx, max_points):
+    """(label for the result, split or None, clouds array or None): the points file's clouds (read once per run),
+    or the dataset split to embed."""
+    if args.points_file:
+        if args.dataset:
+            raise ValueError("give either --points_file or --dataset for --task=retrieval, not both")
+        if "points_file" not in ctx:
+            ctx["points_file"] = load_points_file(args.points_file)
+        points = ctx["points_file"]
+        if points.shape[1] < max_points:
+            raise ValueError(f"points file {args.points_file} holds {points.shape[1]} points per cloud; "
+                             f"--point_counts must not exceed that")
+        return os.path.basename(args.points_file), None, points
+    dataset = task_dataset(args)
+    stored = sources.dataset_info(dataset).num_points
+    if max_points > stored:
+        raise ValueError(f"{dataset!r} stores {stored} points per cloud; --point_counts must not exceed that")
+    return dataset, args.split or default_split(dataset), None
+
+
+def run_retrieval(args, spec, ctx, log=print):
+    n_a, n_b = retrieval_point_counts(args)
+    label, split, points = _shapes(args, ctx, max(n_a, n_b))
+    encoder, name, _, _ = open_encoder(spec, args)
+    log(f"cross-density retrieval, {n_a} vs {n_b} points per cloud, with {name}")
+    features = {}
+    for n in (n_a, n_b):
+        if points is None:
+            features[n] = split_features(encoder, args, label, split, n, log=log, ctx=ctx, spec=spec)[0]
+            continue
+        with Stage(f"embedding {label} ({n} points per cloud)", len(points), "clouds", log) as stage:
+            features[n] = embed_points(encoder, points[:, :n], batch_size=args.batch_size, on_batch=stage.update)
+    metrics = cross_density_retrieval(features[n_a], features[n_b])
+    split = None if split is None else split_of(args, split, label)
+    shapes = int(len(features[n_a]))
+    rows = [[f"{n_a} -> {n_b}", metrics["top1_a_to_b"], metrics["top5_a_to_b"]],
+            [f"{n_b} -> {n_a}", metrics["top1_b_to_a"], metrics["top5_b_to_a"]],
+            ["mean", metrics["top1"], metrics["top5"]]]
+    log(format_table(["query -> gallery points", "top-1", "top-5"], rows))
+    log(f"cross-density retrieval among {shapes} shapes: top-1 {metrics['top1']:.4f} (chance {1 / shapes:.4f})")
+    settings = {"point_counts": [n_a, n_b], "a_points": n_a, "b_points": n_b, "shapes": shapes,
+                "source": "points_file" if points is not None else "dataset", "split": split,
+                "points_file": args.points_file, "chance_top1": 1.0 / shapes,
+                "similarity": "cosine (L2-normalised features); exact ties broken at random in expectation",
+                "points": "the first N points of each cloud, centred and scaled to the unit sphere"}
+    return base_result("retrieval", label, name, settings, [], metrics, **metrics,
+                       summary={"top1": metrics["top1"], "top1 a->b": metrics["top1_a_to_b"],
+                                "top1 b->a": metrics["top1_b_to_a"], "top5": metrics["top5"]})

@@ -1,0 +1,124 @@
+"""Cross-density retrieval: the rates against hand-worked examples (ties included), the task end to end with a
+toy encoder whose answer is known, and the points-file reader's errors."""
+
+import json
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from dcglr_tf.data.points_file import load_points_file  # noqa: E402
+from dcglr_tf.evaluation import retrieval  # noqa: E402
+from dcglr_tf.evaluation.retrieval import cross_density_retrieval, retrieval_rates  # noqa: E402
+from dcglr_tf.export import Encoder  # noqa: E402
+
+
+def test_rates_by_hand():
+    # a -> b: shape 0 ranks 2nd (b1 is closer to [1, 0]), shape 1 ranks 3rd, shape 2 ranks 1st.
+    # b -> a: b0 finds a0 first, b1 ranks a1 3rd, b2 finds a2 first.
+    a = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    b = np.array([[1.0, 0.2], [1.0, 0.1], [1.0, 1.1]])
+    metrics = cross_density_retrieval(a, b, ks=(1, 2))
+    assert metrics["top1_a_to_b"] == pytest.approx(1 / 3) and metrics["top2_a_to_b"] == pytest.approx(2 / 3)
+    assert metrics["top1_b_to_a"] == pytest.approx(2 / 3) and metrics["top2_b_to_a"] == pytest.approx(2 / 3)
+    assert metrics["top1"] == pytest.approx(0.5)
+    # cosine similarity: scaling a shape's feature changes nothing
+    scaled = cross_density_retrieval(a * [[3.0], [0.5], [7.0]], b * [[0.1], [2.0], [1.0]], ks=(1, 2))
+    assert scaled == pytest.approx(metrics)
+
+
+def test_ties_count_as_random_order():
+    constant = np.ones((10, 4))  # a collapsed encoder: every shape looks the same, so retrieval is chance
+    assert retrieval_rates(constant, constant, ks=(1, 5)) == pytest.approx({1: 0.1, 5: 0.5})
+    duplicates = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])  # shapes 0 and 1 tie: each found first half the time
+    assert retrieval_rates(duplicates, duplicates, ks=(1, 2)) == pytest.approx({1: (0.5 + 0.5 + 1) / 3, 2: 1.0})
+    with pytest.raises(ValueError, match="same M"):
+        retrieval_rates(np.ones((3, 2)), np.ones((4, 2)))
+
+
+class MeanPointEncoder(Encoder):
+    """Toy encoder: a cloud's feature is its mean point, (B, n, 3) -> (B, 3)."""
+
+    def __init__(self):
+        super().__init__(lambda points: tf.reduce_mean(points, axis=1), 3, 1, {})
+
+
+def _shifted_clouds():
+    """Six clouds along the cycle of directions d = e0, e1, e2, -e0, -e1, -e2 (neighbours orthogonal). Cloud i:
+    16 points around d_i, then 48 around d_(i+1), each block's offsets summing to zero. Mean of the first 16
+    points: d_i; of all 64: 0.25 d_i + 0.75 d_(i+1). So at 64 vs 16 points every shape's own copy ranks second
+    (behind shape i+1, resp. i-1) in both directions: top-1 0, top-5 1; at 16 vs 16 it ranks first."""
+    rng = np.random.default_rng(0)
+    directions = np.concatenate([np.eye(3), -np.eye(3)])
+    clouds = np.zeros((6, 64, 3), np.float32)
+    for i in range(6):
+        noise = rng.normal(scale=0.05, size=(32, 3))
+        offsets = np.stack([noise, -noise], axis=1).reshape(64, 3)  # +r, -r pairs: every even prefix sums to 0
+        clouds[i, :16] = directions[i] + offsets[:16]
+        clouds[i, 16:] = directions[(i + 1) % 6] + offsets[16:]
+    return clouds
+
+
+@pytest.mark.parametrize("counts, top1", [(["64", "16"], 0.0), (["16", "16"], 1.0)])
+def test_task_with_a_toy_encoder_on_a_points_file(counts, top1, tmp_path, monkeypatch):
+    import evaluate as cli
+    from dcglr_tf.evaluation.runner import run_task
+
+    path = tmp_path / "clouds.npz"
+    np.savez(path, data=_shifted_clouds())
+    monkeypatch.setattr(retrieval, "open_encoder", lambda spec, args: (MeanPointEncoder(), "mean point", spec, None))
+    output = tmp_path / "retrieval.json"
+    lines = []
+    args = cli.parse_args(["--task=retrieval", "--encoder=random", "--backbone=dgcnn", f"--points_file={path}",
+                           "--point_counts", *counts, "--batch_size=4", "--output", str(output)])
+    result = run_task(args, log=lines.append)
+    assert json.loads(output.read_text()) == result
+    metrics = result["metrics"]
+    assert metrics["top1"] == metrics["top1_a_to_b"] == metrics["top1_b_to_a"] == top1 == result["top1"]
+    assert metrics["top5"] == 1.0
+    assert result["settings"]["point_counts"] == [int(c) for c in counts] and result["settings"]["shapes"] == 6
+    assert result["dataset"] == "clouds.npz" and "top-1" in "\n".join(lines)
+
+
+def test_task_errors(tmp_path):
+    import evaluate as cli
+    from dcglr_tf.evaluation.runner import run_task
+
+    path = tmp_path / "clouds.npz"
+    np.savez(path, points=np.zeros((4, 32, 3), np.float32))
+    base = ["--task=retrieval", "--encoder=random", "--backbone=dgcnn", "--output", str(tmp_path / "r.json")]
+    for extra, message in ((["--point_counts", "16", "8", "4"], "two densities"),
+                           (["--point_counts", "64", "16"], "holds 32 points per cloud"),
+                           (["--dataset=synthetic_shapes"], "not both")):
+        with pytest.raises(ValueError, match=message):
+            run_task(cli.parse_args(base + [f"--points_file={path}"] + extra), log=lambda *_: None)
+    with pytest.raises(ValueError, match="no test split; choose one with --split"):
+        run_task(cli.parse_args(base + ["--dataset=synthetic_rooms"]), log=lambda *_: None)
+    with pytest.raises(SystemExit):  # argparse: --points_file belongs to retrieval only
+        cli.parse_args(["--task=svm", "--encoder=random", f"--points_file={path}"])
+
+
+def test_points_file_reader(tmp_path):
+    clouds = np.random.default_rng(0).normal(size=(5, 20, 6))  # xyz + normals: the normals are dropped
+    np.savez(tmp_path / "ok.npz", points=clouds)
+    np.save(tmp_path / "ok.npy", clouds[..., :3])
+    loaded = load_points_file(tmp_path / "ok.npz")
+    assert loaded.shape == (5, 20, 3) and loaded.dtype == np.float32
+    np.testing.assert_allclose(loaded, clouds[..., :3].astype(np.float32))
+    np.testing.assert_array_equal(load_points_file(tmp_path / "ok.npy"), loaded)
+
+    np.savez(tmp_path / "key.npz", clouds=clouds)
+    np.savez(tmp_path / "shape.npz", data=clouds[0])
+    bad = clouds.copy()
+    bad[3, 2, 1] = np.nan
+    np.savez(tmp_path / "nan.npz", data=bad)
+    (tmp_path / "text.npz").write_text("not numpy")
+    for name, message in (("missing.npz", "does not exist"), ("key.npz", r"no array under the key .* keys: clouds"),
+                          ("shape.npz", r"expected an \(M, N, 3\).*\[20, 6\]"), ("nan.npz", "1 clouds contain NaN"),
+                          ("text.npz", "not a readable NumPy")):
+        with pytest.raises(ValueError, match=message) as error:
+            load_points_file(tmp_path / name)
+        assert name in str(error.value)
