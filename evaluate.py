@@ -1,8 +1,8 @@
 """Evaluate a pre-trained (or random-init) encoder with the paper's protocols.
 
-    python evaluate.py --task=svm --encoder=runs/dgcnn-synthetic_shapes/encoder
+    python evaluate.py --task=svm --encoder=runs/dgcnn-synthetic_objects/encoder
     python evaluate.py --task=svm --encoder=random --backbone=dgcnn          # the random-init baseline
-    python evaluate.py --task=knn --compare runs/dgcnn-synthetic_shapes/encoder random:dgcnn
+    python evaluate.py --task=knn --compare runs/dgcnn-synthetic_objects/encoder random:dgcnn
     python evaluate.py --task=finetune --encoder=ENC --epochs=10             # pre-trained vs from scratch
     python evaluate.py --task=segmentation --encoder=ENC --train_area=1      # synthetic_rooms, test on area 6
     python evaluate.py --task=partseg --encoder=ENC --dataset=shapenetpart --manual_dir=DIR   # instance/class mIoU
@@ -45,7 +45,7 @@ def parse_args(argv=None):
     parser.add_argument("--preset", default="embedded", choices=sorted(PRESETS), help="with random: backbone size preset")
     parser.add_argument("--backbone_args", help="with random: JSON dict of backbone constructor overrides")
     parser.add_argument("--dataset", nargs="+",
-                        help=f"dataset (default synthetic_shapes; segmentation: synthetic_rooms; partseg: synthetic_objects, "
+                        help=f"dataset (default synthetic_objects; segmentation: synthetic_rooms; partseg: synthetic_objects, "
                              f"or a dataset with part labels such as shapenetpart); robustness takes "
                              f"several. One of: {', '.join(dataset_names())}")
     parser.add_argument("--data_dir", help="TFDS data directory (default ~/tensorflow_datasets)")

@@ -28,7 +28,7 @@ def parse_args(argv=None):
     )
     parser.add_argument("--backbone", default="dgcnn", help=f"encoder architecture, one of: {', '.join(backbone_names())} (default dgcnn)")
     parser.add_argument("--preset", default="embedded", choices=sorted(PRESETS),
-                        help="defaults for every setting below: 'embedded' (CPU-sized, synthetic_shapes, default) or "
+                        help="defaults for every setting below: 'embedded' (CPU-sized, synthetic_objects, default) or "
                              "'paper' (the paper's sizes: ShapeNet, 2048 points, 2+8+2 views, K=512, for GPUs)")
     parser.add_argument("--config", help="JSON file of TrainConfig values (nested: crops, head, loss, optim) applied over the preset")
     parser.add_argument("--dataset", help=f"pre-training data, one of: {', '.join(dataset_names())} (preset default)")

@@ -135,11 +135,11 @@ def paper_config(**overrides):
 
 
 def embedded_config(**overrides):
-    """A CPU-sized preset on the embedded `synthetic_shapes` data: same method, fewer points and views,
+    """A CPU-sized preset on the embedded `synthetic_objects` data: same method, fewer points and views,
     narrower networks, a short schedule. The default of `train.py`."""
     config = TrainConfig(
         backbone_preset="embedded",
-        dataset="synthetic_shapes",
+        dataset="synthetic_objects",
         num_points=256,
         batch_size=16,
         epochs=6,

@@ -11,6 +11,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = {
+    "dataset": "synthetic_shapes",
     "num_points": 64,
     "batch_size": 4,
     "crops": {"global_points": 32, "num_local": 2, "local_points": 16},
@@ -76,7 +77,7 @@ def test_train_resume_export_and_svm(tiny_config, shapes_data_dir, tmp_path):
 
     result_path = str(tmp_path / "svm.json")
     evaluation = run("evaluate.py", "--task=svm", "--encoder", os.path.join(out, "encoder"), "--data_dir", shapes_data_dir,
-                     "--seeds", "0", "--output", result_path)
+                     "--dataset", "synthetic_shapes", "--seeds", "0", "--output", result_path)
     result = json.load(open(result_path))
     assert {"task", "dataset", "encoder", "accuracy"} <= set(result)
     assert result["task"] == "svm" and result["dataset"] == "synthetic_shapes"

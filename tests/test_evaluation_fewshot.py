@@ -56,7 +56,8 @@ def test_task_table_and_json(shapes_data_dir, tmp_path):
     from dcglr_tf.evaluation.runner import run_task
 
     argv = ["--task=fewshot", "--encoder=random", "--backbone=dgcnn", '--backbone_args={"widths": [8, 8], "k": 4, '
-            '"emb_dim": 16}', f"--data_dir={shapes_data_dir}", "--num_points=32", "--limit=140",
+            '"emb_dim": 16}', f"--data_dir={shapes_data_dir}", "--dataset=synthetic_shapes", "--num_points=32",
+            "--limit=140",
             "--fewshot_settings", "5w2s", "20w1s", "--trials=3", "--queries=4", "--output", str(tmp_path / "r.json")]
     lines = []
     result = run_task(cli.parse_args(argv), log=lines.append)
@@ -77,7 +78,7 @@ def test_finetuned_variant_uses_the_same_trials(shapes_data_dir, tmp_path):
     from dcglr_tf.evaluation.runner import run_task
 
     argv = ["--task=fewshot", "--encoder=random", "--backbone=pointnet", f"--data_dir={shapes_data_dir}",
-            "--num_points=32", "--limit=140", "--fewshot_settings", "3w2s", "--trials=1", "--queries=3",
+            "--dataset=synthetic_shapes", "--num_points=32", "--limit=140", "--fewshot_settings", "3w2s", "--trials=1", "--queries=3",
             "--epochs=1", "--batch_size=4", f"--output_dir={tmp_path / 'runs'}", "--output", str(tmp_path / "r.json")]
     tuned = run_task(cli.parse_args(argv + ["--fewshot_finetune"]), log=lambda *_: None)
     frozen = run_task(cli.parse_args(argv), log=lambda *_: None)

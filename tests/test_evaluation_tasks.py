@@ -20,6 +20,14 @@ TINY_VIT = '{"dim": 16, "depth": 1, "num_heads": 2, "mlp_ratio": 1.0, "patch_siz
 COMMON_KEYS = {"task", "dataset", "encoder", "settings", "seeds", "metrics"}
 
 
+@pytest.fixture(autouse=True)
+def _small_default_dataset(monkeypatch):
+    """Tasks run without --dataset read the (shrunk) synthetic_shapes here, not the larger default corpus."""
+    from dcglr_tf.evaluation import common
+
+    monkeypatch.setattr(common, "DEFAULT_DATASET", "synthetic_shapes")
+
+
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     """synthetic_shapes shrunk to 4 train / 2 test clouds per class (56 / 28) and synthetic_rooms."""
@@ -205,8 +213,8 @@ def test_wrong_combinations_have_clear_messages(argv, message, tmp_path):
 def test_cli_prints_table_and_clear_error(data_dir, tmp_path):
     env = {**os.environ, "PYTHONPATH": REPO, "TF_CPP_MIN_LOG_LEVEL": "3"}
     output = tmp_path / "knn.json"
-    run = subprocess.run([sys.executable, os.path.join(REPO, "evaluate.py"), "--task=knn", "--output", str(output)]
-                         + random_dgcnn(data_dir), capture_output=True, text=True, env=env, cwd=str(tmp_path))
+    run = subprocess.run([sys.executable, os.path.join(REPO, "evaluate.py"), "--task=knn", "--output", str(output),
+                          "--dataset=synthetic_shapes"] + random_dgcnn(data_dir), capture_output=True, text=True, env=env, cwd=str(tmp_path))
     assert run.returncode == 0, run.stderr
     assert "mean class acc" in run.stdout and json.loads(output.read_text())["task"] == "knn"
     # stdout is a pipe: each long stage is a start line and an end line with counts and seconds, no bar redraws

@@ -11,7 +11,8 @@ from dcglr_tf.data.pipeline import labelled_dataset, pretraining_dataset, valida
 
 def small_config(data_dir, **overrides):
     crops = CropConfig(global_points=32, num_local=3, local_points=16)
-    return embedded_config(data_dir=data_dir, num_points=64, batch_size=4, crops=crops, **overrides)
+    return embedded_config(dataset="synthetic_shapes", data_dir=data_dir, num_points=64, batch_size=4, crops=crops,
+                           **overrides)
 
 
 def first_batches(dataset, count=2):

@@ -21,11 +21,12 @@ from dcglr_tf.evaluation.progress import Stage, interactive
 FEATURES_NOTE = ("teacher backbone global feature of the exported encoder (DGCNN/PointNet/PCT: max+mean pooled "
                  "per-point features; 3D-ViT: class token), clouds centred and scaled to the unit sphere, "
                  "first num_points points of each cloud")
-DEFAULT_DATASETS = {"segmentation": "synthetic_rooms", "partseg": "synthetic_objects"}
+DEFAULT_DATASET = "synthetic_objects"  # the embedded corpus train.py pre-trains on
+DEFAULT_DATASETS = {"segmentation": "synthetic_rooms"}  # tasks whose default differs
 
 
 def task_datasets(args):
-    value = args.dataset or [DEFAULT_DATASETS.get(args.task, "synthetic_shapes")]
+    value = args.dataset or [DEFAULT_DATASETS.get(args.task, DEFAULT_DATASET)]
     return [value] if isinstance(value, str) else list(value)
 
 
