@@ -63,6 +63,9 @@ def parse_args(argv=None):
                         help="knn: standard (test queries train) or loo (leave-one-out within --split)")
     parser.add_argument("--split", help="knn --protocol=loo and retrieval: the split to use (default test, or the "
                                         "dataset's only split)")
+    parser.add_argument("--point_order", default="file", choices=["file", "shuffled"],
+                        help="retrieval: take the first N points as stored (file) or N random points of each cloud "
+                             "(shuffled, seeded by --seed)")
     parser.add_argument("--points_file", help="retrieval: NumPy .npz (key 'points' or 'data') or .npy of (M, N, 3) "
                                               "clouds, instead of --dataset")
     parser.add_argument("--temperature", type=float, default=0.07, help="knn: vote temperature T")

@@ -122,3 +122,21 @@ def test_points_file_reader(tmp_path):
         with pytest.raises(ValueError, match=message) as error:
             load_points_file(tmp_path / name)
         assert name in str(error.value)
+
+
+def test_shuffled_point_order_draws_seeded_random_subsets(shapes_data_dir, tmp_path):
+    import evaluate as cli
+    from dcglr_tf.evaluation.runner import run_task
+
+    clouds = _shifted_clouds()
+    shuffled = retrieval.shuffle_points(clouds, seed=3)
+    for cloud, permuted in zip(clouds, shuffled):  # each cloud keeps its points, in a new order
+        np.testing.assert_array_equal(np.sort(cloud, axis=0), np.sort(permuted, axis=0))
+    assert not np.array_equal(shuffled, clouds)
+    np.testing.assert_array_equal(shuffled, retrieval.shuffle_points(clouds, seed=3))
+    base = ["--task=retrieval", "--encoder=random", "--backbone=pointnet", '--backbone_args={"widths": [8, 16]}',
+            f"--data_dir={shapes_data_dir}", "--dataset=synthetic_shapes", "--limit=40", "--point_counts", "64", "32"]
+    results = {order: run_task(cli.parse_args(base + [f"--point_order={order}", "--output", str(tmp_path / order)]),
+                               log=lambda *_: None) for order in ("file", "shuffled")}
+    assert results["shuffled"]["settings"]["point_order"] == "shuffled" and results["shuffled"]["settings"]["shapes"] == 40
+    assert results["shuffled"]["top1"] != results["file"]["top1"]

@@ -8,6 +8,11 @@ features) are broken at random in expectation: with g shapes strictly more simil
 exactly as similar, the hit rate counts min(1, max(0, (k - g) / (t + 1))), so a constant encoder scores the
 chance rate k / M, never 100 %. Reported: top-1 and top-5 rates a->b, b->a and their mean. Labels are not used:
 any dataset split or a NumPy file of clouds (`--points_file`) works.
+
+`--point_order=shuffled` first permutes each cloud's points at random (seeded by `--seed`), so the two densities
+are independent random subsets rather than prefixes of the stored order. It matters for files stored in
+farthest-point order (modelnet40_normal_resampled, synthetic_objects), where the first 256 points are the FPS
+selection of 256 of the first 1024 and an encoder that down-samples by FPS sees the same points at both densities.
 """
 
 import os
@@ -18,6 +23,7 @@ from dcglr_tf.data import sources
 from dcglr_tf.data.points_file import load_points_file
 from dcglr_tf.evaluation.common import base_result, open_encoder, split_features, split_of, task_dataset
 from dcglr_tf.evaluation.features import embed_points
+from dcglr_tf.evaluation.finetune import load_arrays
 from dcglr_tf.evaluation.knn import l2_normalise
 from dcglr_tf.evaluation.progress import Stage
 from dcglr_tf.evaluation.report import format_table
@@ -91,12 +97,24 @@ def _shapes(args, ctx, max_points):
     stored = sources.dataset_info(dataset).num_points
     if max_points > stored:
         raise ValueError(f"{dataset!r} stores {stored} points per cloud; --point_counts must not exceed that")
-    return dataset, args.split or default_split(dataset), None
+    split = args.split or default_split(dataset)
+    if args.point_order == "shuffled":  # the whole clouds are needed to draw random subsets
+        return dataset, split, load_arrays(dataset, split_of(args, split, dataset), stored, args.data_dir,
+                                           args.manual_dir)[0]
+    return dataset, split, None
+
+
+def shuffle_points(points, seed):
+    """Each cloud of (M, N, 3) with its points in an independent random order (deterministic from `seed`)."""
+    rng = np.random.default_rng(seed)
+    return np.stack([cloud[rng.permutation(len(cloud))] for cloud in points])
 
 
 def run_retrieval(args, spec, ctx, log=print):
     n_a, n_b = retrieval_point_counts(args)
     label, split, points = _shapes(args, ctx, max(n_a, n_b))
+    if args.point_order == "shuffled":
+        points = shuffle_points(points, args.seed)
     encoder, name, _, _ = open_encoder(spec, args)
     log(f"cross-density retrieval, {n_a} vs {n_b} points per cloud, with {name}")
     features = {}
@@ -118,7 +136,10 @@ def run_retrieval(args, spec, ctx, log=print):
                 "source": "points_file" if points is not None else "dataset", "split": split,
                 "points_file": args.points_file, "chance_top1": 1.0 / shapes,
                 "similarity": "cosine (L2-normalised features); exact ties broken at random in expectation",
-                "points": "the first N points of each cloud, centred and scaled to the unit sphere"}
+                "point_order": args.point_order, "seed": args.seed,
+                "points": ("the first N points of each cloud" if args.point_order == "file" else
+                           "N random points of each cloud (shuffled with --seed, then the first N)")
+                          + ", centred and scaled to the unit sphere"}
     return base_result("retrieval", label, name, settings, [], metrics, **metrics,
                        summary={"top1": metrics["top1"], "top1 a->b": metrics["top1_a_to_b"],
                                 "top1 b->a": metrics["top1_b_to_a"], "top5": metrics["top5"]})
