@@ -42,7 +42,8 @@ def parse_args(argv=None):
     which.add_argument("--compare", nargs="+", metavar="ENC",
                        help="several encoders in one table: paths, 'random' (uses --backbone) or 'random:NAME'")
     parser.add_argument("--backbone", help=f"with random: architecture, one of {', '.join(backbone_names())}")
-    parser.add_argument("--preset", default="embedded", choices=sorted(PRESETS), help="with random: backbone size preset")
+    parser.add_argument("--preset", default="embedded", choices=sorted({PRESETS[p]().backbone_preset for p in PRESETS}),
+                        help="with random: backbone size preset")
     parser.add_argument("--backbone_args", help="with random: JSON dict of backbone constructor overrides")
     parser.add_argument("--dataset", nargs="+",
                         help=f"dataset (default synthetic_objects; segmentation: synthetic_rooms; partseg: synthetic_objects, "

@@ -30,3 +30,14 @@ def test_the_encoder_works_at_max_points_by_default_the_global_view_size(max_poi
     assert model.student_backbone.max_points == expected and model.teacher_backbone.max_points == expected
     custom = dataclasses.replace(config, backbone_args={"max_points": 64, "widths": (8, 16)})
     assert build_model(custom, steps_per_epoch=2)[0].teacher_backbone.max_points == 64  # explicit args win
+
+
+def test_presets_are_consistent_and_cpu_long_is_the_embedded_run_trained_longer():
+    from dcglr_tf.config import PRESETS, cpu_long_config
+
+    for make in PRESETS.values():
+        config = make()
+        assert config.crops.global_points <= config.num_points and config.encoder_max_points() is not None
+    embedded, long = embedded_config(), cpu_long_config()
+    assert long.epochs * long.steps_per_epoch == 5 * embedded.epochs * embedded.steps_per_epoch
+    assert dataclasses.replace(long, epochs=embedded.epochs, optim=embedded.optim) == embedded
