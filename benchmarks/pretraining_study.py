@@ -4,6 +4,7 @@ For every variant and seed it runs the public commands a user runs:
 
     python train.py --backbone=B --seed=S --output_dir=ROOT/<variant>-s<S> <variant's flags>
     python train.py --backbone=B --seed=S --output_dir=ROOT/<variant>-s<S>-random <variant's flags> --epochs=0
+                    (shared with the default's when the variant does not change the encoder's architecture)
     python evaluate.py --task=svm|knn --encoder=<each>/encoder ...            (the default data)
     python evaluate.py --task=knn --protocol=loo --k 1 --num_points=256|1024 (leave-one-out 1-NN, test split)
     python evaluate.py --task=retrieval --points_file=F ...                  (with --points_file: real shapes)
@@ -24,6 +25,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -50,6 +52,10 @@ VARIANTS = {
     "drop_path_0": (["--backbone_args={\"drop_path\": 0.0}"], None, "3D-ViT: no stochastic depth"),
     "drop_path_0.1": (["--backbone_args={\"drop_path\": 0.1}"], None, "3D-ViT: stochastic depth 0.1 (DINO's ViT)"),
 }
+# Flags that change the exported random-init encoder; variants without them share the default's random twin
+# (same seed, same architecture: the same network).
+ENCODER_FLAGS = ("--max_points", "--backbone_args", "--preset", "--num_points")
+RUN_LOCKS = {}
 METRICS = ("svm", "knn", "loo_256", "loo_1024", "retrieval", "retrieval_shuffled")
 
 
@@ -102,16 +108,18 @@ def study_one(variant, seed, args):
     if args.data_dir:
         common.append(f"--data_dir={args.data_dir}")
     metrics = [m for m in METRICS if args.points_file or not m.startswith("retrieval")]
+    twin = variant if any(f.startswith(ENCODER_FLAGS) for f in flags) else "default"
     for kind, extra in (("pretrained", []), ("random", ["--epochs=0"])):
-        out = run_dir + ("-random" if kind == "random" else "")
+        out = run_dir if kind == "pretrained" else os.path.join(args.root, f"{twin}-s{seed}-random")
         os.makedirs(out, exist_ok=True)
         log_path = os.path.join(out, "study.log")
-        if not os.path.exists(os.path.join(out, "encoder", "saved_model.pb")):
-            start = time.time()
-            run(common + [f"--output_dir={out}"] + extra, log_path)
-            result[f"{kind}_train_seconds"] = round(time.time() - start, 1)
-        for metric in metrics:
-            result[f"{kind}_{metric}"] = evaluate(os.path.join(out, "encoder"), metric, args, log_path)
+        with RUN_LOCKS.setdefault(out, threading.Lock()):  # a shared random twin is built and scored once
+            if not os.path.exists(os.path.join(out, "encoder", "saved_model.pb")):
+                start = time.time()
+                run(common + [f"--output_dir={out}"] + extra, log_path)
+                result[f"{kind}_train_seconds"] = round(time.time() - start, 1)
+            for metric in metrics:
+                result[f"{kind}_{metric}"] = evaluate(os.path.join(out, "encoder"), metric, args, log_path)
     for metric in metrics:
         result[f"gain_{metric}"] = result[f"pretrained_{metric}"] - result[f"random_{metric}"]
     return result
