@@ -21,7 +21,8 @@ def parse_args(argv=None):
     from dcglr_tf.config import PRESETS
     from dcglr_tf.data.sources import dataset_names
     from dcglr_tf.models import backbone_names
-    from dcglr_tf.pretrain import STRATEGIES
+    from dcglr_tf.distribution import STRATEGIES
+    from dcglr_tf.precision import PRECISIONS
 
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -45,10 +46,21 @@ def parse_args(argv=None):
                         help="BASE learning rate: the peak after warm-up is base x global batch / 256, as in DINO "
                              "(preset default: embedded 0.048, i.e. 3e-3 at batch 16; paper 5e-4)")
     parser.add_argument("--strategy", default="default", choices=STRATEGIES,
-                        help="'default': one device; 'mirrored': tf.distribute.MirroredStrategy over all GPUs (or CPUs with --cpu_replicas)")
+                        help="'default': one device; 'mirrored': tf.distribute.MirroredStrategy over all GPUs of this machine "
+                             "(or CPUs with --cpu_replicas); 'multi_worker': MultiWorkerMirroredStrategy over several "
+                             "machines, configured by the TF_CONFIG environment variable, every worker running the same "
+                             "command with the same --output_dir on a shared filesystem (see README, Training on several "
+                             "machines). --batch_size is always the global batch")
     parser.add_argument("--cpu_replicas", type=int, default=0, help="split the CPU into N logical devices (to run --strategy=mirrored without GPUs)")
+    parser.add_argument("--cluster_timeout", type=float, default=300,
+                        help="multi_worker: seconds to wait for every worker of TF_CONFIG before failing (default 300)")
+    parser.add_argument("--precision", choices=PRECISIONS,
+                        help="compute precision through Keras dtype policies: float32 (default), mixed_bfloat16 (GPUs with "
+                             "bf16, recent CPUs) or mixed_float16 (GPUs; dynamic loss scaling). Loss, centre, EMA and "
+                             "optimizer state stay float32; the exported encoder takes and returns float32")
     parser.add_argument("--jit_compile", default="auto", choices=["auto", "true", "false"],
-                        help="XLA-compile the train step; auto: on for a single device, off under mirrored")
+                        help="XLA-compile the train step (auto = true, under every strategy: with several replicas it is "
+                             "compiled per replica, the cross-replica reductions between the compiled parts)")
     parser.add_argument("--knn_monitor", type=int, default=0, metavar="N",
                         help="every N epochs, log the teacher's weighted-kNN accuracy (knn_accuracy) on the dataset's "
                              "labelled train/test splits (first 512/256 clouds); 0 = off. Needs a labelled dataset")
@@ -77,7 +89,8 @@ def config_from_args(args):
         config = TrainConfig.from_dict(merged)
     overrides = {
         name: getattr(args, name)
-        for name in ("backbone", "dataset", "data_dir", "manual_dir", "epochs", "batch_size", "steps_per_epoch", "num_points", "seed")
+        for name in ("backbone", "dataset", "data_dir", "manual_dir", "epochs", "batch_size", "steps_per_epoch", "num_points", "seed",
+                     "precision")
         if getattr(args, name) is not None
     }
     if args.backbone_args:
@@ -99,16 +112,18 @@ def config_from_args(args):
 def main(argv=None):
     args = parse_args(argv)
     if args.cpu_replicas:
-        from dcglr_tf.pretrain import split_cpu
+        from dcglr_tf.distribution import split_cpu
 
         split_cpu(args.cpu_replicas)
     from dcglr_tf.data.sources import DatasetFileError
+    from dcglr_tf.distribution import make_strategy
     from dcglr_tf.pretrain import run_pretraining
 
     try:
         config = config_from_args(args)
         output_dir = args.output_dir or os.path.join("runs", f"{config.backbone}-{config.dataset}")
         jit = {"auto": None, "true": True, "false": False}[args.jit_compile]
+        strategy = make_strategy(args.strategy, cluster_timeout=args.cluster_timeout)  # before TensorFlow runs anything
         monitors = []
         if args.knn_monitor:
             from dcglr_tf.callbacks import KNNMonitor
@@ -118,7 +133,7 @@ def main(argv=None):
                 max_train=512, max_test=256, every=args.knn_monitor,
             ))
         summary = run_pretraining(
-            config, output_dir, strategy=args.strategy, jit_compile=jit, overwrite=args.overwrite,
+            config, output_dir, strategy=strategy, jit_compile=jit, overwrite=args.overwrite,
             verbose="auto" if args.verbose is None else args.verbose, extra_callbacks=monitors,
         )
     except (ValueError, FileNotFoundError, DatasetFileError) as error:
