@@ -120,6 +120,14 @@ def is_multi_worker(strategy):
     return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
 
 
+def strategy_name(strategy):
+    """The public class name of a strategy (MultiWorkerMirroredStrategy's own class is named otherwise)."""
+    if is_multi_worker(strategy):
+        return "MultiWorkerMirroredStrategy"
+    name = type(strategy).__name__
+    return "default (one device)" if name.startswith("_Default") else name
+
+
 def worker_name(strategy):
     """"chief" / "worker 1" ... of a multi-worker strategy; "" on one machine."""
     if not is_multi_worker(strategy):

@@ -23,7 +23,7 @@ from dcglr_tf.data import sources
 from dcglr_tf.data.pipeline import pretraining_dataset, validate_crop_config
 from dcglr_tf.dcglr import DCGLR
 from dcglr_tf.distribution import (
-    is_chief, is_multi_worker, make_strategy, same_on_all_workers, worker_name, worker_output_dir,
+    is_chief, is_multi_worker, make_strategy, same_on_all_workers, strategy_name, worker_name, worker_output_dir,
 )
 from dcglr_tf.export import export_encoder
 from dcglr_tf.precision import check_precision
@@ -101,10 +101,11 @@ def _prepare_run_dir(config, output_dir, overwrite, write=True):
                 f"use another --output_dir, or --overwrite to start that directory over"
             )
         return True
-    if write:
+    if write:  # atomically: other workers may read it meanwhile
         os.makedirs(output_dir, exist_ok=True)
-        with open(config_path, "w") as f:
+        with open(config_path + ".partial", "w") as f:
             f.write(config.to_json())
+        os.replace(config_path + ".partial", config_path)
     return False
 
 
@@ -116,7 +117,7 @@ def _describe(strategy, jit):
         xla = "XLA on (compiled per replica; cross-replica reductions between the compiled clusters)"
     else:
         xla = "XLA on"
-    return f"strategy {type(strategy).__name__} with {replicas} replica(s), {xla}"
+    return f"strategy {strategy_name(strategy)} with {replicas} replica(s), {xla}"
 
 
 def run_pretraining(
@@ -140,7 +141,7 @@ def run_pretraining(
     replicas = strategy_obj.num_replicas_in_sync
     if config.batch_size % replicas:
         raise ValueError(
-            f"batch_size={config.batch_size} is not divisible by the {replicas} replicas of {type(strategy_obj).__name__}"
+            f"batch_size={config.batch_size} is not divisible by the {replicas} replicas of {strategy_name(strategy_obj)}"
         )
     chief = is_chief(strategy_obj)
     if not chief:
@@ -155,7 +156,7 @@ def run_pretraining(
         strategy_obj, initial_epoch, f"the last finished epoch in {backup_dir} (--output_dir must be one directory "
         f"that every worker sees)"
     )
-    if existing:
+    if existing and (chief or initial_epoch):  # (the chief may have just created it)
         log(f"resuming {output_dir} at epoch {initial_epoch} of {config.epochs}")
 
     keras.utils.set_random_seed(config.seed)
