@@ -2,6 +2,8 @@
 
     python train.py --backbone=dgcnn                      # embedded data, CPU-sized preset (minutes)
     python train.py --backbone=dgcnn --preset=paper --dataset=shapenet --manual_dir=DIR   # the paper's setup
+    python train.py ... --strategy=mirrored --precision=mixed_bfloat16      # all GPUs of a machine, bfloat16
+    TF_CONFIG='{...}' python train.py ... --strategy=multi_worker          # on every machine (see README)
 
 Writes OUTPUT_DIR/{config.json, metrics.csv, logs/, checkpoints/, encoder/, dcglr.keras}. Running the same
 command again resumes from the last finished epoch; --epochs=0 exports the randomly initialised encoder.
@@ -38,7 +40,7 @@ def parse_args(argv=None):
     parser.add_argument("--output_dir", help="run directory (default runs/<backbone>-<dataset>); re-running resumes it")
     parser.add_argument("--overwrite", action="store_true", help="delete OUTPUT_DIR first instead of resuming it")
     parser.add_argument("--epochs", type=int, help="training epochs; 0 exports the random-init encoder (preset default)")
-    parser.add_argument("--batch_size", type=int, help="global batch size, split over replicas (preset default)")
+    parser.add_argument("--batch_size", type=int, help="global batch size, split over all replicas and workers (preset default)")
     parser.add_argument("--steps_per_epoch", type=int, help="steps per epoch (default: one pass over the training split)")
     parser.add_argument("--num_points", type=int, help="points per cloud before cropping (preset default)")
     parser.add_argument("--backbone_args", help="JSON dict of backbone constructor overrides, e.g. '{\"k\": 10}'")

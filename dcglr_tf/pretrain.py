@@ -127,8 +127,9 @@ def run_pretraining(
     """Pre-train (or resume) a DCGLR run in `output_dir`, then export the teacher encoder.
 
     strategy: a tf.distribute.Strategy, or its name for `dcglr_tf.distribution.make_strategy` ("default",
-    "mirrored" or "multi_worker", `cluster_timeout` seconds for a multi-worker cluster to form). jit_compile: XLA for the train step (default on, under every
-    strategy). The precision is `config.precision`. `config.batch_size` is the global batch (all replicas).
+    "mirrored" or "multi_worker", `cluster_timeout` seconds for a multi-worker cluster to form).
+    jit_compile: XLA for the train step (default on, under every strategy). The precision is
+    `config.precision`. `config.batch_size` is the global batch (all replicas of all workers).
     `extra_callbacks` (e.g. `dcglr_tf.callbacks.KNNMonitor`) run after the throughput monitor and before the
     loggers, so values they add to the epoch logs reach metrics.csv and TensorBoard.
 
