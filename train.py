@@ -2,6 +2,8 @@
 
     python train.py --backbone=dgcnn                      # embedded data, CPU-sized preset (minutes)
     python train.py --backbone=dgcnn --preset=paper --dataset=shapenet --manual_dir=DIR   # the paper's setup
+    python train.py ... --strategy=mirrored --precision=mixed_bfloat16      # all GPUs of a machine, bfloat16
+    TF_CONFIG='{...}' python train.py ... --strategy=multi_worker          # on every machine (see README)
 
 Writes OUTPUT_DIR/{config.json, metrics.csv, logs/, checkpoints/, encoder/, dcglr.keras}. Running the same
 command again resumes from the last finished epoch; --epochs=0 exports the randomly initialised encoder.
@@ -21,7 +23,8 @@ def parse_args(argv=None):
     from dcglr_tf.config import PRESETS
     from dcglr_tf.data.sources import dataset_names
     from dcglr_tf.models import backbone_names
-    from dcglr_tf.pretrain import STRATEGIES
+    from dcglr_tf.distribution import STRATEGIES
+    from dcglr_tf.precision import PRECISIONS
 
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -38,7 +41,7 @@ def parse_args(argv=None):
     parser.add_argument("--output_dir", help="run directory (default runs/<backbone>-<dataset>); re-running resumes it")
     parser.add_argument("--overwrite", action="store_true", help="delete OUTPUT_DIR first instead of resuming it")
     parser.add_argument("--epochs", type=int, help="training epochs; 0 exports the random-init encoder (preset default)")
-    parser.add_argument("--batch_size", type=int, help="global batch size, split over replicas (preset default)")
+    parser.add_argument("--batch_size", type=int, help="global batch size, split over all replicas and workers (preset default)")
     parser.add_argument("--steps_per_epoch", type=int, help="steps per epoch (default: one pass over the training split)")
     parser.add_argument("--num_points", type=int, help="points per cloud before cropping (preset default)")
     parser.add_argument("--max_points", type=int,
@@ -49,10 +52,21 @@ def parse_args(argv=None):
                         help="BASE learning rate: the peak after warm-up is base x global batch / 256, as in DINO "
                              "(preset default: embedded 0.048, i.e. 3e-3 at batch 16; paper 5e-4)")
     parser.add_argument("--strategy", default="default", choices=STRATEGIES,
-                        help="'default': one device; 'mirrored': tf.distribute.MirroredStrategy over all GPUs (or CPUs with --cpu_replicas)")
+                        help="'default': one device; 'mirrored': tf.distribute.MirroredStrategy over all GPUs of this machine "
+                             "(or CPUs with --cpu_replicas); 'multi_worker': MultiWorkerMirroredStrategy over several "
+                             "machines, configured by the TF_CONFIG environment variable, every worker running the same "
+                             "command with the same --output_dir on a shared filesystem (see README, Training on several "
+                             "machines). --batch_size is always the global batch")
     parser.add_argument("--cpu_replicas", type=int, default=0, help="split the CPU into N logical devices (to run --strategy=mirrored without GPUs)")
+    parser.add_argument("--cluster_timeout", type=float, default=300,
+                        help="multi_worker: seconds to wait for every worker of TF_CONFIG before failing (default 300)")
+    parser.add_argument("--precision", choices=PRECISIONS,
+                        help="compute precision through Keras dtype policies: float32 (default), mixed_bfloat16 (GPUs with "
+                             "bf16, recent CPUs) or mixed_float16 (GPUs; dynamic loss scaling). Loss, centre, EMA and "
+                             "optimizer state stay float32; the exported encoder takes and returns float32")
     parser.add_argument("--jit_compile", default="auto", choices=["auto", "true", "false"],
-                        help="XLA-compile the train step; auto: on for a single device, off under mirrored")
+                        help="XLA-compile the train step (auto = true, under every strategy: with several replicas it is "
+                             "compiled per replica, the cross-replica reductions between the compiled parts)")
     parser.add_argument("--knn_monitor", type=int, default=0, metavar="N",
                         help="every N epochs, log the teacher's weighted-kNN accuracy (knn_accuracy) on the dataset's "
                              "labelled train/test splits (first 512/256 clouds); 0 = off. Needs a labelled dataset")
@@ -82,7 +96,7 @@ def config_from_args(args):
     overrides = {
         name: getattr(args, name)
         for name in ("backbone", "dataset", "data_dir", "manual_dir", "epochs", "batch_size", "steps_per_epoch", "num_points",
-                     "max_points", "seed")
+                     "max_points", "seed", "precision")
         if getattr(args, name) is not None
     }
     if args.backbone_args:
@@ -106,16 +120,18 @@ def config_from_args(args):
 def main(argv=None):
     args = parse_args(argv)
     if args.cpu_replicas:
-        from dcglr_tf.pretrain import split_cpu
+        from dcglr_tf.distribution import split_cpu
 
         split_cpu(args.cpu_replicas)
     from dcglr_tf.data.sources import DatasetFileError
+    from dcglr_tf.distribution import make_strategy
     from dcglr_tf.pretrain import run_pretraining
 
     try:
         config = config_from_args(args)
         output_dir = args.output_dir or os.path.join("runs", f"{config.backbone}-{config.dataset}")
         jit = {"auto": None, "true": True, "false": False}[args.jit_compile]
+        strategy = make_strategy(args.strategy, cluster_timeout=args.cluster_timeout)  # before TensorFlow runs anything
         monitors = []
         if args.knn_monitor:
             from dcglr_tf.callbacks import KNNMonitor
@@ -125,7 +141,7 @@ def main(argv=None):
                 max_train=512, max_test=256, every=args.knn_monitor,
             ))
         summary = run_pretraining(
-            config, output_dir, strategy=args.strategy, jit_compile=jit, overwrite=args.overwrite,
+            config, output_dir, strategy=strategy, jit_compile=jit, overwrite=args.overwrite,
             verbose="auto" if args.verbose is None else args.verbose, extra_callbacks=monitors,
         )
     except (ValueError, FileNotFoundError, DatasetFileError) as error:

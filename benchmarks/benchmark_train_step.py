@@ -4,6 +4,8 @@ multi-crop input pipeline; peak memory of the step. Prints one table; `--json FI
     python benchmarks/benchmark_train_step.py                        # embedded preset, dgcnn, XLA on/off
     python benchmarks/benchmark_train_step.py --backbones dgcnn pointnet pct vit3d
     python benchmarks/benchmark_train_step.py --preset paper --batch_size 8 --steps 3   # the paper's sizes
+    python benchmarks/benchmark_train_step.py --strategy mirrored --cpu_replicas 2      # 2 replicas on a CPU
+    python benchmarks/benchmark_train_step.py --precision mixed_bfloat16                # mixed precision
 
 Numbers are samples (clouds) per second after a warm-up (compilation excluded). Peak memory is the
 process's maximum resident set size after the timed steps (Linux ru_maxrss), a whole-process figure.
@@ -32,7 +34,9 @@ import tensorflow as tf  # noqa: E402
 import keras  # noqa: E402
 from dcglr_tf.config import PRESETS  # noqa: E402
 from dcglr_tf.data.pipeline import pretraining_dataset, view_shapes  # noqa: E402
+from dcglr_tf.distribution import make_strategy, split_cpu, strategy_name  # noqa: E402
 from dcglr_tf.models import build_backbone  # noqa: E402
+from dcglr_tf.precision import PRECISIONS, dtype_policy  # noqa: E402
 from dcglr_tf.pretrain import build_model  # noqa: E402
 from breakdown import format_breakdown, step_breakdown  # noqa: E402
 from flops import analytic_step_flops, matmul_peak_gflops, xla_step_flops  # noqa: E402
@@ -58,11 +62,12 @@ def time_calls(fn, steps, warmup):
     return (time.perf_counter() - start) / steps
 
 
-def bench_train_step(config, jit, steps, warmup):
+def bench_train_step(config, jit, steps, warmup, strategy):
     keras.utils.set_random_seed(0)
-    model, optimizer = build_model(config, steps_per_epoch=100)
-    model.build((None, config.num_points, 3))
-    model.compile(optimizer=optimizer, clip_norm=config.optim.clip_norm, jit_compile=jit)
+    with strategy.scope():
+        model, optimizer = build_model(config, steps_per_epoch=100)
+        model.build((None, config.num_points, 3))
+        model.compile(optimizer=optimizer, clip_norm=config.optim.clip_norm, jit_compile=jit)
     batch = random_views(config, np.random.default_rng(0))
     seconds = time_calls(lambda: model.train_on_batch(batch), steps, warmup)
     return config.batch_size / seconds, seconds
@@ -98,7 +103,8 @@ def flops_line(name, analytic, xla, step_seconds, peak_gflops):
 
 def bench_forward(config, jit, steps, warmup):
     keras.utils.set_random_seed(0)
-    backbone = build_backbone(config.backbone, config.backbone_preset, **config.backbone_args)
+    with dtype_policy(config.precision):
+        backbone = build_backbone(config.backbone, config.backbone_preset, **config.backbone_args)
     points = tf.random.normal([config.batch_size, config.crops.global_points, 3])
     forward = tf.function(lambda p: backbone(p, training=False), jit_compile=jit)
     seconds = time_calls(lambda: forward(points).numpy(), steps, warmup)
@@ -127,18 +133,26 @@ def main():
     parser.add_argument("--skip_flops", action="store_true", help="no FLOP count (it compiles the step once more)")
     parser.add_argument("--breakdown", action="store_true", help="also time each part of the step (minutes)")
     parser.add_argument("--json", help="also write the rows to this JSON file")
+    parser.add_argument("--strategy", default="default", choices=["default", "mirrored"],
+                        help="train step under one device or MirroredStrategy (all GPUs, else all logical CPUs)")
+    parser.add_argument("--cpu_replicas", type=int, default=0, help="split the CPU into N logical devices (for --strategy mirrored)")
+    parser.add_argument("--precision", default="float32", choices=PRECISIONS, help="Keras dtype policy of the networks")
     args = parser.parse_args()
+    if args.cpu_replicas:
+        split_cpu(args.cpu_replicas)
+    strategy = make_strategy(args.strategy)
 
     base = PRESETS[args.preset]()
     if args.batch_size:
         base = dataclasses.replace(base, batch_size=args.batch_size)
     # The pipeline benchmark reads the embedded data; the step benchmarks use random views of the same shapes.
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="dcglr_bench_")
-    base = dataclasses.replace(base, dataset="synthetic_shapes", data_dir=data_dir)
+    base = dataclasses.replace(base, dataset="synthetic_shapes", data_dir=data_dir, precision=args.precision)
     crops = base.crops
     print(f"preset {args.preset}: batch {base.batch_size}, {base.num_points} points, views "
           f"{crops.num_global}x{crops.global_points} global + {crops.num_local}x{crops.local_points} local + "
           f"{crops.num_half_res}x{base.num_points // 2} half-res, head K={base.head.out_dim}")
+    print(f"strategy {strategy_name(strategy)} ({strategy.num_replicas_in_sync} replica(s)), precision {args.precision}")
 
     peak = matmul_peak_gflops()
     print(f"fp32 matmul peak of this machine now: {peak:.1f} GFLOP/s (best 2048^3 product, XLA or not)", flush=True)
@@ -150,7 +164,7 @@ def main():
         row = {"backbone": name, "parameters": int(params.count_params())}
         for jit in (True, False):
             tag = "xla" if jit else "no_xla"
-            row[f"step_samples_per_s_{tag}"], row[f"step_seconds_{tag}"] = bench_train_step(config, jit, args.steps, args.warmup)
+            row[f"step_samples_per_s_{tag}"], row[f"step_seconds_{tag}"] = bench_train_step(config, jit, args.steps, args.warmup, strategy)
             row[f"forward_samples_per_s_{tag}"], _ = bench_forward(config, jit, args.steps, args.warmup)
         row["peak_rss_mib"] = peak_rss_mib()
         rows.append(row)
@@ -170,7 +184,8 @@ def main():
             print(f"{name} step breakdown (each part XLA-compiled alone, real shapes):", flush=True)
             print("\n".join(format_breakdown(row["breakdown_seconds"], row["step_seconds_xla"])), flush=True)
 
-    result = {"preset": args.preset, "batch_size": base.batch_size, "rows": rows}
+    result = {"preset": args.preset, "batch_size": base.batch_size, "strategy": args.strategy,
+              "replicas": strategy.num_replicas_in_sync, "precision": args.precision, "rows": rows}
     if not args.skip_pipeline:
         pipeline = bench_pipeline(base, args.pipeline_batches)
         result["pipeline_samples_per_s"] = pipeline

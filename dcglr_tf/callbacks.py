@@ -109,7 +109,7 @@ class KNNMonitor(keras.callbacks.Callback):
 
     def _embed(self, points):
         backbone = getattr(self.model, "teacher_backbone", self.model)
-        out = [np.asarray(backbone(points[i:i + self.batch_size], training=False))
+        out = [np.asarray(backbone(points[i:i + self.batch_size], training=False), np.float32)  # float32 if mixed
                for i in range(0, len(points), self.batch_size)]
         return np.concatenate(out)
 

@@ -85,6 +85,7 @@ class TrainConfig:
     epochs: int = 100
     steps_per_epoch: Optional[int] = None  # None: one pass over the dataset
     seed: int = 0
+    precision: str = "float32"  # or "mixed_bfloat16" / "mixed_float16" (dcglr_tf.precision)
     shuffle_buffer: int = 4096
     crops: CropConfig = dataclasses.field(default_factory=CropConfig)
     head: HeadConfig = dataclasses.field(default_factory=HeadConfig)

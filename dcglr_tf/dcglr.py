@@ -11,6 +11,7 @@ from keras import ops
 from dcglr_tf.models import build_backbone
 from dcglr_tf.models.registry import backbone_class
 from dcglr_tf.models.heads import DINOHead
+from dcglr_tf.precision import dtype_policy
 from dcglr_tf.schedules import WarmupCosine
 
 VIEW_GROUPS = ("global", "local", "half")  # the pipeline's view groups; the last two are the local set
@@ -60,6 +61,8 @@ class DCGLR(keras.Model):
     head_args: DINOHead arguments (out_dim K, hidden_dim, bottleneck_dim, num_layers).
     teacher_temp, student_temp, center_momentum, global_weight, local_weight: the loss (eqs. 8-12).
     momentum_start, momentum_end, total_steps: teacher EMA momentum, cosine over `total_steps` steps.
+    dtype: "float32" (default), "mixed_bfloat16" or "mixed_float16" (see `dcglr_tf.precision`): the networks'
+        compute precision; loss, centre, EMA and optimizer state stay float32.
     freeze_last_layer_steps: steps during which the projector's last layer and its optimizer state stay
         unchanged (through the optimizer's `freeze`, see `compile`).
     """
@@ -107,8 +110,9 @@ class DCGLR(keras.Model):
             backbone_model = build_backbone(backbone, backbone_preset, name=f"{role}_backbone", **args)
             return backbone_model, DINOHead(name=f"{role}_head", **self.head_args)
 
-        self.student_backbone, self.student_head = make("student")
-        self.teacher_backbone, self.teacher_head = make("teacher")
+        with dtype_policy(self.dtype_policy.name):  # e.g. DCGLR(dtype="mixed_bfloat16"): networks compute in bf16
+            self.student_backbone, self.student_head = make("student")
+            self.teacher_backbone, self.teacher_head = make("teacher")
         names = ("loss", "loss_g", "loss_l", "teacher_entropy", "center_kl", "learning_rate", "weight_decay", "momentum")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
@@ -216,7 +220,7 @@ class DCGLR(keras.Model):
     def train_step(self, data):
         """One DCGLR step on a dict of views: "global" (B, I, n_g, 3) and optional "local" / "half"
         (B, V, n, 3). Views of equal point count go through the student as one batched call. With XLA
-        under a multi-replica strategy (`compile`), the replica's ops are compiled per replica in clusters
+        under a multi-replica strategy (`compile`), the replica's step is compiled per replica in clusters
         between the cross-replica reductions."""
         if self.xla_per_replica:
             with tf.xla.experimental.jit_scope():
@@ -237,12 +241,11 @@ class DCGLR(keras.Model):
             "momentum": self.momentum_schedule(step),
         }
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        loss_scale = optimizer.scale_loss(ops.ones((), "float32"))  # 1 unless mixed_float16 loss scaling
 
         global_flat = _views_first(views["global"])
         teacher_logits = self.teacher_head(self.teacher_backbone(global_flat, training=True), training=True)
         teacher_logits = _split_views(ops.stop_gradient(ops.cast(teacher_logits, "float32")), num_global)
-
-        loss_scale = optimizer.scale_loss(ops.ones((), "float32"))  # 1 unless mixed_float16 loss scaling
         with tf.GradientTape() as tape:
             student_global, student_local = self.student_views(views)
             loss_g, loss_l, targets = dcglr_loss(
@@ -251,7 +254,6 @@ class DCGLR(keras.Model):
             loss = self.global_weight * loss_g + self.local_weight * loss_l
             # Keras sums gradients over replicas: scale so the sum is the gradient of the global-batch mean.
             scaled_loss = loss * (loss_scale / replicas)
-
         variables = self.student_backbone.trainable_variables + self.student_head.trainable_variables
         grads = tape.gradient(scaled_loss, variables)
         grads = self._reduce_and_clip(grads, replicas, loss_scale)
@@ -300,9 +302,10 @@ class DCGLR(keras.Model):
         last layer is frozen through the optimizer's `freeze` (needed when freeze_last_layer_steps > 0).
 
         jit_compile: XLA for the train step under any strategy. With one replica Keras compiles the whole
-        step; with several, the step's ops are marked for XLA (`jit_scope`) and compiled per replica in
-        clusters between the cross-replica reductions (gradients, synchronised batch norm, centre), which
-        XLA can hold inside a cluster only on GPUs.
+        step. With several, every op of the replica's step is marked for XLA (`jit_scope`) and compiled per
+        replica, in clusters between the cross-replica reductions (synchronised batch norm, gradients,
+        centre), which XLA can hold inside a cluster only on GPUs. (Marking only the forward and backward
+        pass deadlocked TensorFlow 2.21's executor on 2 logical CPUs.)
         """
         self.clip_norm = clip_norm
         self.xla_per_replica = bool(jit_compile) and self.distribute_strategy.num_replicas_in_sync > 1
@@ -327,6 +330,7 @@ class DCGLR(keras.Model):
     def get_config(self):
         return {
             "name": self.name,
+            "dtype": self.dtype_policy.name,
             "backbone": self.backbone_name,
             "backbone_preset": self.backbone_preset,
             "backbone_args": self.backbone_args,

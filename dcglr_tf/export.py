@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from dcglr_tf.ops.points import normalize_unit_sphere
+from dcglr_tf.precision import float32_copy
 
 METADATA_FILE = os.path.join("assets.extra", "encoder.json")
 
@@ -40,7 +41,10 @@ def _serving_function(backbone):
 def export_encoder(backbone, path, metadata=None):
     """Write `backbone` (a built Backbone) as a SavedModel at `path` with endpoint
     `serve(points: float32 [batch, n_points, 3]) -> float32 [batch, D]` and a JSON description of the
-    encoder (backbone name, config, output_dim, min_points, plus `metadata`) in `assets.extra/`."""
+    encoder (backbone name, config, output_dim, min_points, plus `metadata`) in `assets.extra/`. A backbone
+    trained in mixed precision is exported as its float32 twin: the encoder computes in float32."""
+    if backbone.compute_dtype != "float32":
+        backbone = float32_copy(backbone)
     archive = keras.export.ExportArchive()
     archive.track(backbone)
     archive.add_endpoint(

@@ -3,7 +3,9 @@
 `run_pretraining(config, output_dir)` is what `train.py` calls. A run directory holds `config.json`,
 `metrics.csv`, TensorBoard `logs/`, `checkpoints/` (state after every epoch, used to resume), the exported
 encoder `encoder/` (SavedModel: raw points -> teacher-backbone embedding) and the full model `dcglr.keras`.
-Running again with the same config and directory resumes from the last finished epoch.
+Running again with the same config and directory resumes from the last finished epoch. Under
+`strategy="multi_worker"` every worker runs this with the same arguments; only the chief writes the run
+directory (see `dcglr_tf.distribution`), which must be one directory shared by all workers.
 """
 
 import dataclasses
@@ -20,48 +22,17 @@ from dcglr_tf.config import TrainConfig
 from dcglr_tf.data import sources
 from dcglr_tf.data.pipeline import pretraining_dataset, validate_crop_config
 from dcglr_tf.dcglr import DCGLR
+from dcglr_tf.distribution import (
+    is_chief, is_multi_worker, make_strategy, same_on_all_workers, strategy_name, worker_name, worker_output_dir,
+)
 from dcglr_tf.export import export_encoder
+from dcglr_tf.precision import check_precision
 from dcglr_tf.schedules import ScheduledAdamW, WarmupCosine, scaled_learning_rate
-
-STRATEGIES = ("default", "mirrored")
+from dcglr_tf.training_loop import fit_with_strategy
 
 
 class RunConfigMismatch(ValueError):
     """The output directory holds a run with a different config."""
-
-
-def split_cpu(num_devices):
-    """Expose the CPU as `num_devices` logical devices (to run MirroredStrategy on one machine without
-    GPUs). Must be called before TensorFlow initialises its devices."""
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    try:
-        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * num_devices)
-    except RuntimeError as error:
-        if len(tf.config.list_logical_devices("CPU")) != num_devices:
-            raise RuntimeError(f"cannot split the CPU into {num_devices} devices after TensorFlow started: {error}")
-
-
-def make_strategy(name):
-    """"default" (one device) or "mirrored" (all local GPUs, else all logical CPUs)."""
-    if name == "default":
-        return tf.distribute.get_strategy()
-    if name == "mirrored":
-        gpus = tf.config.list_logical_devices("GPU")
-        devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
-        return tf.distribute.MirroredStrategy(devices)
-    raise ValueError(f"unknown strategy {name!r}; choose one of: {', '.join(STRATEGIES)}")
-
-
-def resolve_jit_compile(requested, strategy, log=print):
-    """XLA on by default for a single device. Under a multi-replica strategy Keras cannot XLA-compile the
-    step (cross-replica reductions inside it), so a request for XLA falls back with a message."""
-    replicas = strategy.num_replicas_in_sync
-    if requested is None:
-        return replicas == 1
-    if requested and replicas > 1:
-        log(f"note: XLA is not used with {replicas} replicas (MirroredStrategy); running the step without jit_compile")
-        return False
-    return bool(requested)
 
 
 def steps_per_epoch_for(config):
@@ -95,6 +66,7 @@ def build_model(config, steps_per_epoch):
         momentum_end=optim.momentum_end,
         total_steps=total_steps,
         freeze_last_layer_steps=optim.freeze_last_layer_epochs * steps_per_epoch,
+        dtype=config.precision,
     )
     warmup_steps = min(optim.warmup_epochs * steps_per_epoch, total_steps // 2)
     optimizer = ScheduledAdamW(
@@ -106,13 +78,21 @@ def build_model(config, steps_per_epoch):
     return model, optimizer
 
 
-def _prepare_run_dir(config, output_dir, overwrite):
+def _prepare_run_dir(config, output_dir, overwrite, write=True):
+    """Check (and with `write`, create) the run directory; True when it already holds this run. Workers that
+    do not write (multi-worker, not the chief) only check, and ignore the directory under `overwrite`."""
     config_path = os.path.join(output_dir, "config.json")
+    if overwrite and not write:
+        return False
     if overwrite and os.path.exists(output_dir):
         shutil.rmtree(output_dir)
     if os.path.exists(config_path):
         with open(config_path) as f:
             previous = json.load(f)
+        try:  # a run written before a setting existed holds that setting's default
+            previous = json.loads(TrainConfig.from_dict(previous).to_json())
+        except (TypeError, ValueError):
+            pass
         current = json.loads(config.to_json())
         differing = sorted(k for k in set(previous) | set(current) if previous.get(k) != current.get(k))
         if differing:
@@ -121,18 +101,35 @@ def _prepare_run_dir(config, output_dir, overwrite):
                 f"use another --output_dir, or --overwrite to start that directory over"
             )
         return True
-    os.makedirs(output_dir, exist_ok=True)
-    with open(config_path, "w") as f:
-        f.write(config.to_json())
+    if write:  # atomically: other workers may read it meanwhile
+        os.makedirs(output_dir, exist_ok=True)
+        with open(config_path + ".partial", "w") as f:
+            f.write(config.to_json())
+        os.replace(config_path + ".partial", config_path)
     return False
 
 
+def _describe(strategy, jit):
+    replicas = strategy.num_replicas_in_sync
+    if not jit:
+        xla = "XLA off"
+    elif replicas > 1:
+        xla = "XLA on (compiled per replica; cross-replica reductions between the compiled clusters)"
+    else:
+        xla = "XLA on"
+    return f"strategy {strategy_name(strategy)} with {replicas} replica(s), {xla}"
+
+
 def run_pretraining(
-    config: TrainConfig, output_dir, *, strategy="default", jit_compile=None, overwrite=False, verbose="auto", log=print,
-    extra_callbacks=(),
+    config: TrainConfig, output_dir, *, strategy="default", jit_compile=None, cluster_timeout=300, overwrite=False,
+    verbose="auto", log=print, extra_callbacks=(),
 ):
     """Pre-train (or resume) a DCGLR run in `output_dir`, then export the teacher encoder.
 
+    strategy: a tf.distribute.Strategy, or its name for `dcglr_tf.distribution.make_strategy` ("default",
+    "mirrored" or "multi_worker", `cluster_timeout` seconds for a multi-worker cluster to form).
+    jit_compile: XLA for the train step (default on, under every strategy). The precision is
+    `config.precision`. `config.batch_size` is the global batch (all replicas of all workers).
     `extra_callbacks` (e.g. `dcglr_tf.callbacks.KNNMonitor`) run after the throughput monitor and before the
     loggers, so values they add to the epoch logs reach metrics.csv and TensorBoard.
 
@@ -140,17 +137,27 @@ def run_pretraining(
     resumed_from_epoch, epochs, final_metrics (last epoch's logs of this session; empty if nothing trained).
     """
     validate_crop_config(config.crops, config.num_points)
-    strategy_obj = make_strategy(strategy)
+    check_precision(config.precision)
+    strategy_obj = strategy if isinstance(strategy, tf.distribute.Strategy) else make_strategy(strategy, cluster_timeout)
     replicas = strategy_obj.num_replicas_in_sync
     if config.batch_size % replicas:
         raise ValueError(
-            f"batch_size={config.batch_size} is not divisible by the {replicas} replicas of strategy {strategy!r}"
+            f"batch_size={config.batch_size} is not divisible by the {replicas} replicas of {strategy_name(strategy_obj)}"
         )
-    jit = resolve_jit_compile(jit_compile, strategy_obj, log)
-    existing = _prepare_run_dir(config, output_dir, overwrite)
+    chief = is_chief(strategy_obj)
+    if not chief:
+        name = worker_name(strategy_obj)
+        log = (lambda message, _log=log: _log(f"[{name}] {message}"))
+        verbose = 0
+    jit = True if jit_compile is None else bool(jit_compile)
+    existing = _prepare_run_dir(config, output_dir, overwrite, write=chief)
     backup_dir = os.path.join(output_dir, "checkpoints")
-    initial_epoch = min(saved_epoch(backup_dir), config.epochs)
-    if existing:
+    initial_epoch = 0 if overwrite and not chief else min(saved_epoch(backup_dir), config.epochs)
+    same_on_all_workers(
+        strategy_obj, initial_epoch, f"the last finished epoch in {backup_dir} (--output_dir must be one directory "
+        f"that every worker sees)"
+    )
+    if existing and (chief or initial_epoch):  # (the chief may have just created it)
         log(f"resuming {output_dir} at epoch {initial_epoch} of {config.epochs}")
 
     keras.utils.set_random_seed(config.seed)
@@ -160,44 +167,64 @@ def run_pretraining(
         model.build((None, config.num_points, 3))
         model.compile(optimizer=optimizer, clip_norm=config.optim.clip_norm, jit_compile=jit)
 
-    history = {}
-    if config.epochs > initial_epoch:
-        dataset = pretraining_dataset(config, initial_epoch=initial_epoch)
-        callbacks = [
-            ThroughputMonitor(config.batch_size),
-            *extra_callbacks,
-            AtomicBackupAndRestore(backup_dir),
-            MetricsCSVLogger(os.path.join(output_dir, "metrics.csv"), append=True),
-            keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"), update_freq="epoch"),
-        ]
-        log(
-            f"pre-training {config.backbone} on {config.dataset}: {config.epochs} epochs x {steps} steps, "
-            f"batch {config.batch_size}, peak learning rate {scaled_learning_rate(config.optim.learning_rate, config.batch_size):.3g} "
-            f"(base {config.optim.learning_rate:.3g} x {config.batch_size} / 256), {replicas} replica(s), XLA {'on' if jit else 'off'}"
-        )
-        fit = model.fit(
-            dataset, epochs=config.epochs, steps_per_epoch=steps, initial_epoch=initial_epoch,
-            callbacks=callbacks, verbose=verbose, shuffle=False,
-        )
-        history = {k: [float(v) for v in values] for k, values in fit.history.items()}
+    with worker_output_dir(output_dir, strategy_obj) as write_dir:
+        history = {}
+        if config.epochs > initial_epoch:
+            callbacks = [
+                ThroughputMonitor(config.batch_size),
+                *extra_callbacks,
+                AtomicBackupAndRestore(backup_dir, write_dir=os.path.join(write_dir, "checkpoints")),
+                MetricsCSVLogger(os.path.join(write_dir, "metrics.csv"), append=True),
+                keras.callbacks.TensorBoard(os.path.join(write_dir, "logs"), update_freq="epoch"),
+            ]
+            peak = scaled_learning_rate(config.optim.learning_rate, config.batch_size)
+            log(
+                f"pre-training {config.backbone} on {config.dataset}: {config.epochs} epochs x {steps} steps, "
+                f"global batch {config.batch_size}, peak learning rate {peak:.3g} (base "
+                f"{config.optim.learning_rate:.3g} x {config.batch_size} / 256), precision {config.precision}; "
+                f"{_describe(strategy_obj, jit)}"
+            )
+            history = _train(model, config, strategy_obj, steps, initial_epoch, callbacks, verbose)
 
-    encoder_dir = os.path.join(output_dir, "encoder")
-    if config.epochs > 0 and not history:
-        _restore_last_state(model, backup_dir)
-    metadata = {"dataset": config.dataset, "num_points": config.num_points, "epochs": config.epochs, "seed": config.seed}
-    export_encoder(model.teacher_backbone, encoder_dir, metadata=metadata)
-    model.save(os.path.join(output_dir, "dcglr.keras"))
-    final = {k: v[-1] for k, v in history.items()}
-    summary = {
-        "output_dir": output_dir,
-        "encoder": encoder_dir,
-        "resumed_from_epoch": initial_epoch,
-        "epochs": config.epochs,
-        "final_metrics": final,
-    }
-    with open(os.path.join(output_dir, "summary.json"), "w") as f:
-        json.dump(summary, f, indent=2)
+        encoder_dir = os.path.join(write_dir, "encoder")
+        if config.epochs > 0 and not history:
+            _restore_last_state(model, backup_dir)
+        metadata = {"dataset": config.dataset, "num_points": config.num_points, "epochs": config.epochs,
+                    "seed": config.seed, "precision": config.precision}
+        export_encoder(model.teacher_backbone, encoder_dir, metadata=metadata)
+        model.save(os.path.join(write_dir, "dcglr.keras"))
+        final = {k: v[-1] for k, v in history.items()}
+        summary = {
+            "output_dir": output_dir,
+            "encoder": os.path.join(output_dir, "encoder"),
+            "resumed_from_epoch": initial_epoch,
+            "epochs": config.epochs,
+            "final_metrics": final,
+        }
+        with open(os.path.join(write_dir, "summary.json"), "w") as f:
+            json.dump(summary, f, indent=2)
     return summary
+
+
+def _train(model, config, strategy, steps, initial_epoch, callbacks, verbose):
+    """Keras `fit` on one machine; the loop over `strategy.run` (same train_step) across workers."""
+    if is_multi_worker(strategy):
+        def dataset_fn(context):  # this worker's shard, in per-replica batches
+            return pretraining_dataset(
+                config, initial_epoch=initial_epoch, shard=(context.input_pipeline_id, context.num_input_pipelines),
+                batch_size=context.get_per_replica_batch_size(config.batch_size),
+            )
+
+        fit = fit_with_strategy(
+            model, dataset_fn, epochs=config.epochs, steps_per_epoch=steps, initial_epoch=initial_epoch,
+            callbacks=callbacks, verbose=2 if verbose == "auto" else verbose,
+        )
+    else:
+        fit = model.fit(
+            pretraining_dataset(config, initial_epoch=initial_epoch), epochs=config.epochs, steps_per_epoch=steps,
+            initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose, shuffle=False,
+        )
+    return {k: [float(v) for v in values] for k, values in fit.history.items()}
 
 
 def _restore_last_state(model, backup_dir):

@@ -10,6 +10,7 @@ from dcglr_tf.schedules import ScheduledAdamW, WarmupCosine
 
 TINY_BACKBONE = dict(widths=(8, 8), k=4, emb_dim=16)
 TINY_HEAD = dict(out_dim=32, hidden_dim=16, bottleneck_dim=8)
+TINY_POINTNET = dict(widths=(8, 16))
 
 
 def numpy_loss(teacher, student_g, student_l, center, tt, ts):
@@ -40,10 +41,10 @@ def test_loss_matches_numpy(num_global):
     np.testing.assert_allclose(targets.numpy().sum(-1), 1.0, rtol=1e-5)
 
 
-def make_model(**kwargs):
+def make_model(backbone="dgcnn", backbone_args=TINY_BACKBONE, **kwargs):
     kwargs.setdefault("freeze_last_layer_steps", 0)
     kwargs.setdefault("momentum_start", 0.9)
-    model = DCGLR(backbone="dgcnn", backbone_args=TINY_BACKBONE, head_args=TINY_HEAD, total_steps=10, **kwargs)
+    model = DCGLR(backbone=backbone, backbone_args=backbone_args, head_args=TINY_HEAD, total_steps=10, **kwargs)
     model.build((None, 16, 3))
     optimizer = ScheduledAdamW(WarmupCosine(0.04, 0.4, 10), learning_rate=WarmupCosine(1e-2, 1e-4, 10))
     model.compile(optimizer=optimizer, clip_norm=3.0, jit_compile=False)
@@ -192,27 +193,48 @@ def test_call_returns_teacher_backbone_features_and_keras_round_trip(tmp_path):
     assert int(restored.optimizer.iterations) == 1  # the optimizer state comes back too
 
 
-def test_two_replicas_match_one_device():
-    """One step on 2 replicas = one step on 1 device with the same global batch (student, teacher, centre)."""
+def distributed_step(model, batch):
+    """One train step of `model` under its strategy on the global `batch` -> (loss, XLA-marked op count)."""
+    strategy = model.distribute_strategy
+    step = tf.function(lambda data: strategy.run(model.train_step, args=(data,)))
+    data = next(iter(strategy.experimental_distribute_dataset(tf.data.Dataset.from_tensors(batch))))
+    graph = step.get_concrete_function(data).graph
+    marked = 0
+    for op in graph.get_operations():
+        try:
+            marked += bool(op.get_attr("_XlaCompile"))
+        except ValueError:
+            pass
+    logs = step(data)
+    return float(strategy.reduce(tf.distribute.ReduceOp.MEAN, logs["loss"], axis=None)), marked
+
+
+def test_two_replicas_with_and_without_xla_match_one_device():
+    """One step on 2 replicas (MirroredStrategy, XLA per replica or none) = one step on 1 device with the same
+    global batch: loss, student, teacher, centre."""
     devices = tf.config.list_logical_devices("CPU")
     assert len(devices) >= 2, "conftest splits the CPU into 2 logical devices"
     batch = make_batch(batch=4)
+    runs = [(tf.distribute.OneDeviceStrategy(devices[0].name), False)]
+    runs += [(tf.distribute.MirroredStrategy([d.name for d in devices[:2]]), jit) for jit in (False, True)]
     states = []
-    for strategy in (tf.distribute.OneDeviceStrategy(devices[0].name), tf.distribute.MirroredStrategy([d.name for d in devices[:2]])):
+    for strategy, jit_compile in runs:
         keras.utils.set_random_seed(0)
         with strategy.scope():
-            model = make_model()
+            model = make_model("pointnet", TINY_POINTNET)  # its XLA compilation is quicker than DGCNN's
             # SGD, not Adam: Adam turns gradients that are exactly zero in theory (a batch norm offset that
             # the next batch norm cancels) but float noise in practice into full-size steps of either sign.
-            model.compile(optimizer=keras.optimizers.SGD(0.1), clip_norm=3.0, jit_compile=False)
-        dataset = tf.data.Dataset.from_tensors(batch)
-        model.fit(dataset, epochs=1, verbose=0)
-        states.append(
-            (snapshot(s for _, s in model._ema_pairs), snapshot(t for t, _ in model._ema_pairs), np.array(model.center.value))
-        )
-    (student_1, teacher_1, center_1), (student_2, teacher_2, center_2) = states
-    for a, b in zip(student_1, student_2):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
-    for a, b in zip(teacher_1, teacher_2):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(center_1, center_2, rtol=1e-4, atol=1e-6)
+            model.compile(optimizer=keras.optimizers.SGD(0.1), clip_norm=3.0, jit_compile=jit_compile)
+        assert model.xla_per_replica == (jit_compile and strategy.num_replicas_in_sync > 1)
+        loss, marked = distributed_step(model, batch)
+        assert (marked > 100) == jit_compile  # the replica step's ops are marked for XLA clusters
+        states.append((
+            loss, snapshot(s for _, s in model._ema_pairs), snapshot(t for t, _ in model._ema_pairs),
+            np.array(model.center.value),
+        ))
+    one_device = states[0]
+    for mirrored in states[1:]:
+        np.testing.assert_allclose(mirrored[0], one_device[0], rtol=1e-5)
+        for one_device_part, mirrored_part in zip(one_device[1:], mirrored[1:]):
+            for a, b in zip(one_device_part, mirrored_part):
+                np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-5)

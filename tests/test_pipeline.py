@@ -75,3 +75,19 @@ def test_bad_crop_settings_are_named(change, message):
     crops = dataclasses.replace(CropConfig(global_points=32, local_points=16), **change)
     with pytest.raises(ValueError, match=message):
         validate_crop_config(crops, 64)
+
+
+def test_worker_shards_split_each_global_batch(shapes_data_dir):
+    """Two shards with half batches hold exactly the global batch's clouds, cropped identically (clouds
+    0, 2 / 1, 3); their half-resolution copies get their own seeds."""
+    config = small_config(shapes_data_dir)
+    whole = first_batches(pretraining_dataset(config))
+    shards = [first_batches(pretraining_dataset(config, shard=(k, 2), batch_size=2)) for k in range(2)]
+    for step in range(2):
+        for name in ("global", "local", "label"):
+            for k in range(2):
+                np.testing.assert_array_equal(shards[k][step][name], whole[step][name][k::2])
+    assert not np.allclose(shards[0][0]["half"], shards[1][0]["half"])
+    again = first_batches(pretraining_dataset(config, shard=(1, 2), batch_size=2))
+    for name in again[0]:
+        np.testing.assert_array_equal(again[0][name], shards[1][0][name])

@@ -45,19 +45,24 @@ def _cloud_and_label(example):
     return tf.cast(example["points"][:, :3], tf.float32), tf.cast(label, tf.int64)
 
 
-def pretraining_dataset(config, *, initial_epoch=0, split="train"):
+def pretraining_dataset(config, *, initial_epoch=0, split="train", shard=(0, 1), batch_size=None):
     """Endless batches of multi-crop views for DCGLR pre-training.
 
     config: TrainConfig. Each element is a dict with
     "global" (B, num_global, global_points, 3), "local" (B, num_local, local_points, 3),
     "half" (B, num_half_res, num_points // 2, 3) and "label" (B,) (-1 where the data has no labels),
-    B = config.batch_size (the global batch). `initial_epoch` gives a resumed run its own deterministic
-    stream instead of replaying epoch 0.
+    B = `batch_size` (default config.batch_size, the global batch). `initial_epoch` gives a resumed run its
+    own deterministic stream instead of replaying epoch 0.
+    shard = (index, count): this input pipeline's share of the stream (one per worker of a multi-worker run):
+    clouds index, index + count, ... of the shuffled stream, each cropped exactly as in the unsharded
+    stream; with B = global batch / count, the shards' k-th batches hold the k-th global batch's clouds
+    (the half-resolution copies get per-shard seeds).
     """
     validate_crop_config(config.crops, config.num_points)
     crop_config = config.crops
     source = sources.load_split(config.dataset, split, data_dir=config.data_dir, manual_dir=config.manual_dir)
     stream_seed = config.seed + 1_000_003 * int(initial_epoch)
+    shard_index, shard_count = (int(v) for v in shard)
 
     def make_views(index, example):
         cloud, label = _cloud_and_label(example)
@@ -72,7 +77,7 @@ def pretraining_dataset(config, *, initial_epoch=0, split="train"):
     def add_half_resolution(index, views):
         cloud = views.pop("cloud")
         if crop_config.num_half_res:
-            seed = tf.stack([tf.constant(stream_seed + 1, tf.int64), index])
+            seed = tf.stack([tf.constant(stream_seed + 1, tf.int64), index * shard_count + shard_index])
             views["half"] = crops.half_resolution_views(cloud, seed, crop_config)
         return views
 
@@ -81,8 +86,9 @@ def pretraining_dataset(config, *, initial_epoch=0, split="train"):
         .repeat()
         .shuffle(config.shuffle_buffer, seed=stream_seed)
         .enumerate()
+        .shard(shard_count, shard_index)
         .map(make_views, num_parallel_calls=AUTOTUNE, deterministic=True)
-        .batch(config.batch_size, drop_remainder=True, num_parallel_calls=AUTOTUNE, deterministic=True)
+        .batch(batch_size or config.batch_size, drop_remainder=True, num_parallel_calls=AUTOTUNE, deterministic=True)
         .enumerate()
         .map(add_half_resolution, num_parallel_calls=AUTOTUNE, deterministic=True)
         .prefetch(AUTOTUNE)
