@@ -129,7 +129,8 @@ def hlo_matmul_flops(hlo_text):
         lhs = _dims(operands.group(1)) if operands.group(1) is not None else shapes[operands.group(2)]
         contracted = math.prod(lhs[d] for d in _dims(_CONTRACT.search(line).group(1)))
         name = (_OP_NAME.search(line) or [None, ""])[1]
-        part = "knn" if "/knn/" in name else "head" if _HEAD.search(name) else "convs" if _BACKBONE.search(name) else "loss"
+        part = "knn" if "/knn/" in name else "head" if _HEAD.search(name) else "loss"
+        part = "convs" if part == "loss" and _BACKBONE.search(name) else part
         flops[part] += 2 * math.prod(out) * contracted
     return flops
 
