@@ -147,7 +147,7 @@ def main():
         config = dataclasses.replace(base, backbone=name)
         params = build_backbone(name, config.backbone_preset)
         params(tf.zeros([1, config.crops.global_points, 3]))
-        row = {"backbone": name, "parameters": int(params.count_params())}
+        row = {"backbone": name, "parameters": int(params.count_params()), "xla_default": params.xla_default}
         for jit in (True, False):
             tag = "xla" if jit else "no_xla"
             row[f"step_samples_per_s_{tag}"], row[f"step_seconds_{tag}"] = bench_train_step(config, jit, args.steps, args.warmup)
@@ -158,7 +158,8 @@ def main():
         rows.append(row)
         print(f"{name:9s} params {row['parameters']:>10,d}  step {row['step_samples_per_s_xla']:8.1f} samples/s XLA "
               f"({row['step_seconds_xla']:.3f} s) vs {row['step_samples_per_s_no_xla']:8.1f} without "
-              f"(x{row['step_samples_per_s_xla'] / row['step_samples_per_s_no_xla']:.2f}); forward "
+              f"(x{row['step_samples_per_s_xla'] / row['step_samples_per_s_no_xla']:.2f}, default "
+              f"{'XLA' if row['xla_default'] else 'no XLA'}); forward "
               f"{row['forward_samples_per_s_xla']:9.1f} / {row['forward_samples_per_s_no_xla']:9.1f} samples/s; "
               f"peak RSS {row['peak_rss_mib']:.0f} MiB ({row['peak_rss_mib_after_xla_step']:.0f} after the XLA step)", flush=True)
         if not args.skip_flops or args.breakdown:

@@ -10,10 +10,12 @@ class Backbone(keras.Model):
     architecture can take, e.g. its kNN k) and implement `call`. Backbones with per-point features for
     segmentation also implement `point_features(points, training) -> (B, N, point_feature_dim)` and set
     `point_feature_dim`; `has_point_features` tells which do. `presets` maps a preset name ("paper",
-    "embedded") to constructor arguments.
+    "embedded") to constructor arguments. `xla_default` says whether a DCGLR training step on one device is
+    faster XLA-compiled (measured per backbone by benchmarks/benchmark_train_step.py): the default path.
     """
 
     presets = {"paper": {}}
+    xla_default = True
     output_dim = None
     min_points = 1
     point_feature_dim = None
