@@ -155,7 +155,7 @@ def step_breakdown(model, config, view_shapes, steps=3, warmup=1):
 
 
 def format_breakdown(seconds, step_seconds):
-    """Lines 'part  seconds  share of the step', the sum of the parts and what the sum leaves out."""
+    """Lines 'part  seconds  share of the step', then the sum of the parts and its share."""
     lines = [f"  {part:14s} {value:7.3f} s  {100 * value / step_seconds:5.1f} %" for part, value in seconds.items()]
     total = sum(seconds.values())
     share = 100 * total / step_seconds
