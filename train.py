@@ -65,8 +65,9 @@ def parse_args(argv=None):
                              "bf16, recent CPUs) or mixed_float16 (GPUs; dynamic loss scaling). Loss, centre, EMA and "
                              "optimizer state stay float32; the exported encoder takes and returns float32")
     parser.add_argument("--jit_compile", default="auto", choices=["auto", "true", "false"],
-                        help="XLA-compile the train step (auto = true, under every strategy: with several replicas it is "
-                             "compiled per replica, the cross-replica reductions between the compiled parts)")
+                        help="XLA-compile the train step under every strategy (with several replicas it is compiled per "
+                             "replica, the cross-replica reductions between the compiled parts); auto: the backbone's "
+                             "measured faster path, XLA for all but pct")
     parser.add_argument("--knn_monitor", type=int, default=0, metavar="N",
                         help="every N epochs, log the teacher's weighted-kNN accuracy (knn_accuracy) on the dataset's "
                              "labelled train/test splits (first 512/256 clouds); 0 = off. Needs a labelled dataset")

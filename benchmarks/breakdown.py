@@ -133,7 +133,8 @@ def step_breakdown(model, config, view_shapes, steps=3, warmup=1):
     num_local = sum(view_shapes[name][0] for name in ("local", "half") if name in view_shapes)
     logits = lambda views: tf.random.normal([views, config.batch_size, config.head.out_dim])  # noqa: E731
     loss = with_backward(lambda t, g, loc: list(dcglr_loss(t, g, loc, model.center)[:2]), [])
-    add("loss", median_seconds(_compiled(loss), [logits(num_global), logits(num_global), logits(num_local)], steps, warmup))
+    loss_inputs = [logits(num_global), logits(num_global), logits(num_local)]
+    add("loss", median_seconds(_compiled(loss), loss_inputs, steps, warmup))
 
     variables = model.trainable_variables
     grads = [tf.random.normal(v.shape) * 1e-3 for v in variables]
@@ -154,9 +155,10 @@ def step_breakdown(model, config, view_shapes, steps=3, warmup=1):
 
 
 def format_breakdown(seconds, step_seconds):
-    """Lines 'part  seconds  share of the step', the sum of the parts and what the sum leaves out."""
+    """Lines 'part  seconds  share of the step', then the sum of the parts and its share."""
     lines = [f"  {part:14s} {value:7.3f} s  {100 * value / step_seconds:5.1f} %" for part, value in seconds.items()]
     total = sum(seconds.values())
-    lines.append(f"  {'sum of parts':14s} {total:7.3f} s  {100 * total / step_seconds:5.1f} % of the step ({step_seconds:.3f} s)")
+    share = 100 * total / step_seconds
+    lines.append(f"  {'sum of parts':14s} {total:7.3f} s  {share:5.1f} % of the step ({step_seconds:.3f} s)")
     return lines
 

@@ -26,6 +26,7 @@ from dcglr_tf.distribution import (
     is_chief, is_multi_worker, make_strategy, same_on_all_workers, strategy_name, worker_name, worker_output_dir,
 )
 from dcglr_tf.export import export_encoder
+from dcglr_tf.models.registry import backbone_class
 from dcglr_tf.precision import check_precision
 from dcglr_tf.schedules import ScheduledAdamW, WarmupCosine, scaled_learning_rate
 from dcglr_tf.training_loop import fit_with_strategy
@@ -120,6 +121,12 @@ def _describe(strategy, jit):
     return f"strategy {strategy_name(strategy)} with {replicas} replica(s), {xla}"
 
 
+def resolve_jit_compile(requested, backbone):
+    """XLA for the train step: `requested` (True/False), or for None the backbone's measured faster path
+    (`Backbone.xla_default`)."""
+    return backbone_class(backbone).xla_default if requested is None else bool(requested)
+
+
 def run_pretraining(
     config: TrainConfig, output_dir, *, strategy="default", jit_compile=None, cluster_timeout=300, overwrite=False,
     verbose="auto", log=print, extra_callbacks=(),
@@ -128,7 +135,8 @@ def run_pretraining(
 
     strategy: a tf.distribute.Strategy, or its name for `dcglr_tf.distribution.make_strategy` ("default",
     "mirrored" or "multi_worker", `cluster_timeout` seconds for a multi-worker cluster to form).
-    jit_compile: XLA for the train step (default on, under every strategy). The precision is
+    jit_compile: XLA for the train step under every strategy; None: the backbone's measured faster path
+    (`Backbone.xla_default`: on for all but PCT). The precision is
     `config.precision`. `config.batch_size` is the global batch (all replicas of all workers).
     `extra_callbacks` (e.g. `dcglr_tf.callbacks.KNNMonitor`) run after the throughput monitor and before the
     loggers, so values they add to the epoch logs reach metrics.csv and TensorBoard.
@@ -149,7 +157,7 @@ def run_pretraining(
         name = worker_name(strategy_obj)
         log = (lambda message, _log=log: _log(f"[{name}] {message}"))
         verbose = 0
-    jit = True if jit_compile is None else bool(jit_compile)
+    jit = resolve_jit_compile(jit_compile, config.backbone)
     existing = _prepare_run_dir(config, output_dir, overwrite, write=chief)
     backup_dir = os.path.join(output_dir, "checkpoints")
     initial_epoch = 0 if overwrite and not chief else min(saved_epoch(backup_dir), config.epochs)

@@ -34,7 +34,8 @@ def test_analytic_count_equals_xla_program():
     model.compile(optimizer=optimizer, clip_norm=3.0, jit_compile=True)
     model.optimizer.build(model.trainable_variables)
     rng = np.random.default_rng(0)
-    batch = {name: tf.constant(rng.normal(size=(TINY.batch_size,) + s).astype("float32")) for name, s in view_shapes(TINY).items()}
+    shapes = view_shapes(TINY)
+    batch = {name: tf.constant(rng.normal(size=(TINY.batch_size,) + s).astype("float32")) for name, s in shapes.items()}
     analytic = analytic_step_flops(TINY, view_shapes(TINY), model.student_backbone.get_config())
     assert analytic == xla_step_flops(model, batch)
     assert all(value > 0 for value in analytic.values())

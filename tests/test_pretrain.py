@@ -41,3 +41,10 @@ def test_presets_are_consistent_and_cpu_long_is_the_embedded_run_trained_longer(
     embedded, long = embedded_config(), cpu_long_config()
     assert long.epochs * long.steps_per_epoch == 5 * embedded.epochs * embedded.steps_per_epoch
     assert dataclasses.replace(long, epochs=embedded.epochs, optim=embedded.optim) == embedded
+
+
+def test_the_default_xla_choice_is_the_backbones_measured_faster_path():
+    from dcglr_tf.pretrain import resolve_jit_compile
+
+    assert resolve_jit_compile(None, "pct") is False and resolve_jit_compile(None, "dgcnn") is True
+    assert resolve_jit_compile(True, "pct") is True and resolve_jit_compile(False, "dgcnn") is False

@@ -12,7 +12,9 @@ class Backbone(keras.Model):
     architecture can take, e.g. its kNN k) and implement `call`, starting it with `limit_points`. Backbones
     with per-point features for segmentation also implement `point_features(points, training) -> (B, N,
     point_feature_dim)` and set `point_feature_dim`; `has_point_features` tells which do. `presets` maps a
-    preset name ("paper", "embedded") to constructor arguments.
+    preset name ("paper", "embedded") to constructor arguments. `xla_default` says whether a DCGLR training
+    step on one device is faster XLA-compiled (measured per backbone by benchmarks/benchmark_train_step.py):
+    the default path.
 
     max_points: the density the encoder works at. The global feature of a cloud with more points is computed
     from its `max_points` farthest-point samples, so a cloud gives nearly the same embedding at any density
@@ -21,6 +23,7 @@ class Backbone(keras.Model):
     """
 
     presets = {"paper": {}}
+    xla_default = True
     teacher_overrides = {}  # constructor arguments a DCGLR teacher takes instead (e.g. no stochastic depth)
     output_dim = None
     min_points = 1

@@ -59,7 +59,9 @@ class EdgeConv(keras.layers.Layer):
         neighbour, centre = ops.cast(neighbour, dtype), ops.cast(centre, dtype)
         sign = ops.stop_gradient(ops.where(ops.cast(self.norm.gamma, dtype) >= 0, 1.0, -1.0))  # sign of BN's scale
         signed_max, signed_sum = neighbour_max_and_sum(neighbour * sign, idx)
-        squares = neighbour_counts(idx, ops.shape(x)[1])[:, :, None] * ops.square(neighbour)
+        squares = None  # only the batch statistics need them
+        if training and self.norm.trainable:
+            squares = neighbour_counts(idx, ops.shape(x)[1])[:, :, None] * ops.square(neighbour)
         return self.normalised_max(centre, sign * signed_max, sign * signed_sum, squares, self.k, training=training)
 
     def normalised_max(self, centre, extreme, neighbour_sum, neighbour_squares, k, training=None):
@@ -67,9 +69,9 @@ class EdgeConv(keras.layers.Layer):
 
         centre: (B, N, units) float32; extreme: (B, N, units) the max over j of a_{idx_ij} where BN's gamma >= 0,
         the min elsewhere; neighbour_sum: (B, N, units) the sum over j of a_{idx_ij}; neighbour_squares:
-        (B, N, units) whose sum over B and N is that of a_{idx_ij}^2 over all edges (deg_m a_m^2)
-        -> (B, N, units). With training, BN normalises with the edges' batch statistics and updates its moving
-        statistics; otherwise it uses them.
+        (B, N, units) whose sum over B and N is that of a_{idx_ij}^2 over all edges (deg_m a_m^2; unused without
+        training) -> (B, N, units). With training, BN normalises with the edges' batch statistics and updates its
+        moving statistics; otherwise it uses them.
         """
         norm, dtype = self.norm, centre.dtype
         if training and norm.trainable:

@@ -73,13 +73,13 @@ def neighbour_max_and_sum(features, idx):
             zeros = tf.zeros_like(highest)
             d_high, d_sum = (zeros if d is None else d for d in (d_high, d_sum))
             shape = tf.shape(features)
-            # Rows of the (B * N, C) result. Offsetting before slicing per j keeps XLA's top-k of `idx` a
-            # top-k: slices taken straight off it would merge into a slice of a full sort of the distances.
-            targets = idx + tf.range(shape[0], dtype=idx.dtype)[:, None, None] * tf.cast(shape[1], idx.dtype)
+            # Offsetting the indices before slicing one slot off them keeps XLA's top-k of `idx` a top-k:
+            # slices taken straight off it merge into a slice of a full sort of the distances.
+            targets = _batch_rows(idx, shape[1])
             rows = tf.zeros([shape[0] * shape[1], shape[2]], features.dtype)
             for j in range(idx.shape[-1]):
-                per_query = d_sum + tf.where(tf.equal(argmax, j), d_high, zeros)
-                rows = tf.tensor_scatter_nd_add(rows, tf.reshape(targets[:, :, j], [-1, 1]), tf.reshape(per_query, [-1, shape[2]]))
+                per_query = tf.reshape(d_sum + tf.where(tf.equal(argmax, j), d_high, zeros), [-1, shape[2]])
+                rows = tf.tensor_scatter_nd_add(rows, tf.reshape(targets[:, :, j], [-1, 1]), per_query)
             return tf.reshape(rows, shape)
 
         return (highest, tf.reduce_sum(gathered, axis=2)), grad
@@ -93,10 +93,14 @@ def neighbour_counts(idx, num_points):
     idx: (B, M, k) int indices into num_points points -> (B, num_points) float32.
     """
     batch = tf.shape(idx)[0]
-    num_points = tf.cast(num_points, idx.dtype)
-    flat = tf.reshape(idx + tf.range(batch, dtype=idx.dtype)[:, None, None] * num_points, [-1])
-    counts = tf.math.unsorted_segment_sum(tf.ones_like(flat, tf.float32), flat, batch * num_points)
+    rows = tf.reshape(_batch_rows(idx, num_points), [-1])
+    counts = tf.math.unsorted_segment_sum(tf.ones_like(rows, tf.float32), rows, batch * num_points)
     return tf.reshape(counts, [batch, num_points])
+
+
+def _batch_rows(idx, num_points):
+    """(B, M, k) indices into each cloud's num_points points -> indices into the B * num_points rows of the batch."""
+    return idx + tf.range(tf.shape(idx)[0], dtype=idx.dtype)[:, None, None] * tf.cast(num_points, idx.dtype)
 
 
 def farthest_point_sample(points, num_samples, start_index=None):
