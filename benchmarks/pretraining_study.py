@@ -78,8 +78,10 @@ def evaluate(encoder, metric, args, log_path):
         command = [sys.executable, "evaluate.py", f"--encoder={encoder}", f"--output={output}", "--verbose=0"]
         if args.data_dir:
             command.append(f"--data_dir={args.data_dir}")
-        if metric in ("svm", "knn"):
-            command += [f"--task={metric}", f"--dataset={args.dataset}"]
+        if metric == "svm":
+            command += ["--task=svm", f"--dataset={args.dataset}", "--seeds", *map(str, args.svm_seeds)]
+        elif metric == "knn":
+            command += ["--task=knn", f"--dataset={args.dataset}"]
         elif metric.startswith("loo_"):
             command += ["--task=knn", "--protocol=loo", "--k", "1", f"--dataset={args.dataset}",
                         f"--num_points={metric.split('_')[1]}"]
@@ -107,7 +109,7 @@ def study_one(variant, seed, args):
               *args.train_args]
     if args.data_dir:
         common.append(f"--data_dir={args.data_dir}")
-    metrics = [m for m in METRICS if args.points_file or not m.startswith("retrieval")]
+    metrics = [m for m in args.metrics if args.points_file or not m.startswith("retrieval")]
     twin = variant if any(f.startswith(ENCODER_FLAGS) for f in flags) else "default"
     for kind, extra in (("pretrained", []), ("random", ["--epochs=0"])):
         out = run_dir if kind == "pretrained" else os.path.join(args.root, f"{twin}-s{seed}-random")
@@ -159,6 +161,10 @@ def main():
     parser.add_argument("--dataset", default="synthetic_objects", help="labelled evaluation data (svm, knn, loo)")
     parser.add_argument("--data_dir", help="TFDS data directory passed to every command")
     parser.add_argument("--points_file", help="real shapes for the cross-density retrieval, e.g. the airplanes npz")
+    parser.add_argument("--metrics", nargs="+", default=list(METRICS), choices=METRICS,
+                        help="what to measure (default all; loo_1024 and the file-order retrieval repeat loo_256 and "
+                             "100 %% for encoders that down-sample by FPS on data stored in FPS order)")
+    parser.add_argument("--svm_seeds", type=int, nargs="+", default=[0, 1, 2], help="CV seeds of the svm protocol")
     parser.add_argument("--jobs", type=int, default=1, help="variant/seed pairs run at once")
     parser.add_argument("--train_args", nargs=argparse.REMAINDER, default=[],
                         help="further train.py flags for every run (last on the line)")

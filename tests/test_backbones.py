@@ -99,8 +99,14 @@ def test_max_points_embeds_dense_clouds_from_their_fps_samples(name):
     model = build_backbone(name, "embedded", max_points=POINTS, **TINY.get(name, {}))
     model.build((None, None, 3))
     dense, sparse = cloud(num_points=3 * POINTS), cloud(num_points=POINTS - 4)
-    fps_subset = gather_points(dense, farthest_point_sample(dense, POINTS))
+    fps_subset = normalize_unit_sphere(gather_points(dense, farthest_point_sample(dense, POINTS)))
     assert_close(model(dense, training=False), model(fps_subset, training=False))
+    # A cloud stored in farthest-point order (as ModelNet40's resampled files) embeds the same from any prefix of
+    # at least max_points points, each prefix normalised as the exported encoder does.
+    ordered = gather_points(dense, farthest_point_sample(dense, 3 * POINTS))
+    prefixes = [model(normalize_unit_sphere(ordered[:, :n]), training=False) for n in (POINTS, 2 * POINTS, 3 * POINTS)]
+    for other in prefixes[1:]:
+        assert_close(prefixes[0], other, atol=1e-4)
     clone = type(model).from_config(json.loads(json.dumps(model.get_config())))
     assert clone.max_points == POINTS
     unlimited = type(model).from_config({**model.get_config(), "max_points": None})

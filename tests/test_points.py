@@ -84,3 +84,5 @@ def test_farthest_point_downsample_keeps_small_clouds_and_fps_samples_large_ones
                           input_signature=[tf.TensorSpec([None, None, 3], tf.float32)])
     np.testing.assert_array_equal(dynamic(points).numpy(), expected)
     np.testing.assert_array_equal(dynamic(points[:, :15]).numpy(), clouds[:, :15])
+    renormalised = farthest_point_downsample(points, 20, normalize=True).numpy()
+    np.testing.assert_allclose(renormalised, normalize_unit_sphere(expected).numpy(), atol=1e-6)

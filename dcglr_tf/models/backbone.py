@@ -40,13 +40,15 @@ class Backbone(keras.Model):
         return self.point_feature_dim is not None
 
     def limit_points(self, points):
-        """(B, N, 3) -> (B, min(N, max_points), 3): the points the global feature is computed from."""
+        """(B, N, 3) -> (B, min(N, max_points), 3): the points the global feature is computed from. A reduced
+        cloud is centred and scaled into the unit sphere again, as every cloud the encoder gets is, so that a
+        shape stored in farthest-point order gives the same embedding from any N >= max_points of its points."""
         if self.max_points is None:
             return points
         if self.max_points < self.min_points:
             raise ValueError(f"backbone {self.name!r}: max_points={self.max_points} is below the {self.min_points} "
                              f"points per cloud it needs")
-        return farthest_point_downsample(points, self.max_points)
+        return farthest_point_downsample(points, self.max_points, normalize=True)
 
     def check_num_points(self, num_points):
         """Raise a ValueError naming the minimum when a static point count is too small."""

@@ -145,17 +145,19 @@ def farthest_point_sample(points, num_samples, start_index=None):
     return tf.transpose(picks.stack(), [1, 0])
 
 
-def farthest_point_downsample(points, max_points):
+def farthest_point_downsample(points, max_points, normalize=False):
     """Reduce clouds with more than `max_points` points to their `max_points` farthest-point samples
-    (deterministic: the first pick is point 0); smaller clouds pass unchanged.
+    (deterministic: the first pick is point 0), re-centred and re-scaled into the unit sphere with `normalize`;
+    smaller clouds pass unchanged.
 
-    points: (B, N, C), C >= 3 with xyz first -> (B, min(N, max_points), C). A static N decides in Python; a
-    dynamic N (an exported model's signature) decides at run time and gives (B, None, C).
+    points: (B, N, 3) -> (B, min(N, max_points), 3). A static N decides in Python; a dynamic N (an exported
+    model's signature) decides at run time and gives (B, None, 3).
     """
     points = tf.convert_to_tensor(points)
 
     def downsample():
-        return gather_points(points, farthest_point_sample(points[..., :3], max_points))
+        sampled = gather_points(points, farthest_point_sample(points, max_points))
+        return normalize_unit_sphere(sampled) if normalize else sampled
 
     if points.shape[1] is not None:
         return downsample() if points.shape[1] > max_points else points
