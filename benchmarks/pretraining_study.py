@@ -49,12 +49,13 @@ VARIANTS = {
     "out_dim_2048": ([], {"head": {"out_dim": 2048}}, "K = 2048 prototypes instead of 512"),
     "teacher_temp_0.07": ([], {"loss": {"teacher_temp": 0.07}}, "teacher temperature 0.07"),
     "synthetic_shapes": (["--dataset=synthetic_shapes"], None, "pre-train on the old primitive shapes"),
+    "cpu_long": (["--preset=cpu_long"], None, "the cpu_long preset: the default trained 5x longer"),
     "drop_path_0": (["--backbone_args={\"drop_path\": 0.0}"], None, "3D-ViT: no stochastic depth"),
     "drop_path_0.1": (["--backbone_args={\"drop_path\": 0.1}"], None, "3D-ViT: stochastic depth 0.1 (DINO's ViT)"),
 }
 # Flags that change the exported random-init encoder; variants without them share the default's random twin
 # (same seed, same architecture: the same network).
-ENCODER_FLAGS = ("--max_points", "--backbone_args", "--preset", "--num_points")
+ENCODER_FLAGS = ("--max_points", "--backbone_args", "--num_points")  # (the CPU presets share the encoder)
 RUN_LOCKS = {}
 METRICS = ("svm", "knn", "loo_256", "loo_1024", "retrieval", "retrieval_shuffled")
 
