@@ -43,6 +43,7 @@ VARIANTS = {
     "head_bn": ([], {"head": {"use_bn": True}}, "batch norm in the projector MLP"),
     "no_head_bn": ([], {"head": {"use_bn": False}}, "no batch norm in the projector MLP (DINO's default)"),
     "rotate": ([], {"crops": {"rotate": True}}, "random rotation about the up axis for every view"),
+    "lr_x0.1": ([f"--learning_rate={BASE_LR / 10:g}"], None, "a tenth of the base learning rate"),
     "lr_x0.5": ([f"--learning_rate={BASE_LR / 2:g}"], None, "half the base learning rate"),
     "lr_x2": ([f"--learning_rate={BASE_LR * 2:g}"], None, "twice the base learning rate"),
     "local_8": ([], {"crops": {"num_local": 8}}, "8 local crops instead of 4"),
