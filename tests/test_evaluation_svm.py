@@ -10,7 +10,7 @@ import pytest  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
-from dcglr_tf.evaluation.linear_svm import LinearSVM  # noqa: E402
+from dcglr_tf.evaluation.linear_svm import LinearSVM, fit_ovr_squared_hinge  # noqa: E402
 from dcglr_tf.evaluation.svm import (FIXED_C, best_c, cv_plan, linear_svm_accuracy, past_the_peak,  # noqa: E402
                                      svm_protocol)
 
@@ -56,6 +56,42 @@ def test_warm_started_path_equals_separate_fits():
         np.testing.assert_allclose(weights, LinearSVM(c, tol=1e-6).fit(x, y).weights_, atol=1e-3)
 
 
+def test_batched_problems_equal_separate_fits():
+    """Rows outside a problem (target 0) and one C per column: the same weights as fitting each problem alone."""
+    x, y = blobs(90, 7, 3, seed=2, spread=1.5)
+    x = np.concatenate([x, np.ones((len(x), 1), np.float32)], axis=1)
+    one_hot = np.where(y[:, None] == np.arange(3)[None], 1.0, -1.0)
+    parts = [np.arange(0, 60), np.arange(30, 90)]  # two overlapping "folds"
+    inside = [np.isin(np.arange(90), rows)[:, None] for rows in parts]
+    targets = np.concatenate([one_hot * inside[0], one_hot * inside[1], one_hot * inside[1]], axis=1)
+    C = np.repeat([0.01, 0.01, 1.0], 3)
+    batched, _ = fit_ovr_squared_hinge(x, targets, C, tol=1e-6)
+    for block, (rows, c) in enumerate([(parts[0], 0.01), (parts[1], 0.01), (parts[1], 1.0)]):
+        alone, _ = fit_ovr_squared_hinge(x[rows], one_hot[rows], c, tol=1e-6)
+        np.testing.assert_allclose(batched[:, 3 * block:3 * block + 3], alone, atol=1e-3 * np.abs(alone).max())
+
+
+def test_protocol_matches_sklearn_cross_validation():
+    """CV accuracy of every C, chosen C and test accuracy against LinearSVC on the same folds and scaling."""
+    x, y, test_x, test_y = blobs(150, 12, 3, seed=3, spread=2.5, n_test=150)
+    grid = (0.001, 0.01, 0.1, 1.0)
+    result = svm_protocol(x, y, {"test": (test_x, test_y)}, seeds=(0, 1), c_grid=grid, folds=3, early_stop=False)
+    scaler = StandardScaler().fit(x)  # the protocol standardises with the whole train split's statistics
+    z, test_z = scaler.transform(x), scaler.transform(test_x)
+
+    def reference(c, rows):
+        return LinearSVC(C=c, dual=False, tol=1e-8, max_iter=100_000).fit(z[rows], y[rows])
+
+    for entry in result["per_seed"]:
+        plan, _ = cv_plan(y, 3, entry["seed"])
+        for c in grid:
+            expected = np.mean([np.mean(reference(c, train).predict(z[val]) == y[val]) for train, val in plan])
+            assert entry["cv_accuracy_per_C"][c] == pytest.approx(expected, abs=1.5 / len(y))  # <= 1 example
+        assert entry["C"] == best_c(entry["cv_accuracy_per_C"])
+        sk_test = np.mean(reference(entry["C"], np.arange(len(y))).predict(test_z) == test_y)
+        assert entry["accuracy"]["test"] == pytest.approx(sk_test, abs=1.5 / len(test_y))
+
+
 def test_cv_plan_small_classes():
     labels = np.array([0] * 6 + [1] * 3 + [2])  # class 2: one example; class 1: three (< 5 folds)
     plan, warnings = cv_plan(labels, 5, seed=0)
@@ -93,10 +129,9 @@ def test_protocol_scores_several_test_sets_with_one_fit_and_logs_stages():
         assert set(entry["accuracy"]) == {"same", "shifted"} and set(entry["cv_accuracy_per_C"]) == {0.01, 1.0}
         assert entry["cv_accuracy"] == max(entry["cv_accuracy_per_C"].values())
         assert entry["accuracy"]["same"] > 0.8
-    assert lines[0] == "linear SVM: C search by 3-fold CV x 2 C x 2 seeds (C path stops past the peak): 12 fits ..."
-    assert lines[1].startswith("linear SVM: C search by 3-fold CV x 2 C x 2 seeds (C path stops past the peak): "
-                               "done, 12/12 fits in")
-    assert len(lines) == 4 and "final fit on the train split (C path 0.01 .. 1): done, 2/2 fits" in lines[3]
+    stage = "linear SVM: C search by 3-fold CV x 2 C x 2 seeds + final fits, in one batch (C path stops past the peak)"
+    assert lines[0] == f"{stage}: 14 fits ..."  # 2 seeds x 3 folds x 2 C + the whole split at 2 C
+    assert lines[1].startswith(f"{stage}: done, 14/14 fits in") and len(lines) == 2
     # one start and one end line per stage: no progress-bar spam when the output is not a terminal
 
 
@@ -105,7 +140,7 @@ def test_c_path_stops_after_two_lower_values():
     assert past_the_peak({1e-4: 0.5, 1e-3: 0.7, 1e-2: 0.6, 0.1: 0.65})
     assert not past_the_peak({1e-4: 0.7, 1e-3: 0.6, 1e-2: 0.7})  # a tie with the best is not below it
     assert best_c({1e-4: 0.7, 1e-3: 0.6, 1e-2: 0.7}) == 1e-4  # ties: the smallest C, as GridSearchCV
-    x, y = blobs(40, 30, 2, seed=8, spread=3.0)
+    x, y = blobs(40, 30, 2, seed=8, spread=2.0)
     full = svm_protocol(x, y, {"t": (x, y)}, seeds=(0,), folds=2, early_stop=False)["per_seed"][0]
     assert len(full["cv_accuracy_per_C"]) == 5
     stopped = svm_protocol(x, y, {"t": (x, y)}, seeds=(0,), folds=2)["per_seed"][0]

@@ -2,9 +2,13 @@
 objective of scikit-learn's `LinearSVC(dual=False)`), `C` from stratified k-fold cross-validation on the train
 split only, several seeds (a seed changes the CV folds, hence possibly C), mean and spread of test accuracy.
 
-Speed: the solver (`linear_svm.py`) fits all classes at once with matrix products on all cores; each fold walks
-the C grid upwards, every C warm-started from the previous one's weights; the Hessian preconditioner's eigenbasis
-is computed once per train set; seeds that choose the same C share one final fit.
+Features are standardised once with the train split's mean and std (the same transform for every CV fold, the
+final fit and the test sets: label-free statistics of the train split only).
+
+Speed: the solver (`linear_svm.py`) fits every class of every CV fold of every seed, and of the final fit on the
+whole train split, as the columns of one batch, so each step is a few large matrix products on all cores,
+computed once in the eigenbasis of the train split's Gram matrix; the batch walks the C grid upwards, every C
+warm-started from the previous one's weights, and a seed leaves it once its CV accuracy is past the peak.
 
 Small data: a class with fewer train examples than folds lowers the fold count to its size (at least 2); classes
 with a single train example stay in every CV training part and are never validated; when no two classes have two
@@ -17,7 +21,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
 from dcglr_tf.evaluation.common import FEATURES_NOTE, base_result, frozen_features
-from dcglr_tf.evaluation.linear_svm import LinearSVM, gram_eigenbasis
+from dcglr_tf.evaluation.linear_svm import LinearSVM, fit_ovr_squared_hinge
 from dcglr_tf.evaluation.progress import Stage
 from dcglr_tf.evaluation.report import format_table
 
@@ -50,28 +54,6 @@ def cv_plan(labels, folds, seed):
     return plan, warnings
 
 
-def choose_c(train_x, train_y, plan, c_grid, basis, stage=None, early_stop=True):
-    """Mean validation accuracy of each C over the CV `plan`, C ascending, every fold warm-starting each C from its
-    previous one -> (best C (the smallest of the best), its accuracy, {C: accuracy}).
-
-    early_stop: stop the ascending C path once two successive C values score below the best so far (the CV
-    accuracy of a linear SVM rises, then falls with C; the larger C, the slower the fit)."""
-    paths = [LinearSVM(basis=basis).fit_path(train_x[train], train_y[train], c_grid) for train, _ in plan]
-    means = {}
-    for _ in sorted(c_grid):
-        scores = []
-        for path, (_, val) in zip(paths, plan):
-            c, model = next(path)
-            scores.append(float(np.mean(model.predict(train_x[val]) == train_y[val])))
-            if stage is not None:
-                stage.update()
-        means[c] = float(np.mean(scores))
-        if early_stop and past_the_peak(means):
-            break
-    best = best_c(means)
-    return best, means[best], means
-
-
 def best_c(means):
     """The C of the highest CV accuracy in {C: accuracy}; the smallest such C on ties (as GridSearchCV)."""
     return max(sorted(means), key=lambda c: (means[c], -c))
@@ -83,10 +65,32 @@ def past_the_peak(means):
     return len(means) >= 3 and all(means[c] < best for c in list(means)[-2:])
 
 
+def fold_targets(one_hot, plans):
+    """(n, K) +-1 targets and the CV plans {seed: [(train, val)]} -> the targets of every fold of every seed and of
+    the whole train split side by side, (n, (F + 1) K), 0 on the rows outside a fold's training part: the columns
+    of one batched fit (`fit_ovr_squared_hinge`). Column block f is fold f in plan order; the last is the whole
+    split."""
+    blocks = []
+    for plan in plans.values():
+        for train, _ in plan:
+            inside = np.zeros((len(one_hot), 1), np.float32)
+            inside[train] = 1.0
+            blocks.append(one_hot * inside)
+    return np.concatenate(blocks + [one_hot], axis=1)
+
+
 def svm_protocol(train_x, train_y, tests, *, seeds=(0, 1, 2), c_grid=DEFAULT_C_GRID, folds=5, early_stop=True,
                  log=None, description="linear SVM"):
-    """C by CV on the train split for each seed (see `choose_c`), one final fit per chosen C (on the whole train
-    split, along the C path up to it), scored on every test set.
+    """C by stratified CV on the train split for each seed, and the final fits on the whole train split, scored on
+    every test set.
+
+    All folds of all seeds and the whole train split are fitted together, as the columns of one batched solve
+    (`fold_targets`) on the train split's standardised features (scaler fitted once on the train split) in
+    their solver coordinates, walking the C grid upwards, each C warm-started from the previous one. A seed's
+    CV accuracy of a C is the mean over its folds of the validation accuracy; its best C is the smallest of the
+    best. early_stop: a seed leaves the path once two successive C values score below its best so far (the CV
+    accuracy of a linear SVM rises, then falls with C; the larger C, the slower the fit); the whole-split fit
+    runs until every seed has left, so its weights at each seed's best C are that seed's final model.
 
     train_x: (M, D), train_y: (M,); tests: {name: (test_x (T, D), test_y (T,))}, used only for scoring.
     Returns {"per_seed": [{seed, C, cv_accuracy, cv_accuracy_per_C, accuracy: {name: acc}}], "warnings": [...],
@@ -98,34 +102,49 @@ def svm_protocol(train_x, train_y, tests, *, seeds=(0, 1, 2), c_grid=DEFAULT_C_G
     seeds = tuple(seeds)
     plans = {seed: cv_plan(train_y, folds, seed) for seed in seeds}
     warnings = list(dict.fromkeys(w for _, ws in plans.values() for w in ws))
-    fits = sum(len(plan) for plan, _ in plans.values()) * len(c_grid)
-    basis = None
-    if train_x.shape[0] >= train_x.shape[1] and fits:  # the preconditioner basis, shared by every fold and seed
-        basis = gram_eigenbasis(LinearSVM().design(train_x, fit_scaler=True))
-    log = log or (lambda *_: None)
-    chosen = {seed: (FIXED_C, None, {}) for seed, (plan, _) in plans.items() if not plan}
-    if fits:
-        with Stage(f"{description}: C search by {len(plans[seeds[0]][0])}-fold CV x {len(c_grid)} C x "
-                   f"{len(seeds)} seeds{' (C path stops past the peak)' if early_stop else ''}", fits, "fits",
-                   log) as stage:
-            for seed, (plan, _) in plans.items():
-                chosen[seed] = choose_c(train_x, train_y, plan, c_grid, basis, stage, early_stop)
-    wanted = {c for c, _, _ in chosen.values()}
-    path = sorted({float(c) for c in c_grid if c <= max(wanted)} | wanted)
+    plans = {seed: plan for seed, (plan, _) in plans.items()}
+    cv_folds = len(plans[seeds[0]])
+    grid = sorted(float(c) for c in c_grid) if cv_folds else [FIXED_C]
+    model = LinearSVM()
+    coordinates, rotation = model.fit_coordinates(train_x)
+    one_hot = model.one_vs_rest(train_y)
+    classes = one_hot.shape[1]
+    targets = fold_targets(one_hot, plans)
+    weights = np.zeros((coordinates.shape[1], targets.shape[1]), np.float32)
+    blocks = {seed: range(i * cv_folds, (i + 1) * cv_folds) for i, seed in enumerate(seeds)}  # fold blocks
+    whole = len(seeds) * cv_folds  # the block of the whole train split
+    running = [seed for seed in seeds if cv_folds]
+    means = {seed: {} for seed in seeds}
     finals = {}
-    with Stage(f"{description}: final fit on the train split (C path {path[0]:g} .. {path[-1]:g})", len(path),
-               "fits", log) as stage:
-        for c, model in LinearSVM(basis=basis).fit_path(train_x, train_y, path):
-            if c in wanted:
-                finals[c] = copy.copy(model)  # each step has its own weight array
-            stage.update()
+    log = log or (lambda *_: None)
+    search = f"C search by {cv_folds}-fold CV x {len(grid)} C x {len(seeds)} seeds + " if cv_folds else ""
+    with Stage(f"{description}: {search}final fits, in one batch"
+               f"{' (C path stops past the peak)' if early_stop and cv_folds else ''}",
+               (whole + 1) * len(grid), "fits", log) as stage:
+        for c in grid:
+            fitted = [b for seed in running for b in blocks[seed]] + [whole]
+            cols = np.concatenate([np.arange(b * classes, (b + 1) * classes) for b in fitted])
+            weights[:, cols], _ = fit_ovr_squared_hinge(coordinates, targets[:, cols], c, warm_start=weights[:, cols],
+                                                        tol=model.tol)
+            finals[c] = weights[:, whole * classes:].copy()
+            for seed in running:
+                scores = []
+                for (_, val), b in zip(plans[seed], blocks[seed]):
+                    predicted = np.argmax(coordinates[val] @ weights[:, b * classes:(b + 1) * classes], axis=1)
+                    scores.append(float(np.mean(model.classes_[predicted] == train_y[val])))
+                means[seed][c] = float(np.mean(scores))
+            stage.update(len(fitted))
+            running = [seed for seed in running if not (early_stop and past_the_peak(means[seed]))]
+            if not running:
+                break
     per_seed = []
     for seed in seeds:
-        c, cv_accuracy, means = chosen[seed]
-        accuracy = {name: float(np.mean(finals[c].predict(x) == np.asarray(y))) for name, (x, y) in tests.items()}
-        per_seed.append({"seed": int(seed), "C": c, "cv_accuracy": cv_accuracy, "cv_accuracy_per_C": means,
+        c = best_c(means[seed]) if cv_folds else FIXED_C
+        final = copy.copy(model).set_weights(rotation, finals[c], c)
+        accuracy = {name: float(np.mean(final.predict(x) == np.asarray(y))) for name, (x, y) in tests.items()}
+        per_seed.append({"seed": int(seed), "C": c, "cv_accuracy": means[seed].get(c), "cv_accuracy_per_C": means[seed],
                          "accuracy": accuracy})
-    return {"per_seed": per_seed, "warnings": warnings, "cv_folds": len(plans[seeds[0]][0])}
+    return {"per_seed": per_seed, "warnings": warnings, "cv_folds": cv_folds}
 
 
 def linear_svm_accuracy(train_x, train_y, test_x, test_y, *, seeds=(0, 1, 2), c_grid=DEFAULT_C_GRID, folds=5,
