@@ -50,7 +50,7 @@ def parse_args(argv=None):
     parser.add_argument("--backbone_args", help="JSON dict of backbone constructor overrides, e.g. '{\"k\": 10}'")
     parser.add_argument("--learning_rate", type=float,
                         help="BASE learning rate: the peak after warm-up is base x global batch / 256, as in DINO "
-                             "(preset default: embedded 0.048, i.e. 3e-3 at batch 16; paper 5e-4)")
+                             "(preset default: embedded 0.048, i.e. 3e-3 at batch 16, vit3d 0.0048; paper 5e-4)")
     parser.add_argument("--strategy", default="default", choices=STRATEGIES,
                         help="'default': one device; 'mirrored': tf.distribute.MirroredStrategy over all GPUs of this machine "
                              "(or CPUs with --cpu_replicas); 'multi_worker': MultiWorkerMirroredStrategy over several "
@@ -80,7 +80,7 @@ def config_from_args(args):
     from dcglr_tf.config import PRESETS, TrainConfig
     from dcglr_tf.models.registry import backbone_class
 
-    config = PRESETS[args.preset]()
+    config = PRESETS[args.preset](backbone=args.backbone)  # a preset may tune itself to the backbone
     if args.config:
         try:
             with open(args.config) as f:

@@ -33,7 +33,10 @@ sys.path.insert(0, REPO)
 
 from dcglr_tf.config import embedded_config  # noqa: E402  (dataclasses only, no TensorFlow)
 
-BASE_LR = embedded_config().optim.learning_rate
+
+def learning_rate_times(factor):
+    """The flag of `factor` x the backbone's embedded base learning rate (a variant's flag, made per backbone)."""
+    return lambda backbone: f"--learning_rate={embedded_config(backbone=backbone).optim.learning_rate * factor:g}"
 
 # name -> (train.py flags, TrainConfig values for --config, what it changes). Each is the default run with one change.
 VARIANTS = {
@@ -43,9 +46,9 @@ VARIANTS = {
     "head_bn": ([], {"head": {"use_bn": True}}, "batch norm in the projector MLP"),
     "no_head_bn": ([], {"head": {"use_bn": False}}, "no batch norm in the projector MLP (DINO's default)"),
     "rotate": ([], {"crops": {"rotate": True}}, "random rotation about the up axis for every view"),
-    "lr_x0.1": ([f"--learning_rate={BASE_LR / 10:g}"], None, "a tenth of the base learning rate"),
-    "lr_x0.5": ([f"--learning_rate={BASE_LR / 2:g}"], None, "half the base learning rate"),
-    "lr_x2": ([f"--learning_rate={BASE_LR * 2:g}"], None, "twice the base learning rate"),
+    "lr_x0.1": ([learning_rate_times(0.1)], None, "a tenth of the backbone's base learning rate"),
+    "lr_x0.5": ([learning_rate_times(0.5)], None, "half the backbone's base learning rate"),
+    "lr_x2": ([learning_rate_times(2)], None, "twice the backbone's base learning rate"),
     "local_8": ([], {"crops": {"num_local": 8}}, "8 local crops instead of 4"),
     "out_dim_2048": ([], {"head": {"out_dim": 2048}}, "K = 2048 prototypes instead of 512"),
     "teacher_temp_0.07": ([], {"loss": {"teacher_temp": 0.07}}, "teacher temperature 0.07"),
@@ -97,9 +100,15 @@ def evaluate(encoder, metric, args, log_path):
     return metrics["top1"] if metric.startswith("retrieval") else metrics["accuracy"]
 
 
+def variant_settings(variant, backbone):
+    """(train.py flags, config values, description) of `variant` for `backbone`."""
+    flags, config, what = VARIANTS[variant]
+    return [flag(backbone) if callable(flag) else flag for flag in flags], config, what
+
+
 def study_one(variant, seed, args):
     """Train the variant's pre-trained and random-init encoders for `seed` and evaluate both."""
-    flags, config, _ = VARIANTS[variant]
+    flags, config, _ = variant_settings(variant, args.backbone)
     result = {"variant": variant, "seed": seed}
     run_dir = os.path.join(args.root, f"{variant}-s{seed}")
     if config:
@@ -173,7 +182,8 @@ def main():
     parser.add_argument("--list", action="store_true", help="print the variants and exit")
     args = parser.parse_args()
     if args.list:
-        for name, (flags, config, what) in VARIANTS.items():
+        for name in VARIANTS:
+            flags, config, what = variant_settings(name, args.backbone)
             print(f"{name:18s} {what}: {' '.join(flags)}{' --config ' + json.dumps(config) if config else ''}")
         return
     unknown = [v for v in args.variants if v not in VARIANTS]

@@ -43,6 +43,18 @@ def test_presets_are_consistent_and_cpu_long_is_the_embedded_run_trained_longer(
     assert dataclasses.replace(long, epochs=embedded.epochs, optim=embedded.optim) == embedded
 
 
+@pytest.mark.parametrize("preset", ["embedded", "cpu_long"])
+def test_cpu_presets_take_their_measured_base_learning_rate_per_backbone_unless_given(preset):
+    import train
+
+    def base_rate(*flags):
+        return train.config_from_args(train.parse_args([f"--preset={preset}", *flags])).optim.learning_rate
+
+    assert base_rate("--backbone=dgcnn") == pytest.approx(0.048)
+    assert base_rate("--backbone=vit3d") == pytest.approx(0.0048)
+    assert base_rate("--backbone=vit3d", "--learning_rate=0.01") == pytest.approx(0.01)
+
+
 def test_the_default_xla_choice_is_the_backbones_measured_faster_path():
     from dcglr_tf.pretrain import resolve_jit_compile
 
