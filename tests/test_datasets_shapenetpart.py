@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import dataset_files
-from datasets.shapenetpart import shapenetpart_dataset_builder as snp
+from dcglr_tf.builders.shapenetpart import shapenetpart_dataset_builder as snp
 from dcglr_tf.data import sources
 
 

@@ -11,7 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from datasets.synthetic_shapes import synthetic_shapes_dataset_builder as shapes  # noqa: E402
+from dcglr_tf.builders.synthetic_shapes import synthetic_shapes_dataset_builder as shapes  # noqa: E402
 from dcglr_tf.data import sources  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

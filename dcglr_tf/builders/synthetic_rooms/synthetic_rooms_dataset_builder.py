@@ -9,22 +9,10 @@ object and noise), then cut like PointNet's `room2blocks`: 1 m x 1 m columns on 
 [0, 1]; x, y, z divided by the room's extent). z is up, as in S3DIS. Areas `area1` ... `area6` hold different rooms.
 """
 
-import importlib.util
-import pathlib
-import sys
-
 import numpy as np
 import tensorflow_datasets as tfds
 
-try:
-    from datasets import _builder_utils as utils
-except ImportError:  # imported as a top-level module, e.g. by `tfds build datasets/synthetic_rooms`
-    _spec = importlib.util.spec_from_file_location(
-        "dcglr_datasets_builder_utils", pathlib.Path(__file__).resolve().parents[1] / "_builder_utils.py")
-    utils = sys.modules.get(_spec.name) or importlib.util.module_from_spec(_spec)
-    if _spec.name not in sys.modules:
-        sys.modules[_spec.name] = utils
-        _spec.loader.exec_module(utils)
+from dcglr_tf.builders import _builder_utils as utils
 
 CLASS_NAMES = utils.S3DIS_CLASS_NAMES
 C = {name: i for i, name in enumerate(CLASS_NAMES)}

@@ -16,23 +16,13 @@ and the first 1024 of `resampled_first2048` are PointNet++'s first 1024.
 """
 
 import dataclasses
-import importlib.util
 import pathlib
-import sys
 import zlib
 
 import numpy as np
 import tensorflow_datasets as tfds
 
-try:
-    from datasets import _builder_utils as utils
-except ImportError:  # imported as a top-level module, e.g. by `tfds build datasets/modelnet40_cad`
-    _spec = importlib.util.spec_from_file_location(
-        "dcglr_datasets_builder_utils", pathlib.Path(__file__).resolve().parents[1] / "_builder_utils.py")
-    utils = sys.modules.get(_spec.name) or importlib.util.module_from_spec(_spec)
-    if _spec.name not in sys.modules:
-        sys.modules[_spec.name] = utils
-        _spec.loader.exec_module(utils)
+from dcglr_tf.builders import _builder_utils as utils
 
 NAME = "modelnet40_cad"
 CLASS_NAMES = utils.MODELNET40_CLASS_NAMES

@@ -8,24 +8,14 @@ The archive is streamed: the `data` member is read in chunks straight from the z
 preparation needs memory for one chunk, not for the 1.4 GB array, and reads the file once.
 """
 
-import importlib.util
 import pathlib
-import sys
 import zipfile
 import zlib
 
 import numpy as np
 import tensorflow_datasets as tfds
 
-try:
-    from datasets import _builder_utils as utils
-except ImportError:  # imported as a top-level module, e.g. by `tfds build datasets/shapenet`
-    _spec = importlib.util.spec_from_file_location(
-        "dcglr_datasets_builder_utils", pathlib.Path(__file__).resolve().parents[1] / "_builder_utils.py")
-    utils = sys.modules.get(_spec.name) or importlib.util.module_from_spec(_spec)
-    if _spec.name not in sys.modules:
-        sys.modules[_spec.name] = utils
-        _spec.loader.exec_module(utils)
+from dcglr_tf.builders import _builder_utils as utils
 
 NAME = "shapenet"
 FILE_NAME = "shapenet57448xyzonly.npz"

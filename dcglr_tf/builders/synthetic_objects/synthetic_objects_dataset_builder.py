@@ -13,26 +13,16 @@ the part) and its part label. Part ids are global over all categories (ShapeNetP
 are `PART_OFFSETS[c] .. PART_OFFSETS[c] + len(PART_NAMES[c]) - 1`, consecutive in `CATEGORIES` order.
 """
 
-import importlib.util
-import pathlib
-import sys
-
 import numpy as np
 import tensorflow_datasets as tfds
 
-try:
-    from datasets import _builder_utils as utils
-except ImportError:  # imported as a top-level module, e.g. by `tfds build datasets/synthetic_objects`
-    _spec = importlib.util.spec_from_file_location(
-        "dcglr_datasets_builder_utils", pathlib.Path(__file__).resolve().parents[1] / "_builder_utils.py")
-    utils = sys.modules.get(_spec.name) or importlib.util.module_from_spec(_spec)
-    if _spec.name not in sys.modules:
-        sys.modules[_spec.name] = utils
-        _spec.loader.exec_module(utils)
-meshes = utils.import_datasets_module("_meshes")
+from dcglr_tf.builders import _builder_utils as utils
+from dcglr_tf.builders import _meshes as meshes
+from dcglr_tf.builders.synthetic_objects import devices, fixtures, furniture, household, people, storage, vehicles
+
 _MODELS = {}
-for _module in ("furniture", "storage", "household", "fixtures", "devices", "vehicles", "people"):
-    _MODELS.update(utils.import_datasets_module(f"synthetic_objects.{_module}").MODELS)
+for _module in (furniture, storage, household, fixtures, devices, vehicles, people):
+    _MODELS.update(_module.MODELS)
 
 NUM_POINTS = 2048
 CATEGORIES = sorted(_MODELS)

@@ -21,24 +21,13 @@ seeded by the shape's `synset/id`, so it is the same in every preparation. Per e
 `num_points_original`.
 """
 
-import importlib.util
 import json
-import pathlib
-import sys
 import zlib
 
 import numpy as np
 import tensorflow_datasets as tfds
 
-try:
-    from datasets import _builder_utils as utils
-except ImportError:  # imported as a top-level module, e.g. by `tfds build datasets/shapenetpart`
-    _spec = importlib.util.spec_from_file_location(
-        "dcglr_datasets_builder_utils", pathlib.Path(__file__).resolve().parents[1] / "_builder_utils.py")
-    utils = sys.modules.get(_spec.name) or importlib.util.module_from_spec(_spec)
-    if _spec.name not in sys.modules:
-        sys.modules[_spec.name] = utils
-        _spec.loader.exec_module(utils)
+from dcglr_tf.builders import _builder_utils as utils
 
 NAME = "shapenetpart"
 ARCHIVE = "shapenetcore_partanno_segmentation_benchmark_v0_normal"

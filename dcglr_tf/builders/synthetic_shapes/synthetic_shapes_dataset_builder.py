@@ -7,23 +7,11 @@ non-uniform density and jittered, then rotated about the up (y) axis only (objec
 ModelNet) and centred and scaled into the unit sphere. Points are sampled on the surfaces, area-weighted.
 """
 
-import importlib.util
-import pathlib
-import sys
-
 import numpy as np
 import tensorflow_datasets as tfds
 
-try:
-    from datasets import _builder_utils as utils
-except ImportError:  # imported as a top-level module, e.g. by `tfds build datasets/synthetic_shapes`
-    _spec = importlib.util.spec_from_file_location(
-        "dcglr_datasets_builder_utils", pathlib.Path(__file__).resolve().parents[1] / "_builder_utils.py")
-    utils = sys.modules.get(_spec.name) or importlib.util.module_from_spec(_spec)
-    if _spec.name not in sys.modules:
-        sys.modules[_spec.name] = utils
-        _spec.loader.exec_module(utils)
-meshes = utils.import_datasets_module("_meshes")
+from dcglr_tf.builders import _builder_utils as utils
+from dcglr_tf.builders import _meshes as meshes
 
 NUM_POINTS = 2048
 CLASS_NAMES = [
@@ -37,7 +25,7 @@ SPLIT_SEEDS = {"train": 20240101, "test": 20240202}
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Triangle meshes (y is up): the primitives are `datasets/_meshes.py`'s, the helix is this set's own.
+# Triangle meshes (y is up): the primitives are `dcglr_tf/builders/_meshes.py`'s, the helix is this set's own.
 
 def _helix(radius, height, turns, tube):
     def fn(u, v):

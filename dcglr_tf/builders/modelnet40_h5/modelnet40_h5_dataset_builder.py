@@ -6,21 +6,9 @@ Reads the user's copy of the archive from TFDS's manual directory (the original 
 published (already centred and scaled into the unit sphere by the release). 9,840 train / 2,468 test shapes.
 """
 
-import importlib.util
-import pathlib
-import sys
-
 import tensorflow_datasets as tfds
 
-try:
-    from datasets import _builder_utils as utils
-except ImportError:  # imported as a top-level module, e.g. by `tfds build datasets/modelnet40_h5`
-    _spec = importlib.util.spec_from_file_location(
-        "dcglr_datasets_builder_utils", pathlib.Path(__file__).resolve().parents[1] / "_builder_utils.py")
-    utils = sys.modules.get(_spec.name) or importlib.util.module_from_spec(_spec)
-    if _spec.name not in sys.modules:
-        sys.modules[_spec.name] = utils
-        _spec.loader.exec_module(utils)
+from dcglr_tf.builders import _builder_utils as utils
 
 NAME = "modelnet40_h5"
 NUM_POINTS = 2048
