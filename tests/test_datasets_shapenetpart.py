@@ -127,7 +127,7 @@ def test_corrupt_inputs_name_file_and_problem(tmp_path, problem):
 
 
 def test_frozen_feature_protocols_use_the_category(written, tmp_path):
-    import evaluate as cli
+    from dcglr_tf.commands import evaluate as cli
     from dcglr_tf.evaluation.runner import run_task
 
     manual, shapes = written
