@@ -3,6 +3,10 @@
 import os
 import sys
 
+# What bad flags or files raise (ValueError covers the dataset file errors): the commands turn these into
+# `fail(error_line(error))`, exit code 2 and one line on stderr instead of a traceback.
+BAD_INPUT = (ValueError, OSError)
+
 
 def quiet_tensorflow():
     """Silence TensorFlow's C++ log noise (not Python warnings of the user's own code). Call before
@@ -18,3 +22,19 @@ def fail(message, code=2):
     """Print `error: message` to stderr and exit with `code`."""
     print(f"error: {message}", file=sys.stderr)
     raise SystemExit(code)
+
+
+def error_line(error):
+    """One line that says what was wrong with the user's input, for an exception raised by bad input.
+
+    Missing dataset files name `--manual_dir` and the files expected there; an OSError names its file; other
+    messages keep their own text, their lines joined.
+    """
+    from dcglr_tf.data.sources import DatasetFilesMissingError  # pylint: disable=import-outside-toplevel
+
+    if isinstance(error, DatasetFilesMissingError):
+        return (f"--manual_dir {error.directory}: dataset '{error.builder}': {error.detail}; expected there (by file "
+                f"name, also in sub-folders): {'; '.join(error.expected)} (see docs/datasets.md)")
+    if isinstance(error, OSError) and error.filename is not None and error.strerror:
+        return f"{error.filename}: {error.strerror}"
+    return " ".join(line.strip() for line in str(error).splitlines() if line.strip())

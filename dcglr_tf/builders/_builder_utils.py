@@ -37,8 +37,9 @@ class DatasetFilesMissingError(DatasetFileError):
         self.directory = str(directory) if directory is not None else None
         self.expected = list(expected)
         self.instructions = instructions
+        self.detail = detail or "expected input files are missing"
         lines = [
-            f"dataset '{builder}': {detail or 'expected input files are missing'}.",
+            f"dataset '{builder}': {self.detail}.",
             f"Directory searched (TFDS manual_dir): {self.directory}",
             "Files expected there (found by file name, also inside sub-folders):",
         ]

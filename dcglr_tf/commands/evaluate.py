@@ -21,7 +21,7 @@ Prints a table, writes a JSON result next to the (first) encoder or to --output,
 import argparse
 import json
 
-from dcglr_tf.cli import fail, quiet_tensorflow
+from dcglr_tf.cli import BAD_INPUT, error_line, fail, quiet_tensorflow
 
 quiet_tensorflow()
 
@@ -31,7 +31,7 @@ TASKS = ("svm", "knn", "finetune", "segmentation", "partseg", "robustness", "tsn
 
 def parse_args(argv=None):
     from dcglr_tf.config import PRESETS
-    from dcglr_tf.data.sources import dataset_names
+    from dcglr_tf.data.sources import dataset_info, dataset_names
     from dcglr_tf.models import backbone_names
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -89,6 +89,11 @@ def parse_args(argv=None):
     parser.add_argument("--output", help="JSON result file (default: next to the encoder)")
     parser.add_argument("--output_dir", help="pictures and training runs (default: the JSON's folder)")
     args = parser.parse_args(argv)
+    for name in args.dataset or []:
+        try:
+            dataset_info(name)
+        except ValueError as error:
+            parser.error(f"--dataset: {error}")
     args.backbone_args_dict = {}
     if args.backbone_args:
         try:
@@ -124,13 +129,12 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from dcglr_tf.data.sources import DatasetFileError
     from dcglr_tf.evaluation.runner import run_task
 
     try:
         run_task(args, log=print)
-    except (ValueError, FileNotFoundError, DatasetFileError) as error:
-        fail(str(error))
+    except BAD_INPUT as error:
+        fail(error_line(error))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import dataclasses
 import json
 import os
 
-from dcglr_tf.cli import fail, quiet_tensorflow
+from dcglr_tf.cli import BAD_INPUT, error_line, fail, quiet_tensorflow
 
 quiet_tensorflow()
 
@@ -77,23 +77,33 @@ def parse_args(argv=None):
 
 
 def config_from_args(args):
+    """The TrainConfig of the flags: the preset, then --config, then the other flags. Exits with a one-line error
+    naming the flag (or the --config file and key) for a value that cannot work."""
     from dcglr_tf.config import PRESETS, TrainConfig
-    from dcglr_tf.models.registry import backbone_class
+    from dcglr_tf.data.sources import dataset_info
+    from dcglr_tf.models.registry import backbone_class, check_backbone_args
 
     config = PRESETS[args.preset]()
     if args.config:
         try:
             with open(args.config) as f:
                 values = json.load(f)
-        except (OSError, json.JSONDecodeError) as error:
-            fail(f"--config {args.config}: {error}")
+        except json.JSONDecodeError as error:
+            fail(f"--config {args.config}: not valid JSON: {error}")
+        except OSError as error:
+            fail(f"--config {args.config}: {error.strerror}")
+        if not isinstance(values, dict):
+            fail(f"--config {args.config}: expected a JSON object of TrainConfig values, got {type(values).__name__}")
         merged = config.to_dict()
         for key, value in values.items():
             if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "backbone_args":
                 merged[key].update(value)
             else:
                 merged[key] = value
-        config = TrainConfig.from_dict(merged)
+        try:
+            config = TrainConfig.from_dict(merged)
+        except ValueError as error:
+            fail(f"--config {args.config}: {error}")
     overrides = {
         name: getattr(args, name)
         for name in ("backbone", "dataset", "data_dir", "manual_dir", "epochs", "batch_size", "steps_per_epoch", "num_points",
@@ -105,10 +115,19 @@ def config_from_args(args):
             overrides["backbone_args"] = json.loads(args.backbone_args)
         except json.JSONDecodeError as error:
             fail(f"--backbone_args is not valid JSON: {error}")
+        if not isinstance(overrides["backbone_args"], dict):
+            fail(f"--backbone_args must be a JSON object, got {args.backbone_args}")
     config = dataclasses.replace(config, **overrides)
     if args.learning_rate is not None:
         config.optim.learning_rate = args.learning_rate
-    backbone_class(config.backbone)  # unknown name -> ValueError listing the valid ones
+    for flag, check in (("--backbone", lambda: backbone_class(config.backbone)),
+                        ("--dataset", lambda: dataset_info(config.dataset)),
+                        ("--backbone_args" if args.backbone_args else f"--config {args.config}",
+                         lambda: check_backbone_args(config.backbone, config.backbone_args))):
+        try:
+            check()
+        except ValueError as error:
+            fail(f"{flag}: {error}")
     for name in ("epochs", "batch_size", "num_points"):
         minimum = 0 if name == "epochs" else 1
         if getattr(config, name) < minimum:
@@ -124,13 +143,14 @@ def main(argv=None):
         from dcglr_tf.distribution import split_cpu
 
         split_cpu(args.cpu_replicas)
-    from dcglr_tf.data.sources import DatasetFileError
     from dcglr_tf.distribution import make_strategy
     from dcglr_tf.pretrain import run_pretraining
 
     try:
         config = config_from_args(args)
         output_dir = args.output_dir or os.path.join("runs", f"{config.backbone}-{config.dataset}")
+        if os.path.exists(output_dir) and not os.path.isdir(output_dir):
+            fail(f"--output_dir {output_dir}: exists and is not a directory (expected a run directory, or a new path)")
         jit = {"auto": None, "true": True, "false": False}[args.jit_compile]
         strategy = make_strategy(args.strategy, cluster_timeout=args.cluster_timeout)  # before TensorFlow runs anything
         monitors = []
@@ -145,8 +165,8 @@ def main(argv=None):
             config, output_dir, strategy=strategy, jit_compile=jit, overwrite=args.overwrite,
             verbose="auto" if args.verbose is None else args.verbose, extra_callbacks=monitors,
         )
-    except (ValueError, FileNotFoundError, DatasetFileError) as error:
-        fail(str(error))
+    except BAD_INPUT as error:
+        fail(error_line(error))
     except KeyboardInterrupt:
         fail("interrupted; run the same command again to resume from the last finished epoch", code=130)
     metrics = ", ".join(f"{k} {v:.4g}" for k, v in sorted(summary["final_metrics"].items()))

@@ -113,6 +113,14 @@ def dataset_info(name: str) -> DatasetInfo:
         raise ValueError(f"unknown dataset {name!r}; valid names are: {', '.join(dataset_names())}") from None
 
 
+def check_num_points(name: str, num_points: int) -> None:
+    """ValueError when the clouds of `name` store fewer than `num_points` points (or `name` is unknown)."""
+    stored = dataset_info(name).num_points
+    if num_points > stored:
+        raise ValueError(f"num_points={num_points}: dataset {name!r} stores {stored} points per cloud, fewer than "
+                         f"asked (--num_points must be at most {stored})")
+
+
 def _import_builder_module(builder: str):
     return importlib.import_module(f"dcglr_tf.builders.{builder}.{builder}_dataset_builder")
 
