@@ -24,6 +24,13 @@ def fail(message, code=2):
     raise SystemExit(code)
 
 
+def check_directory_flags(paths):
+    """`fail` for the first flag of `paths` ({flag: path or None}) whose path exists and is not a directory."""
+    for flag, path in paths.items():
+        if path is not None and os.path.exists(path) and not os.path.isdir(path):
+            fail(f"{flag} {path}: expected a directory (or a path that does not exist yet), found a file")
+
+
 def error_line(error):
     """One line that says what was wrong with the user's input, for an exception raised by bad input.
 

@@ -130,7 +130,7 @@ TRAIN_CASES = {
     "config_missing": (None, ["--config", "No such file"]),
     "backbone_args_unknown_key": (["--backbone_args", '{"nope": 1}'], ["--backbone_args", "nope", "widths"]),
     "negative_epochs": (["--epochs", -1], ["--epochs", ">= 0"]),
-    "output_dir_is_a_file": ("output_file", ["--output_dir", "not a directory"]),
+    "output_dir_is_a_file": ("output_file", ["--output_dir", "expected a directory"]),
 }
 
 
@@ -174,6 +174,11 @@ def test_evaluate_bad_input(tmp_path, capsys, shapes_data_dir):
         (["--task=svm", "--encoder=random", "--backbone=pointnet", "--dataset", "nope"], ["--dataset", "'nope'"]),
         (["--task=svm", "--encoder=random", "--backbone=pointnet", "--num_points", 4096],
          ["--num_points", "4096", "2048"]),
+        (["--task=svm", "--encoder=random", "--backbone=nope"], ["--backbone", "'nope'", "dgcnn"]),
+        (["--task=svm", "--encoder=random", "--backbone=pointnet", "--backbone_args", '{"k": 4}'],
+         ["--backbone_args", "no argument k", "widths"]),
+        (["--task=svm", "--encoder=random", "--backbone=pointnet", "--manual_dir", points],
+         ["--manual_dir", str(points), "expected a directory"]),
         (["--task=retrieval", "--encoder=random", "--backbone=pointnet", "--points_file", points], [str(points)]),
     ]
     for argv, words in cases:

@@ -21,7 +21,7 @@ Prints a table, writes a JSON result next to the (first) encoder or to --output,
 import argparse
 import json
 
-from dcglr_tf.cli import BAD_INPUT, error_line, fail, quiet_tensorflow
+from dcglr_tf.cli import BAD_INPUT, check_directory_flags, error_line, fail, quiet_tensorflow
 
 quiet_tensorflow()
 
@@ -33,6 +33,7 @@ def parse_args(argv=None):
     from dcglr_tf.config import PRESETS
     from dcglr_tf.data.sources import dataset_info, dataset_names
     from dcglr_tf.models import backbone_names
+    from dcglr_tf.models.registry import backbone_class, check_backbone_args
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", required=True, choices=TASKS, help="evaluation protocol")
@@ -102,6 +103,13 @@ def parse_args(argv=None):
             parser.error(f"--backbone_args is not valid JSON: {error}")
         if not isinstance(args.backbone_args_dict, dict):
             parser.error("--backbone_args must be a JSON object")
+    if args.backbone:
+        for flag, check in (("--backbone", lambda: backbone_class(args.backbone)),
+                            ("--backbone_args", lambda: check_backbone_args(args.backbone, args.backbone_args_dict))):
+            try:
+                check()
+            except ValueError as error:
+                parser.error(f"{flag}: {error}")
     for name in ("epochs", "batch_size", "num_clouds", "limit", "num_points", "trials", "queries"):
         value = getattr(args, name)
         if value is not None and value < 1:
@@ -129,6 +137,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    check_directory_flags({"--data_dir": args.data_dir, "--manual_dir": args.manual_dir, "--output_dir": args.output_dir})
     from dcglr_tf.evaluation.runner import run_task
 
     try:

@@ -14,7 +14,7 @@ import dataclasses
 import json
 import os
 
-from dcglr_tf.cli import BAD_INPUT, error_line, fail, quiet_tensorflow
+from dcglr_tf.cli import BAD_INPUT, check_directory_flags, error_line, fail, quiet_tensorflow
 
 quiet_tensorflow()
 
@@ -149,8 +149,7 @@ def main(argv=None):
     try:
         config = config_from_args(args)
         output_dir = args.output_dir or os.path.join("runs", f"{config.backbone}-{config.dataset}")
-        if os.path.exists(output_dir) and not os.path.isdir(output_dir):
-            fail(f"--output_dir {output_dir}: exists and is not a directory (expected a run directory, or a new path)")
+        check_directory_flags({"--output_dir": output_dir, "--data_dir": config.data_dir, "--manual_dir": config.manual_dir})
         jit = {"auto": None, "true": True, "false": False}[args.jit_compile]
         strategy = make_strategy(args.strategy, cluster_timeout=args.cluster_timeout)  # before TensorFlow runs anything
         monitors = []
