@@ -7,7 +7,8 @@ import pathlib
 import subprocess
 import sys
 import textwrap
-import tomllib
+
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BUILDERS = sorted(p.name for p in (ROOT / "dcglr_tf" / "builders").iterdir() if (p / "__init__.py").is_file())
@@ -54,6 +55,7 @@ def test_every_builder_has_a_tfds_build_folder_and_no_import_fallback():
 
 
 def test_console_scripts_are_the_commands_the_scripts_run():
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     scripts = project["project"]["scripts"]
     assert set(scripts) == {"dcglr-train", "dcglr-evaluate"}
