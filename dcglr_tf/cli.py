@@ -41,7 +41,8 @@ def error_line(error):
 
     if isinstance(error, DatasetFilesMissingError):
         return (f"--manual_dir {error.directory}: dataset '{error.builder}': {error.detail}; expected there (by file "
-                f"name, also in sub-folders): {'; '.join(error.expected)} (see docs/datasets.md)")
+                f"name, also in sub-folders): {'; '.join(error.expected)} (how to get them: docs/datasets.md, section "
+                f"{error.builder})")
     if isinstance(error, OSError) and error.filename is not None and error.strerror:
         return f"{error.filename}: {error.strerror}"
     return " ".join(line.strip() for line in str(error).splitlines() if line.strip())
