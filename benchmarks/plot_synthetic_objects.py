@@ -51,7 +51,8 @@ def main(argv=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
     import numpy as np  # pylint: disable=import-outside-toplevel
-    from dcglr_tf.builders.synthetic_objects import synthetic_objects_dataset_builder as objects  # pylint: disable=C0415
+    from dcglr_tf.builders.synthetic_objects import (  # pylint: disable=C0415
+        synthetic_objects_dataset_builder as objects)
 
     real = load_airplanes(args.airplanes, args.real)
     panels = [(name, objects.generate_object(c, np.random.default_rng([args.seed, c, 0]))) for c, name in

@@ -150,8 +150,8 @@ def run_pretraining(
     replicas = strategy_obj.num_replicas_in_sync
     if config.batch_size % replicas:
         raise ValueError(
-            f"batch_size={config.batch_size} is not divisible by the {replicas} replicas of {strategy_name(strategy_obj)} "
-            f"(--batch_size is the global batch: use a multiple of {replicas})"
+            f"batch_size={config.batch_size} is not divisible by the {replicas} replicas of {strategy_name(strategy_obj)}"
+            f" (--batch_size is the global batch: use a multiple of {replicas})"
         )
     chief = is_chief(strategy_obj)
     if not chief:

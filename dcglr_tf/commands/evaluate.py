@@ -137,7 +137,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    check_directory_flags({"--data_dir": args.data_dir, "--manual_dir": args.manual_dir, "--output_dir": args.output_dir})
+    check_directory_flags({"--data_dir": args.data_dir, "--manual_dir": args.manual_dir,
+                           "--output_dir": args.output_dir})
     from dcglr_tf.evaluation.runner import run_task
 
     try:

@@ -149,7 +149,8 @@ def main(argv=None):
     try:
         config = config_from_args(args)
         output_dir = args.output_dir or os.path.join("runs", f"{config.backbone}-{config.dataset}")
-        check_directory_flags({"--output_dir": output_dir, "--data_dir": config.data_dir, "--manual_dir": config.manual_dir})
+        check_directory_flags({"--output_dir": output_dir, "--data_dir": config.data_dir,
+                               "--manual_dir": config.manual_dir})
         jit = {"auto": None, "true": True, "false": False}[args.jit_compile]
         strategy = make_strategy(args.strategy, cluster_timeout=args.cluster_timeout)  # before TensorFlow runs anything
         monitors = []
