@@ -59,8 +59,9 @@ def load_prepared(dataset, split, num_points, data_dir):
 def generate(split, per_category, num_points):
     """synthetic_objects clouds generated in memory, as `load_prepared` returns them."""
     import numpy as np  # pylint: disable=import-outside-toplevel
-    from datasets import _builder_utils as utils  # pylint: disable=import-outside-toplevel
-    from datasets.synthetic_objects import synthetic_objects_dataset_builder as objects  # pylint: disable=C0415
+    from dcglr_tf.builders import _builder_utils as utils  # pylint: disable=import-outside-toplevel
+    from dcglr_tf.builders.synthetic_objects import (  # pylint: disable=C0415
+        synthetic_objects_dataset_builder as objects)
 
     examples = list(objects.generate_split(split, per_category=per_category, num_points=num_points))
     clouds = utils.normalize_unit_sphere(np.stack([e[1] for e in examples]))
@@ -128,7 +129,8 @@ def _embed(encoder, clouds, batch=64):
 
 def class_names(args):
     if args.generate:
-        from datasets.synthetic_objects import synthetic_objects_dataset_builder as objects  # pylint: disable=C0415
+        from dcglr_tf.builders.synthetic_objects import (  # pylint: disable=C0415
+            synthetic_objects_dataset_builder as objects)
         return objects.CATEGORIES
     from dcglr_tf.data import sources  # pylint: disable=import-outside-toplevel
     return sources.class_names(args.dataset, data_dir=args.data_dir)

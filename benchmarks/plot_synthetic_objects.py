@@ -31,7 +31,7 @@ def parse_args(argv=None):
 def load_airplanes(path, count):
     """The first `count` clouds of the npz's `points`, each centred and scaled into the unit sphere."""
     import numpy as np  # pylint: disable=import-outside-toplevel
-    from datasets import _builder_utils as utils  # pylint: disable=import-outside-toplevel
+    from dcglr_tf.builders import _builder_utils as utils  # pylint: disable=import-outside-toplevel
 
     try:
         with np.load(path) as data:
@@ -51,7 +51,8 @@ def main(argv=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
     import numpy as np  # pylint: disable=import-outside-toplevel
-    from datasets.synthetic_objects import synthetic_objects_dataset_builder as objects  # pylint: disable=C0415
+    from dcglr_tf.builders.synthetic_objects import (  # pylint: disable=C0415
+        synthetic_objects_dataset_builder as objects)
 
     real = load_airplanes(args.airplanes, args.real)
     panels = [(name, objects.generate_object(c, np.random.default_rng([args.seed, c, 0]))) for c, name in

@@ -1,7 +1,7 @@
 """Write format-exact ModelNet40 h5, ScanObjectNN and ShapeNetPart files of any size, for timing the protocols.
 
-The files have the layout, names, keys, dtypes and list files of the public archives (the builders in `datasets/`
-read them like the real ones), with random or procedural content instead of real shapes:
+The files have the layout, names, keys, dtypes and list files of the public archives (the builders in
+`dcglr_tf/builders/` read them like the real ones), with random or procedural content instead of real shapes:
 
 - `random`: clouds of Gaussian directions scaled into the unit sphere, uniform labels (random parts);
 - `procedural`: every class (category) is an ellipsoid of its own proportions with jitter, so that classes can
@@ -79,7 +79,7 @@ def write_modelnet40_h5(root, *, train: Sizes = MODELNET40_SIZES["train"], test:
     train / test: a total (files of `per_file` clouds) or a list of per-file counts.
     Returns {split: (data, labels (n,) int64)} in file order with keep=True, else {split: count}."""
     import h5py
-    from datasets._builder_utils import MODELNET40_CLASS_NAMES
+    from dcglr_tf.builders._builder_utils import MODELNET40_CLASS_NAMES
 
     rng = np.random.default_rng(seed)
     folder = pathlib.Path(root) / "modelnet40_ply_hdf5_2048"
@@ -119,7 +119,7 @@ def write_scanobjectnn(root, *, variants: Sequence[str] = tuple(SCANOBJECTNN_SIZ
     sizes: {"train": n, "test": n} for every variant (a missing or None count: the variant's real size).
     Returns {variant: {split: (data, labels)}} with keep=True, else {variant: {split: count}}."""
     import h5py
-    from datasets.scanobjectnn.scanobjectnn_dataset_builder import CLASS_NAMES, NUM_POINTS, VARIANTS
+    from dcglr_tf.builders.scanobjectnn.scanobjectnn_dataset_builder import CLASS_NAMES, NUM_POINTS, VARIANTS
 
     rng = np.random.default_rng(seed)
     out = {}
@@ -152,7 +152,7 @@ def write_scanobjectnn(root, *, variants: Sequence[str] = tuple(SCANOBJECTNN_SIZ
 # ----------------------------------------------------------------------------------------------- ShapeNetPart
 def shapenetpart_shape(rng: np.random.Generator, category: int, num: int, content: str):
     """One shape of category index `category`: (num, 7) float64 rows x y z nx ny nz part (global part id)."""
-    from datasets.shapenetpart.shapenetpart_dataset_builder import CATEGORIES, part_ranges
+    from dcglr_tf.builders.shapenetpart.shapenetpart_dataset_builder import CATEGORIES, part_ranges
 
     low, high = part_ranges()[CATEGORIES[category]]
     directions = rng.standard_normal((num, 3))
@@ -182,7 +182,7 @@ def write_shapenetpart(root, *, train: int = SHAPENETPART_SIZES["train"], val: i
     `<synset>/<id>.txt` per shape with lines `x y z nx ny nz part` (`%.6f`, part ids global, 0-49). Categories
     take turns over the shapes of each split; each shape has a point count drawn from [points[0], points[1]].
     Returns {split: [(synset/id, (num, 7) array as written)]} with keep=True, else {split: count}."""
-    from datasets.shapenetpart.shapenetpart_dataset_builder import ARCHIVE, CATEGORY_TABLE
+    from dcglr_tf.builders.shapenetpart.shapenetpart_dataset_builder import ARCHIVE, CATEGORY_TABLE
 
     rng = np.random.default_rng(seed)
     base = pathlib.Path(root) / ARCHIVE

@@ -3,6 +3,10 @@
 import os
 import sys
 
+# What bad flags or files raise (ValueError covers the dataset file errors): the commands turn these into
+# `fail(error_line(error))`, exit code 2 and one line on stderr instead of a traceback.
+BAD_INPUT = (ValueError, OSError)
+
 
 def quiet_tensorflow():
     """Silence TensorFlow's C++ log noise (not Python warnings of the user's own code). Call before
@@ -18,3 +22,27 @@ def fail(message, code=2):
     """Print `error: message` to stderr and exit with `code`."""
     print(f"error: {message}", file=sys.stderr)
     raise SystemExit(code)
+
+
+def check_directory_flags(paths):
+    """`fail` for the first flag of `paths` ({flag: path or None}) whose path exists and is not a directory."""
+    for flag, path in paths.items():
+        if path is not None and os.path.exists(path) and not os.path.isdir(path):
+            fail(f"{flag} {path}: expected a directory (or a path that does not exist yet), found a file")
+
+
+def error_line(error):
+    """One line that says what was wrong with the user's input, for an exception raised by bad input.
+
+    Missing dataset files name `--manual_dir` and the files expected there; an OSError names its file; other
+    messages keep their own text, their lines joined.
+    """
+    from dcglr_tf.data.sources import DatasetFilesMissingError  # pylint: disable=import-outside-toplevel
+
+    if isinstance(error, DatasetFilesMissingError):
+        return (f"--manual_dir {error.directory}: dataset '{error.builder}': {error.detail}; expected there (by file "
+                f"name, also in sub-folders): {'; '.join(error.expected)} (how to get them: docs/datasets.md, section "
+                f"{error.builder})")
+    if isinstance(error, OSError) and error.filename is not None and error.strerror:
+        return f"{error.filename}: {error.strerror}"
+    return " ".join(line.strip() for line in str(error).splitlines() if line.strip())

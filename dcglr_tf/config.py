@@ -9,6 +9,7 @@ minutes on a laptop CPU.
 
 import dataclasses
 import json
+import typing
 from typing import Optional, Tuple
 
 
@@ -106,28 +107,50 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, values):
-        """Inverse of `to_dict`; unknown keys are an error that names them."""
-        nested = {"crops": CropConfig, "head": HeadConfig, "loss": LossConfig, "optim": OptimConfig}
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown config keys {unknown}; known keys are {sorted(known)}")
-        kwargs = {}
-        for key, value in values.items():
-            if key in nested:
-                kwargs[key] = _dataclass_from_dict(nested[key], value, key)
-            else:
-                kwargs[key] = value
-        return cls(**kwargs)
+        """Inverse of `to_dict`. Unknown keys and values of the wrong type are a ValueError that names the key
+        (dotted for nested settings, e.g. `crops.global_points`) and what was expected."""
+        return _dataclass_from_dict(cls, values, "")
+
+
+_NESTED = {"crops": CropConfig, "head": HeadConfig, "loss": LossConfig, "optim": OptimConfig}
+_EXPECTED = {int: "an integer", float: "a number", bool: "true or false", str: "a string", dict: "a JSON object"}
 
 
 def _dataclass_from_dict(cls, values, prefix):
-    known = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - set(known))
+    if not isinstance(values, dict):
+        raise ValueError(f"config key {prefix.rstrip('.')!r}: expected a JSON object, got {values!r}")
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - known)
     if unknown:
-        raise ValueError(f"unknown config keys {[prefix + '.' + k for k in unknown]}")
-    converted = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
-    return cls(**converted)
+        raise ValueError(f"unknown config keys {[prefix + k for k in unknown]}; known keys"
+                         f"{' of ' + prefix.rstrip('.') if prefix else ''} are {sorted(known)}")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for key, value in values.items():
+        if key in _NESTED and not prefix:
+            kwargs[key] = _dataclass_from_dict(_NESTED[key], value, key + ".")
+        else:
+            kwargs[key] = _checked(prefix + key, value, hints[key])
+    return cls(**kwargs)
+
+
+def _checked(key, value, annotation):
+    """`value` converted to `annotation` (JSON lists to tuples), or a ValueError naming `key`."""
+    if typing.get_origin(annotation) is typing.Union:  # Optional[X]
+        if value is None:
+            return None
+        annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+    if typing.get_origin(annotation) is tuple:
+        items = typing.get_args(annotation)
+        if not isinstance(value, (list, tuple)) or len(value) != len(items):
+            raise ValueError(f"config key {key!r}: expected a list of {len(items)} numbers, got {value!r}")
+        return tuple(_checked(key, item, kind) for item, kind in zip(value, items))
+    ok = isinstance(value, annotation) and not (isinstance(value, bool) and annotation is not bool)
+    if annotation is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not ok:
+        raise ValueError(f"config key {key!r}: expected {_EXPECTED[annotation]}, got {value!r}")
+    return value
 
 
 def paper_config(**overrides):

@@ -151,6 +151,7 @@ def run_pretraining(
     if config.batch_size % replicas:
         raise ValueError(
             f"batch_size={config.batch_size} is not divisible by the {replicas} replicas of {strategy_name(strategy_obj)}"
+            f" (--batch_size is the global batch: use a multiple of {replicas})"
         )
     chief = is_chief(strategy_obj)
     if not chief:
@@ -158,6 +159,9 @@ def run_pretraining(
         log = (lambda message, _log=log: _log(f"[{name}] {message}"))
         verbose = 0
     jit = resolve_jit_compile(jit_compile, config.backbone)
+    sources.check_num_points(config.dataset, config.num_points)  # bad data fails before the run directory is written
+    if config.epochs > 0:
+        sources.prepare(config.dataset, data_dir=config.data_dir, manual_dir=config.manual_dir)
     existing = _prepare_run_dir(config, output_dir, overwrite, write=chief)
     backup_dir = os.path.join(output_dir, "checkpoints")
     initial_epoch = 0 if overwrite and not chief else min(saved_epoch(backup_dir), config.epochs)

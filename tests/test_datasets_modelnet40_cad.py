@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import dataset_files
-from datasets.modelnet40_cad import modelnet40_cad_dataset_builder as cad
+from dcglr_tf.builders.modelnet40_cad import modelnet40_cad_dataset_builder as cad
 from dcglr_tf.data import sources
 from test_points import numpy_fps
 

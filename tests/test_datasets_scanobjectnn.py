@@ -81,7 +81,7 @@ def test_corrupt_file_named(tmp_path, problem):
 
 
 def test_frozen_feature_protocols_read_it(written, tmp_path):
-    import evaluate as cli
+    from dcglr_tf.commands import evaluate as cli
     from dcglr_tf.evaluation.runner import run_task
 
     manual, arrays = written

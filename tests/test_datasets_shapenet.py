@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import dataset_files
-from datasets.shapenet import shapenet_dataset_builder as shapenet
+from dcglr_tf.builders.shapenet import shapenet_dataset_builder as shapenet
 from dcglr_tf.data import sources
 
 

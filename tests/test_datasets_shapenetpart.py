@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import dataset_files
-from datasets.shapenetpart import shapenetpart_dataset_builder as snp
+from dcglr_tf.builders.shapenetpart import shapenetpart_dataset_builder as snp
 from dcglr_tf.data import sources
 
 
@@ -127,7 +127,7 @@ def test_corrupt_inputs_name_file_and_problem(tmp_path, problem):
 
 
 def test_frozen_feature_protocols_use_the_category(written, tmp_path):
-    import evaluate as cli
+    from dcglr_tf.commands import evaluate as cli
     from dcglr_tf.evaluation.runner import run_task
 
     manual, shapes = written

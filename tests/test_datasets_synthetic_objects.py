@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from datasets import _builder_utils as utils
-from datasets import _meshes as meshes
-from datasets.synthetic_objects import common
-from datasets.synthetic_objects import synthetic_objects_dataset_builder as objects
+from dcglr_tf.builders import _builder_utils as utils
+from dcglr_tf.builders import _meshes as meshes
+from dcglr_tf.builders.synthetic_objects import common
+from dcglr_tf.builders.synthetic_objects import synthetic_objects_dataset_builder as objects
 from dcglr_tf.data import sources
 from dcglr_tf.ops.points import farthest_point_sample
 

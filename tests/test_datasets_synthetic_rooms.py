@@ -7,7 +7,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import pytest
 
-from datasets.synthetic_rooms import synthetic_rooms_dataset_builder as rooms
+from dcglr_tf.builders.synthetic_rooms import synthetic_rooms_dataset_builder as rooms
 from dcglr_tf.data import sources
 
 

@@ -7,7 +7,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import pytest
 
-from datasets.synthetic_shapes import synthetic_shapes_dataset_builder as shapes
+from dcglr_tf.builders.synthetic_shapes import synthetic_shapes_dataset_builder as shapes
 from dcglr_tf.data import sources
 
 

@@ -71,7 +71,7 @@ def shapenetpart_dir(tmp_path_factory):
 
 
 def _run(argv, tmp_path):
-    import evaluate as cli
+    from dcglr_tf.commands import evaluate as cli
     from dcglr_tf.evaluation.runner import run_task
 
     return run_task(cli.parse_args(argv + ["--output", str(tmp_path / "r.json"), "--verbose", "0"]),

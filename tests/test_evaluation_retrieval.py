@@ -64,7 +64,7 @@ def _shifted_clouds():
 
 @pytest.mark.parametrize("counts, top1", [(["64", "16"], 0.0), (["16", "16"], 1.0)])
 def test_task_with_a_toy_encoder_on_a_points_file(counts, top1, tmp_path, monkeypatch):
-    import evaluate as cli
+    from dcglr_tf.commands import evaluate as cli
     from dcglr_tf.evaluation.runner import run_task
 
     path = tmp_path / "clouds.npz"
@@ -84,7 +84,7 @@ def test_task_with_a_toy_encoder_on_a_points_file(counts, top1, tmp_path, monkey
 
 
 def test_task_errors(tmp_path):
-    import evaluate as cli
+    from dcglr_tf.commands import evaluate as cli
     from dcglr_tf.evaluation.runner import run_task
 
     path = tmp_path / "clouds.npz"
@@ -125,7 +125,7 @@ def test_points_file_reader(tmp_path):
 
 
 def test_shuffled_point_order_draws_seeded_random_subsets(shapes_data_dir, tmp_path):
-    import evaluate as cli
+    from dcglr_tf.commands import evaluate as cli
     from dcglr_tf.evaluation.runner import run_task
 
     clouds = _shifted_clouds()

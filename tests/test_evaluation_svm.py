@@ -151,7 +151,7 @@ def test_c_path_stops_after_two_lower_values():
 
 def test_svm_task_on_modelnet40_h5_with_a_single_shape_class(tmp_path):
     """The issue's case: a small real-format ModelNet40 set where one class has a single training shape."""
-    import evaluate as cli
+    from dcglr_tf.commands import evaluate as cli
     from dcglr_tf.evaluation.runner import run_task
     import dataset_files
 

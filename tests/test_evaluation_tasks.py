@@ -11,7 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from datasets.synthetic_shapes import synthetic_shapes_dataset_builder as shapes  # noqa: E402
+from dcglr_tf.builders.synthetic_shapes import synthetic_shapes_dataset_builder as shapes  # noqa: E402
 from dcglr_tf.data import sources  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -60,7 +60,7 @@ def exported(tmp_path_factory):
 
 
 def evaluate(argv, tmp_path):
-    import evaluate as cli
+    from dcglr_tf.commands import evaluate as cli
     from dcglr_tf.evaluation.runner import run_task
 
     args = cli.parse_args(argv + ["--output", str(tmp_path / "result.json"), "--verbose", "0"])
@@ -202,7 +202,7 @@ def test_attention(data_dir, exported, tmp_path):
     (["--task=finetune", "--encoder=/nonexistent/encoder"], "no exported encoder"),
 ])
 def test_wrong_combinations_have_clear_messages(argv, message, tmp_path):
-    import evaluate as cli
+    from dcglr_tf.commands import evaluate as cli
     from dcglr_tf.evaluation.runner import run_task
 
     with pytest.raises((ValueError, FileNotFoundError), match=message):

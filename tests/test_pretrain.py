@@ -45,7 +45,7 @@ def test_presets_are_consistent_and_cpu_long_is_the_embedded_run_trained_longer(
 
 @pytest.mark.parametrize("preset", ["embedded", "cpu_long"])
 def test_cpu_presets_take_their_measured_base_learning_rate_per_backbone_unless_given(preset):
-    import train
+    from dcglr_tf.commands import train
 
     def base_rate(*flags):
         return train.config_from_args(train.parse_args([f"--preset={preset}", *flags])).optim.learning_rate

@@ -59,6 +59,7 @@ def pretraining_dataset(config, *, initial_epoch=0, split="train", shard=(0, 1),
     (the half-resolution copies get per-shard seeds).
     """
     validate_crop_config(config.crops, config.num_points)
+    sources.check_num_points(config.dataset, config.num_points)
     crop_config = config.crops
     source = sources.load_split(config.dataset, split, data_dir=config.data_dir, manual_dir=config.manual_dir)
     stream_seed = config.seed + 1_000_003 * int(initial_epoch)
@@ -102,6 +103,7 @@ def labelled_dataset(name, split, *, num_points, batch_size, data_dir=None, manu
     Clouds keep their first `num_points` points (the usual protocol), centred and scaled to the unit
     sphere; the last batch may be smaller (nothing is dropped).
     """
+    sources.check_num_points(name, num_points)
     source = sources.load_split(name, split, data_dir=data_dir, manual_dir=manual_dir)
 
     def prepare(example):

@@ -1,7 +1,7 @@
 """Dataset sources: the single entry the rest of dcglr_tf uses to read point-cloud datasets.
 
-Every dataset is a TFDS builder in the repository's top-level `datasets/` package (TFDS's own layout,
-`datasets/<builder>/<builder>_dataset_builder.py`). `load_split` imports the builder module (which registers
+Every dataset is a TFDS builder of the sub-package `dcglr_tf.builders` (TFDS's own layout,
+`dcglr_tf/builders/<builder>/<builder>_dataset_builder.py`). `load_split` imports the builder module (which registers
 it with TFDS), prepares it once into `data_dir` (TFDS's default `~/tensorflow_datasets` when None), reading the
 user's files from `manual_dir` for real datasets, and returns a `tf.data.Dataset` of plain dicts:
 
@@ -20,27 +20,13 @@ that a later run would take for prepared data.
 import dataclasses
 import importlib
 import os
-import pathlib
-import sys
 from typing import Dict, List, Optional, Tuple
 
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-_REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+from dcglr_tf.builders import _builder_utils as _utils
 
-
-def _import_builder_utils():
-    try:
-        from datasets import _builder_utils  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        if str(_REPO_ROOT) not in sys.path:
-            sys.path.append(str(_REPO_ROOT))
-        from datasets import _builder_utils  # pylint: disable=import-outside-toplevel
-    return _builder_utils
-
-
-_utils = _import_builder_utils()
 DatasetFileError = _utils.DatasetFileError
 DatasetFilesMissingError = _utils.DatasetFilesMissingError
 CorruptDatasetFileError = _utils.CorruptDatasetFileError
@@ -54,7 +40,7 @@ AREA_SPLITS = tuple(f"area{k}" for k in range(1, 7))
 class DatasetInfo:
     """What the library needs to know about one dataset name."""
 
-    builder: str  # TFDS builder name (= folder in datasets/)
+    builder: str  # TFDS builder name (= folder in dcglr_tf/builders/)
     config: Optional[str]  # TFDS BuilderConfig name, None for builders without configs
     splits: Tuple[str, ...]
     kind: str  # "classification" | "pretrain" | "segmentation"
@@ -127,19 +113,16 @@ def dataset_info(name: str) -> DatasetInfo:
         raise ValueError(f"unknown dataset {name!r}; valid names are: {', '.join(dataset_names())}") from None
 
 
+def check_num_points(name: str, num_points: int) -> None:
+    """ValueError when the clouds of `name` store fewer than `num_points` points (or `name` is unknown)."""
+    stored = dataset_info(name).num_points
+    if num_points > stored:
+        raise ValueError(f"num_points={num_points}: dataset {name!r} stores {stored} points per cloud, fewer than "
+                         f"asked (--num_points must be at most {stored})")
+
+
 def _import_builder_module(builder: str):
-    module = f"datasets.{builder}.{builder}_dataset_builder"
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as error:
-        if error.name not in ("datasets", f"datasets.{builder}", module):
-            raise
-        if str(_REPO_ROOT) not in sys.path:  # e.g. the library imported from outside the repository root
-            sys.path.append(str(_REPO_ROOT))
-            return importlib.import_module(module)
-        raise ImportError(
-            f"cannot import the TFDS builder module {module!r} from {_REPO_ROOT} (is another package named "
-            f"'datasets', e.g. Hugging Face datasets, shadowing the repository's datasets/ folder?)") from error
+    return importlib.import_module(f"dcglr_tf.builders.{builder}.{builder}_dataset_builder")
 
 
 def _builder(name: str, data_dir: Optional[str]) -> tfds.core.DatasetBuilder:

@@ -108,6 +108,7 @@ def split_features(encoder, args, dataset, split, num_points, *, log=print, ctx=
     """(features (M, D), labels (M,)) of `split` of `dataset` (--limit applied), the first `num_points` points of
     each cloud, extracted in batches of --batch_size with progress output. With a task context `ctx`, each
     (encoder `spec`, dataset, split, num_points) is extracted once per run and reused."""
+    sources.check_num_points(dataset, num_points)  # before preparing: a wrong --num_points fails at once
     prepare_dataset(dataset, args, log)
     split = split_of(args, split, dataset)
     cache = None if ctx is None else ctx.setdefault("features", {})

@@ -1,5 +1,7 @@
 """Backbone registry: name -> Backbone subclass, built from a preset plus overrides."""
 
+import inspect
+
 import keras
 
 _BACKBONES = {}
@@ -26,6 +28,22 @@ def backbone_class(name):
     if name not in _BACKBONES:
         raise ValueError(f"unknown backbone {name!r}; choose one of: {', '.join(backbone_names())}")
     return _BACKBONES[name]
+
+
+def check_backbone_args(backbone, args):
+    """ValueError naming the keys of `args` that no constructor of `backbone` (a registered name) takes, and the
+    arguments it does take (its own and those of the classes it extends, up to the Keras layer)."""
+    accepted = set()
+    for cls in backbone_class(backbone).__mro__:
+        if cls is keras.layers.Layer:
+            break
+        if "__init__" in vars(cls):
+            accepted.update(name for name, parameter in inspect.signature(cls.__init__).parameters.items()
+                            if name != "self" and parameter.kind is parameter.POSITIONAL_OR_KEYWORD)
+    unknown = sorted(set(args) - accepted)
+    if unknown:
+        raise ValueError(f"backbone {backbone!r} takes no argument {', '.join(unknown)}; its arguments are "
+                         f"{', '.join(sorted(accepted))}")
 
 
 def backbone_kwargs(backbone, preset="paper", **overrides):

@@ -4,9 +4,8 @@ Kept free of TFDS imports so that tests and `dcglr_tf.data.sources` can use the 
 ops (normalisation, FPS) are the library's (`dcglr_tf.ops.points`), applied here to one cloud at a time.
 """
 
-import importlib
 import importlib.resources
-import importlib.resources.abc
+import importlib.resources.abc  # noqa: F401  (read as `importlib_resources.abc` by TFDS, below)
 import importlib.util
 import os
 import pathlib
@@ -16,33 +15,13 @@ from typing import List, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-try:
-    from dcglr_tf.ops import points as point_ops
-except ImportError:  # a builder imported from outside the repository root (e.g. `tfds build datasets/<name>`)
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-    from dcglr_tf.ops import points as point_ops
+from dcglr_tf.ops import points as point_ops
 
 # TFDS 4.9.x resolves `importlib_resources.abc.Traversable` (the PyPI backport) when it looks for the code
 # path of any builder outside its own package, but only declares that dependency for Python < 3.9. On newer
 # Pythons the standard library module has the same API: alias it when the backport is not installed.
 if "importlib_resources" not in sys.modules and importlib.util.find_spec("importlib_resources") is None:
     sys.modules["importlib_resources"] = importlib.resources
-
-
-def import_datasets_module(name: str):
-    """The module `datasets/<name>.py` (dotted `name` for sub-folders). Imported as `datasets.<name>` when this
-    file was; otherwise (a builder imported on its own, e.g. by `tfds build datasets/<builder>`) the folder is
-    registered as the package `dcglr_datasets` first, so relative imports inside the module work either way."""
-    if __package__ == "datasets":
-        return importlib.import_module(f"datasets.{name}")
-    if "dcglr_datasets" not in sys.modules:
-        folder = pathlib.Path(__file__).resolve().parent
-        spec = importlib.util.spec_from_file_location("dcglr_datasets", folder / "__init__.py",
-                                                      submodule_search_locations=[str(folder)])
-        package = importlib.util.module_from_spec(spec)
-        sys.modules["dcglr_datasets"] = package
-        spec.loader.exec_module(package)
-    return importlib.import_module(f"dcglr_datasets.{name}")
 
 
 class DatasetFileError(ValueError):
@@ -58,8 +37,9 @@ class DatasetFilesMissingError(DatasetFileError):
         self.directory = str(directory) if directory is not None else None
         self.expected = list(expected)
         self.instructions = instructions
+        self.detail = detail or "expected input files are missing"
         lines = [
-            f"dataset '{builder}': {detail or 'expected input files are missing'}.",
+            f"dataset '{builder}': {self.detail}.",
             f"Directory searched (TFDS manual_dir): {self.directory}",
             "Files expected there (found by file name, also inside sub-folders):",
         ]

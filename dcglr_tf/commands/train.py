@@ -1,0 +1,177 @@
+"""Pre-train a point-cloud encoder with DCGLR (`dcglr-train` once installed, `python train.py` in a checkout).
+
+    python train.py --backbone=dgcnn                      # embedded data, CPU-sized preset (minutes)
+    python train.py --backbone=dgcnn --preset=paper --dataset=shapenet --manual_dir=DIR   # the paper's setup
+    python train.py ... --strategy=mirrored --precision=mixed_bfloat16      # all GPUs of a machine, bfloat16
+    TF_CONFIG='{...}' python train.py ... --strategy=multi_worker          # on every machine (see README)
+
+Writes OUTPUT_DIR/{config.json, metrics.csv, logs/, checkpoints/, encoder/, dcglr.keras}. Running the same
+command again resumes from the last finished epoch; --epochs=0 exports the randomly initialised encoder.
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+
+from dcglr_tf.cli import BAD_INPUT, check_directory_flags, error_line, fail, quiet_tensorflow
+
+quiet_tensorflow()
+
+
+def parse_args(argv=None):
+    from dcglr_tf.config import PRESETS
+    from dcglr_tf.data.sources import dataset_names
+    from dcglr_tf.models import backbone_names
+    from dcglr_tf.distribution import STRATEGIES
+    from dcglr_tf.precision import PRECISIONS
+
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--backbone", default="dgcnn", help=f"encoder architecture, one of: {', '.join(backbone_names())} (default dgcnn)")
+    parser.add_argument("--preset", default="embedded", choices=sorted(PRESETS),
+                        help="defaults for every setting below: 'embedded' (CPU-sized, synthetic_objects, 1,200 steps: "
+                             "about 5 minutes on 2 cores; default), 'cpu_long' (the same trained 5x longer: about an "
+                             "hour) or 'paper' (the paper's sizes: ShapeNet, 2048 points, 2+8+2 views, K=512, for GPUs)")
+    parser.add_argument("--config", help="JSON file of TrainConfig values (nested: crops, head, loss, optim) applied over the preset")
+    parser.add_argument("--dataset", help=f"pre-training data, one of: {', '.join(dataset_names())} (preset default)")
+    parser.add_argument("--data_dir", help="TFDS data directory for prepared datasets (default ~/tensorflow_datasets)")
+    parser.add_argument("--manual_dir", help="directory with the user's dataset files for real datasets (see docs/datasets.md)")
+    parser.add_argument("--output_dir", help="run directory (default runs/<backbone>-<dataset>); re-running resumes it")
+    parser.add_argument("--overwrite", action="store_true", help="delete OUTPUT_DIR first instead of resuming it")
+    parser.add_argument("--epochs", type=int, help="training epochs; 0 exports the random-init encoder (preset default)")
+    parser.add_argument("--batch_size", type=int, help="global batch size, split over all replicas and workers (preset default)")
+    parser.add_argument("--steps_per_epoch", type=int, help="steps per epoch (default: one pass over the training split)")
+    parser.add_argument("--num_points", type=int, help="points per cloud before cropping (preset default)")
+    parser.add_argument("--max_points", type=int,
+                        help="density the exported encoder works at: denser clouds are embedded from their MAX_POINTS "
+                             "farthest-point samples (default: the global view size; 0: every point)")
+    parser.add_argument("--backbone_args", help="JSON dict of backbone constructor overrides, e.g. '{\"k\": 10}'")
+    parser.add_argument("--learning_rate", type=float,
+                        help="BASE learning rate: the peak after warm-up is base x global batch / 256, as in DINO "
+                             "(preset default: embedded 0.048, i.e. 3e-3 at batch 16, vit3d 0.0048; paper 5e-4)")
+    parser.add_argument("--strategy", default="default", choices=STRATEGIES,
+                        help="'default': one device; 'mirrored': tf.distribute.MirroredStrategy over all GPUs of this machine "
+                             "(or CPUs with --cpu_replicas); 'multi_worker': MultiWorkerMirroredStrategy over several "
+                             "machines, configured by the TF_CONFIG environment variable, every worker running the same "
+                             "command with the same --output_dir on a shared filesystem (see README, Training on several "
+                             "machines). --batch_size is always the global batch")
+    parser.add_argument("--cpu_replicas", type=int, default=0, help="split the CPU into N logical devices (to run --strategy=mirrored without GPUs)")
+    parser.add_argument("--cluster_timeout", type=float, default=300,
+                        help="multi_worker: seconds to wait for every worker of TF_CONFIG before failing (default 300)")
+    parser.add_argument("--precision", choices=PRECISIONS,
+                        help="compute precision through Keras dtype policies: float32 (default), mixed_bfloat16 (GPUs with "
+                             "bf16, recent CPUs) or mixed_float16 (GPUs; dynamic loss scaling). Loss, centre, EMA and "
+                             "optimizer state stay float32; the exported encoder takes and returns float32")
+    parser.add_argument("--jit_compile", default="auto", choices=["auto", "true", "false"],
+                        help="XLA-compile the train step under every strategy (with several replicas it is compiled per "
+                             "replica, the cross-replica reductions between the compiled parts); auto: the backbone's "
+                             "measured faster path, XLA for all but pct")
+    parser.add_argument("--knn_monitor", type=int, default=0, metavar="N",
+                        help="every N epochs, log the teacher's weighted-kNN accuracy (knn_accuracy) on the dataset's "
+                             "labelled train/test splits (first 512/256 clouds); 0 = off. Needs a labelled dataset")
+    parser.add_argument("--seed", type=int, help="seed of initialisation, shuffling and crops (preset default 0)")
+    parser.add_argument("--verbose", type=int, choices=[0, 1, 2], help="Keras progress: 0 silent, 1 bar, 2 one line per epoch (default: bar on a terminal)")
+    return parser.parse_args(argv)
+
+
+def config_from_args(args):
+    """The TrainConfig of the flags: the preset, then --config, then the other flags. Exits with a one-line error
+    naming the flag (or the --config file and key) for a value that cannot work."""
+    from dcglr_tf.config import PRESETS, TrainConfig
+    from dcglr_tf.data.sources import dataset_info
+    from dcglr_tf.models.registry import backbone_class, check_backbone_args
+
+    config = PRESETS[args.preset](backbone=args.backbone)  # a preset may tune itself to the backbone
+    if args.config:
+        try:
+            with open(args.config) as f:
+                values = json.load(f)
+        except json.JSONDecodeError as error:
+            fail(f"--config {args.config}: not valid JSON: {error}")
+        except OSError as error:
+            fail(f"--config {args.config}: {error.strerror}")
+        if not isinstance(values, dict):
+            fail(f"--config {args.config}: expected a JSON object of TrainConfig values, got {type(values).__name__}")
+        merged = config.to_dict()
+        for key, value in values.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "backbone_args":
+                merged[key].update(value)
+            else:
+                merged[key] = value
+        try:
+            config = TrainConfig.from_dict(merged)
+        except ValueError as error:
+            fail(f"--config {args.config}: {error}")
+    overrides = {
+        name: getattr(args, name)
+        for name in ("backbone", "dataset", "data_dir", "manual_dir", "epochs", "batch_size", "steps_per_epoch", "num_points",
+                     "max_points", "seed", "precision")
+        if getattr(args, name) is not None
+    }
+    if args.backbone_args:
+        try:
+            overrides["backbone_args"] = json.loads(args.backbone_args)
+        except json.JSONDecodeError as error:
+            fail(f"--backbone_args is not valid JSON: {error}")
+        if not isinstance(overrides["backbone_args"], dict):
+            fail(f"--backbone_args must be a JSON object, got {args.backbone_args}")
+    config = dataclasses.replace(config, **overrides)
+    if args.learning_rate is not None:
+        config.optim.learning_rate = args.learning_rate
+    for flag, check in (("--backbone", lambda: backbone_class(config.backbone)),
+                        ("--dataset", lambda: dataset_info(config.dataset)),
+                        ("--backbone_args" if args.backbone_args else f"--config {args.config}",
+                         lambda: check_backbone_args(config.backbone, config.backbone_args))):
+        try:
+            check()
+        except ValueError as error:
+            fail(f"{flag}: {error}")
+    for name in ("epochs", "batch_size", "num_points"):
+        minimum = 0 if name == "epochs" else 1
+        if getattr(config, name) < minimum:
+            fail(f"--{name} must be >= {minimum}, got {getattr(config, name)}")
+    if config.max_points is not None and config.max_points < 0:
+        fail(f"--max_points must be >= 0 (0: every point), got {config.max_points}")
+    return config
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.cpu_replicas:
+        from dcglr_tf.distribution import split_cpu
+
+        split_cpu(args.cpu_replicas)
+    from dcglr_tf.distribution import make_strategy
+    from dcglr_tf.pretrain import run_pretraining
+
+    try:
+        config = config_from_args(args)
+        output_dir = args.output_dir or os.path.join("runs", f"{config.backbone}-{config.dataset}")
+        check_directory_flags({"--output_dir": output_dir, "--data_dir": config.data_dir,
+                               "--manual_dir": config.manual_dir})
+        jit = {"auto": None, "true": True, "false": False}[args.jit_compile]
+        strategy = make_strategy(args.strategy, cluster_timeout=args.cluster_timeout)  # before TensorFlow runs anything
+        monitors = []
+        if args.knn_monitor:
+            from dcglr_tf.callbacks import KNNMonitor
+
+            monitors.append(KNNMonitor.from_dataset(
+                config.dataset, num_points=config.num_points, data_dir=config.data_dir, manual_dir=config.manual_dir,
+                max_train=512, max_test=256, every=args.knn_monitor,
+            ))
+        summary = run_pretraining(
+            config, output_dir, strategy=strategy, jit_compile=jit, overwrite=args.overwrite,
+            verbose="auto" if args.verbose is None else args.verbose, extra_callbacks=monitors,
+        )
+    except BAD_INPUT as error:
+        fail(error_line(error))
+    except KeyboardInterrupt:
+        fail("interrupted; run the same command again to resume from the last finished epoch", code=130)
+    metrics = ", ".join(f"{k} {v:.4g}" for k, v in sorted(summary["final_metrics"].items()))
+    print(f"done: {summary['output_dir']} (encoder: {summary['encoder']})" + (f"; last epoch: {metrics}" if metrics else ""))
+
+
+if __name__ == "__main__":
+    main()
