@@ -41,14 +41,14 @@ class MetricsCSVLogger(keras.callbacks.CSVLogger):
 
     Keras's logger adds a `val_<name>` column for every metric when the first epoch has no validation
     metrics, and fills them with `NA`; runs without validation data get only their own columns here. When
-    appending to an existing file (a resumed run), rows follow that file's header, so columns stay aligned, and
-    rows of epochs >= `resume_epoch` (logged by a run killed before it checkpointed them; the resumed run trains
-    them again) are dropped first, so each epoch has one row.
+    appending to an existing file (a resumed run), rows follow that file's header, so columns stay aligned; with
+    `resume_epoch`, rows of epochs >= it (logged by a run killed before it checkpointed them; the resumed run
+    trains them again) are dropped first, so each epoch has one row.
     """
 
-    def __init__(self, filename, separator=",", append=False, resume_epoch=0):
+    def __init__(self, filename, separator=",", append=False, resume_epoch=None):
         super().__init__(filename, separator=separator, append=append)
-        self.resume_epoch = int(resume_epoch)
+        self.resume_epoch = resume_epoch
 
     def on_train_begin(self, logs=None):
         self._existing_columns = None
@@ -58,12 +58,17 @@ class MetricsCSVLogger(keras.callbacks.CSVLogger):
             header = rows[0] if rows else None
             if header and header[0] == "epoch":
                 self._existing_columns = header[1:]
-                kept = [row for row in rows[1:] if len(row) == len(header) and row[0].isdigit()
-                        and int(row[0]) < self.resume_epoch]
-                if len(kept) < len(rows) - 1:
-                    with replacing(self.filename) as tmp, open(tmp, "w", newline="") as f:
-                        csv.writer(f, delimiter=self.sep).writerows([header, *kept])
+                self._drop_rows_from(header, rows[1:])
         super().on_train_begin(logs)
+
+    def _drop_rows_from(self, header, rows):
+        """Rewrite the file (atomically) without the rows of epochs >= resume_epoch and any row cut short."""
+        if self.resume_epoch is None:
+            return
+        kept = [row for row in rows if len(row) == len(header) and row[0].isdigit() and int(row[0]) < self.resume_epoch]
+        if len(kept) < len(rows):
+            with replacing(self.filename) as tmp, open(tmp, "w", newline="") as f:
+                csv.writer(f, delimiter=self.sep).writerows([header, *kept])
 
     def on_epoch_end(self, epoch, logs=None):
         if self.keys is None and logs:

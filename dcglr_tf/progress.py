@@ -15,6 +15,14 @@ import time
 import keras
 
 
+def emit(log, message):
+    """`log(message)`; a printed line is flushed at once, so that a redirected log (which Python buffers) shows
+    it when it happens."""
+    log(message)
+    if log is print:
+        sys.stdout.flush()
+
+
 def interactive(log):
     """True when `log` is `print` to a terminal: the only case where lines are redrawn in place."""
     return log is print and sys.stdout.isatty()
@@ -45,7 +53,7 @@ class Stage:
             self._draw()
         else:
             total = "" if self.total is None else f": {self.total:,}{' ' + self.unit if self.unit else ''}"
-            self.log(f"{self.description}{total} ...")
+            emit(self.log, f"{self.description}{total} ...")
         return self
 
     def _draw(self):
@@ -69,10 +77,10 @@ class Stage:
             sys.stdout.write("\r\033[K")
             sys.stdout.flush()
         if kind is not None:
-            self.log(f"{self.description}: stopped after {self._amount()}, {seconds:.1f} s")
+            emit(self.log, f"{self.description}: stopped after {self._amount()}, {seconds:.1f} s")
             return False
         rate = f", {self.count / seconds:,.1f} {self.unit}/s" if self.unit and self.count and seconds > 0 else ""
-        self.log(f"{self.description}: done, {self._amount()} in {seconds:.1f} s{rate}")
+        emit(self.log, f"{self.description}: done, {self._amount()} in {seconds:.1f} s{rate}")
         return False
 
 
@@ -128,7 +136,7 @@ class EpochLine(keras.callbacks.Callback):
         parts += [f"{self._seconds[-1]:.1f} s", f"ETA {_duration(eta)}"]
         others = ", ".join(f"{name} {float(value):.4g}" for name, value in sorted(logs.items())
                            if name not in self.SHOWN and not isinstance(value, str))
-        self.log(f"epoch {epoch + 1}/{epochs}: {', '.join(parts)}" + (f"; {others}" if others else ""))
+        emit(self.log, f"epoch {epoch + 1}/{epochs}: {', '.join(parts)}" + (f"; {others}" if others else ""))
 
 
 def training_progress(verbose, log=print):
@@ -142,6 +150,17 @@ def training_progress(verbose, log=print):
     return 0, [EpochLine(log)]
 
 
+def tfds_bars_on_terminals_only(log=print):
+    """Turn TFDS's progress bars off unless `log` is print to a terminal (a preparation then prints TFDS's own
+    start and end lines only); returns whether they stay on."""
+    import tensorflow_datasets as tfds
+
+    on = interactive(log)
+    if not on:
+        tfds.display_progress_bar(False)
+    return on
+
+
 def prepare_with_progress(dataset, data_dir=None, manual_dir=None, log=print):
     """Prepare `dataset` into `data_dir` unless it already is, as one stage: a line when it starts and one when it
     ends (with the split sizes and seconds); TFDS's own progress bars only on a terminal. A preparation killed
@@ -150,15 +169,12 @@ def prepare_with_progress(dataset, data_dir=None, manual_dir=None, log=print):
 
     if sources.is_prepared(dataset, data_dir=data_dir):
         return
-    log(f"preparing {dataset} into {data_dir or '~/tensorflow_datasets'} (once) ...")
+    emit(log, f"preparing {dataset} into {data_dir or '~/tensorflow_datasets'} (once) ...")
     start = time.perf_counter()
-    if interactive(log):
+    if tfds_bars_on_terminals_only(log):
         builder = sources.prepare(dataset, data_dir=data_dir, manual_dir=manual_dir)
     else:
-        import tensorflow_datasets as tfds
-
-        tfds.display_progress_bar(False)
         with contextlib.redirect_stdout(io.StringIO()):  # TFDS's "Downloading and preparing ..." lines
             builder = sources.prepare(dataset, data_dir=data_dir, manual_dir=manual_dir)
     sizes = ", ".join(f"{split} {info.num_examples:,}" for split, info in builder.info.splits.items())
-    log(f"preparing {dataset}: done in {time.perf_counter() - start:.1f} s ({sizes})")
+    emit(log, f"preparing {dataset}: done in {time.perf_counter() - start:.1f} s ({sizes})")

@@ -12,7 +12,7 @@ import os
 
 from dcglr_tf.data import sources
 from dcglr_tf.evaluation.attention import run_attention
-from dcglr_tf.evaluation.common import data_label, json_safe, prepare_dataset, task_datasets
+from dcglr_tf.evaluation.common import data_label, json_safe, task_datasets
 from dcglr_tf.evaluation.features import parse_encoder_spec
 from dcglr_tf.evaluation.fewshot import run_fewshot
 from dcglr_tf.evaluation.finetune import run_finetune
@@ -25,6 +25,7 @@ from dcglr_tf.evaluation.segmentation import run_segmentation
 from dcglr_tf.evaluation.spectrum import plot_spectra, run_spectrum
 from dcglr_tf.evaluation.svm import run_svm
 from dcglr_tf.evaluation.tsne import run_tsne
+from dcglr_tf.progress import tfds_bars_on_terminals_only
 
 TASK_RUNNERS = {"svm": run_svm, "knn": run_knn, "finetune": run_finetune, "segmentation": run_segmentation,
                 "robustness": run_robustness, "tsne": run_tsne, "spectrum": run_spectrum, "attention": run_attention,
@@ -52,9 +53,7 @@ def _check_args(args):
 def run_task(args, log=print):
     """Run `args.task` for each encoder, write its JSON result (and pictures), return the result dict."""
     specs = _check_args(args)
-    if not getattr(args, "points_file", None):
-        for dataset in task_datasets(args):  # one line per stage in a log, not TFDS's progress bars
-            prepare_dataset(dataset, args, log)
+    tfds_bars_on_terminals_only(log)  # datasets a task prepares: TFDS's start and end lines in a log
     dataset_label = data_label(args)
     first_path, first_backbone = parse_encoder_spec(specs[0], args.backbone)
     task_label = args.task if len(specs) == 1 else f"{args.task}_compare"
