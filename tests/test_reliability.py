@@ -176,7 +176,9 @@ def test_an_evaluation_training_run_resumes_with_one_row_per_epoch(tmp_path):
                             log=lines.append)
     assert first["epochs_run_now"] == 2 and second["epochs_run_now"] == 1
     assert epochs_logged(run_dir) == [0, 1, 2] and f"resuming {run_dir}" in lines
-    assert [line.split(":")[0] for line in lines if line.startswith("epoch")] == ["epoch 1/2", "epoch 2/2", "epoch 3/3"]
+    epoch_lines = [line for line in lines if line.startswith("epoch")]
+    assert [line.split(":")[0] for line in epoch_lines] == ["epoch 1/2", "epoch 2/2", "epoch 3/3"]
+    assert all("learning rate 0.1, " in line and " samples/s, " in line for line in epoch_lines)
     assert sorted(os.listdir(os.path.join(run_dir, "checkpoints"))) == ["epoch-000002", "epoch-000003"]
 
 
