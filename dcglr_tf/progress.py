@@ -164,7 +164,7 @@ def tfds_bars_on_terminals_only(log=print):
 def prepare_with_progress(dataset, data_dir=None, manual_dir=None, log=print):
     """Prepare `dataset` into `data_dir` unless it already is, as one stage: a line when it starts and one when it
     ends (with the split sizes and seconds); TFDS's own progress bars only on a terminal. A preparation killed
-    half-way leaves only TFDS's `*.incomplete*` temporary folder: the next call prepares again."""
+    half-way leaves only TFDS's `incomplete.*` temporary folder: the next call prepares again."""
     from dcglr_tf.data import sources
 
     if sources.is_prepared(dataset, data_dir=data_dir):
