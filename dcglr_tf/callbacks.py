@@ -1,4 +1,5 @@
-"""Training callbacks: throughput monitor, online kNN monitor and a CSV logger without phantom columns."""
+"""Training callbacks: throughput monitor, online kNN monitor and a CSV logger without phantom columns or
+repeated epochs."""
 
 import csv
 import os
@@ -6,6 +7,8 @@ import time
 
 import keras
 import numpy as np
+
+from dcglr_tf.atomic import replacing
 
 
 class ThroughputMonitor(keras.callbacks.Callback):
@@ -34,21 +37,38 @@ class ThroughputMonitor(keras.callbacks.Callback):
 
 
 class MetricsCSVLogger(keras.callbacks.CSVLogger):
-    """`keras.callbacks.CSVLogger` that writes exactly the logged metrics.
+    """`keras.callbacks.CSVLogger` that writes exactly the logged metrics, one row per epoch across resumes.
 
     Keras's logger adds a `val_<name>` column for every metric when the first epoch has no validation
     metrics, and fills them with `NA`; runs without validation data get only their own columns here. When
-    appending to an existing file (a resumed run), rows follow that file's header, so columns stay aligned.
+    appending to an existing file (a resumed run), rows follow that file's header, so columns stay aligned; with
+    `resume_epoch`, rows of epochs >= it (logged by a run killed before it checkpointed them; the resumed run
+    trains them again) are dropped first, so each epoch has one row.
     """
+
+    def __init__(self, filename, separator=",", append=False, resume_epoch=None):
+        super().__init__(filename, separator=separator, append=append)
+        self.resume_epoch = resume_epoch
 
     def on_train_begin(self, logs=None):
         self._existing_columns = None
         if self.append and os.path.isfile(self.filename):
             with open(self.filename, newline="") as f:
-                header = next(csv.reader(f), None)
+                rows = list(csv.reader(f, delimiter=self.sep))
+            header = rows[0] if rows else None
             if header and header[0] == "epoch":
                 self._existing_columns = header[1:]
+                self._drop_rows_from(header, rows[1:])
         super().on_train_begin(logs)
+
+    def _drop_rows_from(self, header, rows):
+        """Rewrite the file (atomically) without the rows of epochs >= resume_epoch and any row cut short."""
+        if self.resume_epoch is None:
+            return
+        kept = [row for row in rows if len(row) == len(header) and row[0].isdigit() and int(row[0]) < self.resume_epoch]
+        if len(kept) < len(rows):
+            with replacing(self.filename) as tmp, open(tmp, "w", newline="") as f:
+                csv.writer(f, delimiter=self.sep).writerows([header, *kept])
 
     def on_epoch_end(self, epoch, logs=None):
         if self.keys is None and logs:
@@ -91,10 +111,12 @@ class KNNMonitor(keras.callbacks.Callback):
         labels); `max_train` / `max_test` keep the first clouds of each split. ValueError for unlabelled data."""
         from dcglr_tf.data import sources
         from dcglr_tf.data.pipeline import labelled_dataset
+        from dcglr_tf.progress import prepare_with_progress
 
         info = sources.dataset_info(dataset)
         if info.kind != "classification" or not info.has_labels:
             raise ValueError(f"the kNN monitor needs a dataset with class labels; {dataset!r} has none")
+        prepare_with_progress(dataset, data_dir, manual_dir)
         arrays = []
         for split, limit in ((train_split, max_train), (test_split, max_test)):
             if limit:

@@ -14,6 +14,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from dcglr_tf.atomic import replacing
+from dcglr_tf.faults import fault_point
 from dcglr_tf.ops.points import normalize_unit_sphere
 from dcglr_tf.precision import float32_copy
 
@@ -42,7 +44,8 @@ def export_encoder(backbone, path, metadata=None):
     """Write `backbone` (a built Backbone) as a SavedModel at `path` with endpoint
     `serve(points: float32 [batch, n_points, 3]) -> float32 [batch, D]` and a JSON description of the
     encoder (backbone name, config, output_dim, min_points, plus `metadata`) in `assets.extra/`. A backbone
-    trained in mixed precision is exported as its float32 twin: the encoder computes in float32."""
+    trained in mixed precision is exported as its float32 twin: the encoder computes in float32. The export is
+    written next to `path` and renamed into place when complete."""
     if backbone.compute_dtype != "float32":
         backbone = float32_copy(backbone)
     archive = keras.export.ExportArchive()
@@ -52,7 +55,6 @@ def export_encoder(backbone, path, metadata=None):
         _serving_function(backbone),
         input_signature=[tf.TensorSpec([None, None, 3], tf.float32, name="points")],
     )
-    archive.write_out(path, verbose=False)
     description = {
         "backbone_class": type(backbone).__name__,
         "backbone_config": backbone.get_config(),
@@ -60,9 +62,12 @@ def export_encoder(backbone, path, metadata=None):
         "min_points": int(backbone.min_points),
         **(metadata or {}),
     }
-    os.makedirs(os.path.join(path, "assets.extra"), exist_ok=True)
-    with open(os.path.join(path, METADATA_FILE), "w") as f:
-        json.dump(description, f, indent=2, default=str)
+    with replacing(path) as tmp:  # a kill while exporting leaves the previous export (or none), never half of one
+        archive.write_out(tmp, verbose=False)
+        os.makedirs(os.path.join(tmp, "assets.extra"), exist_ok=True)
+        with open(os.path.join(tmp, METADATA_FILE), "w") as f:
+            json.dump(description, f, indent=2, default=str)
+        fault_point("export")
     return path
 
 

@@ -8,16 +8,17 @@ Running again with the same config and directory resumes from the last finished 
 directory (see `dcglr_tf.distribution`), which must be one directory shared by all workers.
 """
 
+import contextlib
 import dataclasses
 import json
 import os
-import shutil
 
 import keras
 import tensorflow as tf
 
+from dcglr_tf.atomic import remove, replacing, write_text
 from dcglr_tf.callbacks import MetricsCSVLogger, ThroughputMonitor
-from dcglr_tf.checkpointing import AtomicBackupAndRestore, saved_epoch
+from dcglr_tf.checkpointing import EpochCheckpoints, restore, saved_epoch
 from dcglr_tf.config import TrainConfig
 from dcglr_tf.data import sources
 from dcglr_tf.data.pipeline import pretraining_dataset, validate_crop_config
@@ -28,6 +29,8 @@ from dcglr_tf.distribution import (
 from dcglr_tf.export import export_encoder
 from dcglr_tf.models.registry import backbone_class
 from dcglr_tf.precision import check_precision
+from dcglr_tf.progress import prepare_with_progress, training_progress
+from dcglr_tf.runlock import LOCK_FILE, run_dir_lock
 from dcglr_tf.schedules import ScheduledAdamW, WarmupCosine, scaled_learning_rate
 from dcglr_tf.training_loop import fit_with_strategy
 
@@ -86,7 +89,9 @@ def _prepare_run_dir(config, output_dir, overwrite, write=True):
     if overwrite and not write:
         return False
     if overwrite and os.path.exists(output_dir):
-        shutil.rmtree(output_dir)
+        for name in os.listdir(output_dir):  # all but the lock this process holds
+            if name != LOCK_FILE:
+                remove(os.path.join(output_dir, name))
     if os.path.exists(config_path):
         with open(config_path) as f:
             previous = json.load(f)
@@ -104,9 +109,7 @@ def _prepare_run_dir(config, output_dir, overwrite, write=True):
         return True
     if write:  # atomically: other workers may read it meanwhile
         os.makedirs(output_dir, exist_ok=True)
-        with open(config_path + ".partial", "w") as f:
-            f.write(config.to_json())
-        os.replace(config_path + ".partial", config_path)
+        write_text(config_path, config.to_json())
     return False
 
 
@@ -141,6 +144,14 @@ def run_pretraining(
     `extra_callbacks` (e.g. `dcglr_tf.callbacks.KNNMonitor`) run after the throughput monitor and before the
     loggers, so values they add to the epoch logs reach metrics.csv and TensorBoard.
 
+    verbose: 0 silent; 1 or "auto": Keras's progress bar when `log` is print to a terminal; otherwise (2, a
+    file, a pipe) one line per epoch (`dcglr_tf.progress`).
+
+    One process trains in a run directory at a time (its chief, under multi-worker): another one gets
+    `dcglr_tf.runlock.RunDirInUse`. Killed at any moment (kill -9 included), the same call resumes from the last
+    finished epoch: checkpoints and exports are written whole or not at all (`dcglr_tf.checkpointing`,
+    `dcglr_tf.atomic`) and metrics.csv keeps one row per epoch.
+
     Returns a summary dict (also written to `summary.json`): output_dir, encoder (the export's path),
     resumed_from_epoch, epochs, final_metrics (last epoch's logs of this session; empty if nothing trained).
     """
@@ -154,17 +165,23 @@ def run_pretraining(
             f" (--batch_size is the global batch: use a multiple of {replicas})"
         )
     chief = is_chief(strategy_obj)
+    sources.check_num_points(config.dataset, config.num_points)  # bad data fails before the run directory exists
+    if config.epochs > 0:
+        prepare_with_progress(config.dataset, config.data_dir, config.manual_dir, log)
+    with run_dir_lock(output_dir) if chief else contextlib.nullcontext():  # the other workers write elsewhere
+        return _pretrain(config, output_dir, strategy_obj, chief, jit_compile, overwrite, verbose, log, extra_callbacks)
+
+
+def _pretrain(config, output_dir, strategy_obj, chief, jit_compile, overwrite, verbose, log, extra_callbacks):
+    """`run_pretraining` once the run directory is this process's."""
     if not chief:
         name = worker_name(strategy_obj)
         log = (lambda message, _log=log: _log(f"[{name}] {message}"))
         verbose = 0
     jit = resolve_jit_compile(jit_compile, config.backbone)
-    sources.check_num_points(config.dataset, config.num_points)  # bad data fails before the run directory is written
-    if config.epochs > 0:
-        sources.prepare(config.dataset, data_dir=config.data_dir, manual_dir=config.manual_dir)
     existing = _prepare_run_dir(config, output_dir, overwrite, write=chief)
     backup_dir = os.path.join(output_dir, "checkpoints")
-    initial_epoch = 0 if overwrite and not chief else min(saved_epoch(backup_dir), config.epochs)
+    initial_epoch = 0 if overwrite and not chief else min(saved_epoch(backup_dir, log), config.epochs)
     same_on_all_workers(
         strategy_obj, initial_epoch, f"the last finished epoch in {backup_dir} (--output_dir must be one directory "
         f"that every worker sees)"
@@ -182,12 +199,14 @@ def run_pretraining(
     with worker_output_dir(output_dir, strategy_obj) as write_dir:
         history = {}
         if config.epochs > initial_epoch:
-            callbacks = [
+            keras_verbose, progress = training_progress(verbose, log)
+            callbacks = [  # the loggers before the checkpoint: an epoch is logged before it is saved
                 ThroughputMonitor(config.batch_size),
                 *extra_callbacks,
-                AtomicBackupAndRestore(backup_dir, write_dir=os.path.join(write_dir, "checkpoints")),
-                MetricsCSVLogger(os.path.join(write_dir, "metrics.csv"), append=True),
+                *progress,
+                MetricsCSVLogger(os.path.join(write_dir, "metrics.csv"), append=True, resume_epoch=initial_epoch),
                 keras.callbacks.TensorBoard(os.path.join(write_dir, "logs"), update_freq="epoch"),
+                EpochCheckpoints(backup_dir, write_dir=os.path.join(write_dir, "checkpoints")),
             ]
             peak = scaled_learning_rate(config.optim.learning_rate, config.batch_size)
             log(
@@ -196,15 +215,16 @@ def run_pretraining(
                 f"{config.optim.learning_rate:.3g} x {config.batch_size} / 256), precision {config.precision}; "
                 f"{_describe(strategy_obj, jit)}"
             )
-            history = _train(model, config, strategy_obj, steps, initial_epoch, callbacks, verbose)
+            history = _train(model, config, strategy_obj, steps, initial_epoch, callbacks, keras_verbose)
 
         encoder_dir = os.path.join(write_dir, "encoder")
-        if config.epochs > 0 and not history:
-            _restore_last_state(model, backup_dir)
+        if config.epochs > 0 and not history:  # a finished run, exported again
+            restore(model, backup_dir)
         metadata = {"dataset": config.dataset, "num_points": config.num_points, "epochs": config.epochs,
                     "seed": config.seed, "precision": config.precision}
         export_encoder(model.teacher_backbone, encoder_dir, metadata=metadata)
-        model.save(os.path.join(write_dir, "dcglr.keras"))
+        with replacing(os.path.join(write_dir, "dcglr.keras")) as tmp:
+            model.save(tmp)
         final = {k: v[-1] for k, v in history.items()}
         summary = {
             "output_dir": output_dir,
@@ -213,8 +233,7 @@ def run_pretraining(
             "epochs": config.epochs,
             "final_metrics": final,
         }
-        with open(os.path.join(write_dir, "summary.json"), "w") as f:
-            json.dump(summary, f, indent=2)
+        write_text(os.path.join(write_dir, "summary.json"), json.dumps(summary, indent=2))
     return summary
 
 
@@ -229,7 +248,7 @@ def _train(model, config, strategy, steps, initial_epoch, callbacks, verbose):
 
         fit = fit_with_strategy(
             model, dataset_fn, epochs=config.epochs, steps_per_epoch=steps, initial_epoch=initial_epoch,
-            callbacks=callbacks, verbose=2 if verbose == "auto" else verbose,
+            callbacks=callbacks, verbose=verbose,
         )
     else:
         fit = model.fit(
@@ -238,9 +257,3 @@ def _train(model, config, strategy, steps, initial_epoch, callbacks, verbose):
         )
     return {k: [float(v) for v in values] for k, values in fit.history.items()}
 
-
-def _restore_last_state(model, backup_dir):
-    """Load the last saved training state (a finished run re-exported without training)."""
-    callback = AtomicBackupAndRestore(backup_dir)
-    callback.set_model(model)
-    callback.on_train_begin()

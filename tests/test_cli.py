@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from dcglr_tf.checkpointing import saved_epoch
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = {
     "dataset": "synthetic_shapes",
@@ -51,14 +53,14 @@ def test_train_resume_export_and_svm(tiny_config, shapes_data_dir, tmp_path):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT)
     # Interrupt the first run once its first epoch is checkpointed, as a crash or Ctrl-C would.
     process = subprocess.Popen(command("train.py", *args), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    metadata = os.path.join(out, "checkpoints", "training_metadata.json")
+    checkpoints = os.path.join(out, "checkpoints")
     deadline = time.time() + 600
-    while not os.path.exists(metadata) and process.poll() is None and time.time() < deadline:
+    while not saved_epoch(checkpoints) and process.poll() is None and time.time() < deadline:
         time.sleep(0.2)
     process.kill()
     process.wait()
-    assert os.path.exists(metadata), process.stdout.read().decode()
-    done_epochs = json.load(open(metadata))["epoch"]
+    done_epochs = saved_epoch(checkpoints)
+    assert done_epochs, process.stdout.read().decode()
 
     resumed = run("train.py", *args)
     if done_epochs < 3:

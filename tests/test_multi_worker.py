@@ -104,6 +104,7 @@ def test_two_worker_processes_equal_one_process(tmp_path):
 def test_two_worker_train_py_run_resumes_after_all_workers_are_killed_and_chief_exports(shapes_data_dir, tmp_path):
     from test_cli import TINY
 
+    from dcglr_tf.checkpointing import saved_epoch
     from dcglr_tf.export import load_encoder
 
     config = tmp_path / "tiny.json"
@@ -114,22 +115,22 @@ def test_two_worker_train_py_run_resumes_after_all_workers_are_killed_and_chief_
             "--steps_per_epoch", "2", "--verbose", "2", "--strategy=multi_worker", "--jit_compile=false"]
     ports = free_ports(2)
     workers = [start(args, i, ports) for i in range(2)]
-    metadata = out / "checkpoints" / "training_metadata.json"
+    checkpoints = str(out / "checkpoints")
     deadline = time.time() + 600
-    while not metadata.exists() and all(w.poll() is None for w in workers) and time.time() < deadline:
+    while not saved_epoch(checkpoints) and all(w.poll() is None for w in workers) and time.time() < deadline:
         time.sleep(0.2)
     for worker in workers:  # kill every worker, as a cluster failure would
         worker.kill()
     outputs = finish(workers)
-    assert metadata.exists(), outputs
-    done_epochs = json.loads(metadata.read_text())["epoch"]
+    done_epochs = saved_epoch(checkpoints)
+    assert done_epochs, outputs
 
     ports = free_ports(2)
     (chief_code, chief_out, chief_err), (code, _, err) = finish([start(args, i, ports) for i in range(2)])
     assert chief_code == 0 and code == 0, chief_err + err
     assert f"resuming {out} at epoch {done_epochs} of 2" in chief_out
     assert sorted(os.listdir(out)) == ["checkpoints", "config.json", "dcglr.keras", "encoder", "logs", "metrics.csv",
-                                       "summary.json"]
+                                       "run.lock", "summary.json"]  # run.lock: held by the chief alone
     rows = (out / "metrics.csv").read_text().strip().splitlines()
     assert [row.split(",")[0] for row in rows] == ["epoch", "0", "1"]
     embeddings = load_encoder(str(out / "encoder"))(np.random.default_rng(0).normal(size=(2, 64, 3)))

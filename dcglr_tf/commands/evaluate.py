@@ -86,7 +86,9 @@ def parse_args(argv=None):
                         help="fewshot: fine-tune encoder + head on each trial (finetune recipe) instead of a linear "
                              "SVM on frozen features")
     parser.add_argument("--num_clouds", type=int, default=4, help="attention: clouds (rows), one per class")
-    parser.add_argument("--verbose", type=int, default=2, choices=[0, 1, 2], help="training progress: 0 silent, 1 bar, 2 per epoch")
+    parser.add_argument("--verbose", type=int, choices=[0, 1, 2],
+                        help="training progress: 0 silent, 1 bar (on a terminal), 2 one line per epoch; default: the "
+                             "bar on a terminal, one line per epoch when redirected")
     parser.add_argument("--output", help="JSON result file (default: next to the encoder)")
     parser.add_argument("--output_dir", help="pictures and training runs (default: the JSON's folder)")
     args = parser.parse_args(argv)

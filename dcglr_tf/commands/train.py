@@ -72,7 +72,9 @@ def parse_args(argv=None):
                         help="every N epochs, log the teacher's weighted-kNN accuracy (knn_accuracy) on the dataset's "
                              "labelled train/test splits (first 512/256 clouds); 0 = off. Needs a labelled dataset")
     parser.add_argument("--seed", type=int, help="seed of initialisation, shuffling and crops (preset default 0)")
-    parser.add_argument("--verbose", type=int, choices=[0, 1, 2], help="Keras progress: 0 silent, 1 bar, 2 one line per epoch (default: bar on a terminal)")
+    parser.add_argument("--verbose", type=int, choices=[0, 1, 2],
+                        help="progress: 0 silent, 1 Keras's bar (on a terminal), 2 one line per epoch (loss, learning "
+                             "rate, samples/s, ETA); default: the bar on a terminal, one line per epoch when redirected")
     return parser.parse_args(argv)
 
 

@@ -4,19 +4,16 @@ metrics). Each task module (`svm`, `knn`, ...) has a `run_<task>(args, spec, ctx
 `runner.TASK_RUNNERS` maps task names to them.
 """
 
-import contextlib
-import io
 import math
 import os
 import re
-import time
 
 import numpy as np
 
 from dcglr_tf.config import PRESETS
 from dcglr_tf.data import sources
 from dcglr_tf.evaluation.features import extract_features, parse_encoder_spec, resolve_encoder
-from dcglr_tf.evaluation.progress import Stage, interactive
+from dcglr_tf.progress import Stage, prepare_with_progress
 
 FEATURES_NOTE = ("teacher backbone global feature of the exported encoder (DGCNN/PointNet/PCT: max+mean pooled "
                  "per-point features; 3D-ViT: class token), clouds centred and scaled to the unit sphere, "
@@ -86,22 +83,8 @@ def check_classification(dataset, task):
 
 
 def prepare_dataset(dataset, args, log=print):
-    """Prepare `dataset` into --data_dir unless it already is, as one stage: a line when it starts and one when it
-    ends (with the split sizes and seconds); TFDS's own progress bars only on a terminal."""
-    if sources.is_prepared(dataset, data_dir=args.data_dir):
-        return
-    log(f"preparing {dataset} into {args.data_dir or '~/tensorflow_datasets'} (once) ...")
-    start = time.perf_counter()
-    if interactive(log):
-        builder = sources.prepare(dataset, data_dir=args.data_dir, manual_dir=args.manual_dir)
-    else:
-        import tensorflow_datasets as tfds
-
-        tfds.display_progress_bar(False)
-        with contextlib.redirect_stdout(io.StringIO()):  # TFDS's "Downloading and preparing ..." lines
-            builder = sources.prepare(dataset, data_dir=args.data_dir, manual_dir=args.manual_dir)
-    sizes = ", ".join(f"{split} {info.num_examples:,}" for split, info in builder.info.splits.items())
-    log(f"preparing {dataset}: done in {time.perf_counter() - start:.1f} s ({sizes})")
+    """Prepare `dataset` into --data_dir unless it already is, as one stage (`prepare_with_progress`)."""
+    prepare_with_progress(dataset, args.data_dir, args.manual_dir, log)
 
 
 def split_features(encoder, args, dataset, split, num_points, *, log=print, ctx=None, spec=None):

@@ -24,7 +24,7 @@ from dcglr_tf.evaluation.common import (FEATURES_NOTE, backbone_args, base_resul
                                         task_dataset)
 from dcglr_tf.evaluation.features import load_trainable_backbone, parse_encoder_spec
 from dcglr_tf.evaluation.finetune import load_arrays, train_classifier
-from dcglr_tf.evaluation.progress import Stage
+from dcglr_tf.progress import Stage
 from dcglr_tf.evaluation.report import format_table
 
 DEFAULT_SETTINGS = ("5w10s", "5w20s", "10w10s", "10w20s")

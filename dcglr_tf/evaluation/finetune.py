@@ -16,13 +16,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dcglr_tf.callbacks import MetricsCSVLogger
+from dcglr_tf.atomic import replacing, write_text
+from dcglr_tf.callbacks import MetricsCSVLogger, ThroughputMonitor
+from dcglr_tf.checkpointing import EpochCheckpoints, saved_epoch
 from dcglr_tf.data import sources
 from dcglr_tf.evaluation.common import (backbone_args, base_result, check_classification, encoder_description,
                                         inits_of, num_points_of, run_dir_of, split_of, task_dataset)
 from dcglr_tf.evaluation.features import load_trainable_backbone, parse_encoder_spec
 from dcglr_tf.evaluation.metrics import mean_class_accuracy, overall_accuracy, per_class_accuracy
 from dcglr_tf.evaluation.report import format_table
+from dcglr_tf.progress import training_progress
+from dcglr_tf.runlock import run_dir_lock
 
 
 @keras.saving.register_keras_serializable(package="dcglr_tf")
@@ -86,8 +90,7 @@ def check_run_dir(run_dir, settings):
                              f"use another --output_dir or delete that directory")
         return True
     os.makedirs(run_dir, exist_ok=True)
-    with open(path, "w") as f:
-        json.dump(settings, f, indent=2, sort_keys=True)
+    write_text(path, json.dumps(settings, indent=2, sort_keys=True))
     return False
 
 
@@ -123,22 +126,32 @@ def cosine_adamw(learning_rate, *, epochs, num_examples, batch_size):
     return keras.optimizers.AdamW(schedule, weight_decay=1e-4)
 
 
-def fit_in_run_dir(model, data, *, run_dir, resumed, epochs, verbose, log=print):
-    """`model.fit` on `data` with the training state saved after every epoch in `run_dir` (re-running resumes),
-    per-epoch metrics in its metrics.csv and the final weights in final.weights.h5.
-    Returns {history (all sessions), epochs_run_now, train_seconds, run_dir}."""
-    if resumed:
-        log(f"resuming {run_dir}")
-    start = time.perf_counter()
-    fit = model.fit(
-        data, epochs=epochs, verbose=verbose, shuffle=False,  # the tf.data pipeline shuffles
-        callbacks=[
-            keras.callbacks.BackupAndRestore(os.path.join(run_dir, "checkpoints"), delete_checkpoint=False),
-            MetricsCSVLogger(os.path.join(run_dir, "metrics.csv"), append=True),
-        ],
-    )
-    seconds = time.perf_counter() - start
-    model.save_weights(os.path.join(run_dir, "final.weights.h5"))
+def fit_in_run_dir(model, data, *, run_dir, settings, epochs, batch_size, verbose, log=print):
+    """`model.fit` on `data` (batches of `batch_size`) in `run_dir`, which this process holds for the time
+    (`dcglr_tf.runlock`; another process training there gets `RunDirInUse`) and whose config.json must match
+    `settings` (`check_run_dir`). The training state is saved after every epoch (crash-safe: re-running resumes
+    from the last finished epoch), per-epoch metrics go to its metrics.csv (one row per epoch) and the final
+    weights to final.weights.h5. Returns {history (all sessions), epochs_run_now, train_seconds, run_dir}."""
+    with run_dir_lock(run_dir):
+        if check_run_dir(run_dir, settings):
+            log(f"resuming {run_dir}")
+        backup_dir = os.path.join(run_dir, "checkpoints")
+        initial_epoch = min(saved_epoch(backup_dir, log), epochs)
+        keras_verbose, progress = training_progress(verbose, log)
+        start = time.perf_counter()
+        fit = model.fit(
+            data, epochs=epochs, initial_epoch=initial_epoch, verbose=keras_verbose,
+            shuffle=False,  # the tf.data pipeline shuffles
+            callbacks=[  # the loggers before the checkpoint: an epoch is logged before it is saved
+                ThroughputMonitor(batch_size),
+                *progress,
+                MetricsCSVLogger(os.path.join(run_dir, "metrics.csv"), append=True, resume_epoch=initial_epoch),
+                EpochCheckpoints(backup_dir),
+            ],
+        )
+        seconds = time.perf_counter() - start
+        with replacing(os.path.join(run_dir, "final.weights.h5")) as tmp:
+            model.save_weights(tmp)
     return {
         "history": read_history(run_dir),
         "epochs_run_now": len(fit.history.get("loss", [])),
@@ -152,7 +165,6 @@ def train_classifier(backbone, train, test, *, num_classes, run_dir, settings, e
     """Train `PointClassifier(backbone)` on `train` (points, labels) with checkpoints in `run_dir`; returns
     metrics on `test`: overall_accuracy, mean_class_accuracy, per_class_accuracy, and `fit_in_run_dir`'s
     history, epochs_run_now, train_seconds, run_dir."""
-    resumed = check_run_dir(run_dir, settings)
     keras.utils.set_random_seed(seed)
     model = PointClassifier(backbone, num_classes)
     model(np.zeros((1,) + train[0].shape[1:], np.float32))  # builds the head on the backbone
@@ -168,7 +180,8 @@ def train_classifier(backbone, train, test, *, num_classes, run_dir, settings, e
         .map(lambda p, y: (augment(p), y), num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )
-    run = fit_in_run_dir(model, data, run_dir=run_dir, resumed=resumed, epochs=epochs, verbose=verbose, log=log)
+    run = fit_in_run_dir(model, data, run_dir=run_dir, settings=settings, epochs=epochs, batch_size=batch_size,
+                         verbose=verbose, log=log)
     predictions = predict_classes(model, test[0], batch_size)
     per_class = per_class_accuracy(test[1], predictions, num_classes)
     return {

@@ -21,7 +21,7 @@ from keras import ops
 
 from dcglr_tf.data import sources
 from dcglr_tf.evaluation import common
-from dcglr_tf.evaluation.finetune import augment, check_run_dir, cosine_adamw, fit_in_run_dir
+from dcglr_tf.evaluation.finetune import augment, cosine_adamw, fit_in_run_dir
 from dcglr_tf.evaluation.metrics import overall_accuracy, part_segmentation_miou
 from dcglr_tf.evaluation.segmentation import SegmentationNet
 from dcglr_tf.models.layers import SharedMLP
@@ -89,7 +89,6 @@ def train_part_segmentation(backbone, train, test, *, category_parts, num_parts,
     """Train `PartSegmentationNet(backbone)` on `train` (points, categories, parts) with checkpoints in `run_dir`;
     metrics on `test`: instance_miou, class_miou, per_category_miou (None for categories without test shapes),
     point_accuracy, and `fit_in_run_dir`'s history, epochs_run_now, train_seconds, run_dir."""
-    resumed = check_run_dir(run_dir, settings)
     keras.utils.set_random_seed(seed)
     model = PartSegmentationNet(backbone, num_parts, len(category_parts))
     model((train[0][:1], train[1][:1]))  # builds the head on the backbone
@@ -100,7 +99,8 @@ def train_part_segmentation(backbone, train, test, *, category_parts, num_parts,
             .batch(batch_size)
             .map(lambda x, y: ((augment(x[0]), x[1]), y), num_parallel_calls=tf.data.AUTOTUNE)
             .prefetch(tf.data.AUTOTUNE))
-    run = fit_in_run_dir(model, data, run_dir=run_dir, resumed=resumed, epochs=epochs, verbose=verbose, log=log)
+    run = fit_in_run_dir(model, data, run_dir=run_dir, settings=settings, epochs=epochs, batch_size=batch_size,
+                         verbose=verbose, log=log)
     predictions = predict_parts(model, test[0], test[1], part_mask(category_parts, num_parts), batch_size)
     scores = part_segmentation_miou(test[2], predictions, test[1], category_parts)
     return {

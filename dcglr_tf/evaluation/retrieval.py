@@ -25,7 +25,7 @@ from dcglr_tf.evaluation.common import base_result, open_encoder, split_features
 from dcglr_tf.evaluation.features import embed_points
 from dcglr_tf.evaluation.finetune import load_arrays
 from dcglr_tf.evaluation.knn import l2_normalise
-from dcglr_tf.evaluation.progress import Stage
+from dcglr_tf.progress import Stage
 from dcglr_tf.evaluation.report import format_table
 
 DEFAULT_POINT_COUNTS = (1024, 256)

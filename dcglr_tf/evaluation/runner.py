@@ -25,6 +25,7 @@ from dcglr_tf.evaluation.segmentation import run_segmentation
 from dcglr_tf.evaluation.spectrum import plot_spectra, run_spectrum
 from dcglr_tf.evaluation.svm import run_svm
 from dcglr_tf.evaluation.tsne import run_tsne
+from dcglr_tf.progress import tfds_bars_on_terminals_only
 
 TASK_RUNNERS = {"svm": run_svm, "knn": run_knn, "finetune": run_finetune, "segmentation": run_segmentation,
                 "robustness": run_robustness, "tsne": run_tsne, "spectrum": run_spectrum, "attention": run_attention,
@@ -52,6 +53,7 @@ def _check_args(args):
 def run_task(args, log=print):
     """Run `args.task` for each encoder, write its JSON result (and pictures), return the result dict."""
     specs = _check_args(args)
+    tfds_bars_on_terminals_only(log)  # datasets a task prepares: TFDS's start and end lines in a log
     dataset_label = data_label(args)
     first_path, first_backbone = parse_encoder_spec(specs[0], args.backbone)
     task_label = args.task if len(specs) == 1 else f"{args.task}_compare"

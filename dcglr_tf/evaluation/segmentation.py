@@ -18,7 +18,7 @@ from dcglr_tf.data import sources
 from dcglr_tf.evaluation.common import (backbone_args, base_result, inits_of, point_feature_backbones, run_dir_of,
                                         split_of, task_dataset)
 from dcglr_tf.evaluation.features import load_trainable_backbone, parse_encoder_spec
-from dcglr_tf.evaluation.finetune import check_run_dir, cosine_adamw, fit_in_run_dir, predict_classes
+from dcglr_tf.evaluation.finetune import cosine_adamw, fit_in_run_dir, predict_classes
 from dcglr_tf.evaluation.metrics import mean_iou, overall_accuracy, per_class_iou
 from dcglr_tf.evaluation.report import format_table
 from dcglr_tf.models.dgcnn import DGCNN
@@ -86,7 +86,6 @@ def train_segmentation(backbone, train, test, *, num_classes, run_dir, settings,
                        learning_rate=1e-3, verbose=2, log=print):
     """Train `SegmentationNet(backbone)` on `train` blocks with checkpoints in `run_dir`; metrics on `test`:
     overall_accuracy, mean_iou, per_class_iou (None for classes in neither labels nor predictions)."""
-    resumed = check_run_dir(run_dir, settings)
     keras.utils.set_random_seed(seed)
     model = SegmentationNet(backbone, num_classes)
     model(np.zeros((1,) + train[0].shape[1:], np.float32))  # builds the head on the backbone
@@ -95,7 +94,8 @@ def train_segmentation(backbone, train, test, *, num_classes, run_dir, settings,
                   metrics=["accuracy"])
     data = (tf.data.Dataset.from_tensor_slices(train).shuffle(len(train[1]), seed=seed).batch(batch_size)
             .prefetch(tf.data.AUTOTUNE))
-    run = fit_in_run_dir(model, data, run_dir=run_dir, resumed=resumed, epochs=epochs, verbose=verbose, log=log)
+    run = fit_in_run_dir(model, data, run_dir=run_dir, settings=settings, epochs=epochs, batch_size=batch_size,
+                         verbose=verbose, log=log)
     predictions = predict_classes(model, test[0], batch_size)
     ious = per_class_iou(test[1], predictions, num_classes)
     return {

@@ -22,7 +22,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from dcglr_tf.evaluation.common import FEATURES_NOTE, base_result, frozen_features
 from dcglr_tf.evaluation.linear_svm import LinearSVM, fit_ovr_squared_hinge
-from dcglr_tf.evaluation.progress import Stage
+from dcglr_tf.progress import Stage
 from dcglr_tf.evaluation.report import format_table
 
 DEFAULT_C_GRID = (0.0001, 0.001, 0.01, 0.1, 1.0)
