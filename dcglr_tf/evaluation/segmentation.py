@@ -152,9 +152,8 @@ def run_segmentation(args, spec, ctx, log=print):
             verbose=args.verbose, log=log)
         metrics[init]["per_class_iou_named"] = dict(zip(class_names, metrics[init]["per_class_iou"]))
     headers = ["init", "OA", "mIoU"] + class_names
-    rows = [[init, metrics[i]["overall_accuracy"], metrics[i]["mean_iou"]]
-            + ["-" if v is None else f"{v:.3f}" for v in metrics[i]["per_class_iou"]] for i, init in
-            ((i, i) for i in inits)]
+    rows = [[init, metrics[init]["overall_accuracy"], metrics[init]["mean_iou"]]
+            + ["-" if v is None else f"{v:.3f}" for v in metrics[init]["per_class_iou"]] for init in inits]
     log(format_table(headers, rows))
     summary = {}
     for init in inits:
