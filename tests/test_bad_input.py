@@ -129,6 +129,8 @@ TRAIN_CASES = {
     "config_not_json": ("{epochs: 1", ["--config", "JSON"]),
     "config_missing": (None, ["--config", "No such file"]),
     "backbone_args_unknown_key": (["--backbone_args", '{"nope": 1}'], ["--backbone_args", "nope", "widths"]),
+    "backbone_args_wrong_type": (["--backbone_args", '{"widths": ["eight", 8]}'],
+                                 ["--backbone_args", "'pointnet'", "eight"]),
     "negative_epochs": (["--epochs", -1], ["--epochs", ">= 0"]),
     "output_dir_is_a_file": ("output_file", ["--output_dir", "expected a directory"]),
 }

@@ -1,6 +1,7 @@
 """Run set-up of dcglr_tf.pretrain: learning-rate scaling."""
 
 import dataclasses
+import json
 
 import pytest
 
@@ -53,6 +54,21 @@ def test_cpu_presets_take_their_measured_base_learning_rate_per_backbone_unless_
     assert base_rate("--backbone=dgcnn") == pytest.approx(0.048)
     assert base_rate("--backbone=vit3d") == pytest.approx(0.0048)
     assert base_rate("--backbone=vit3d", "--learning_rate=0.01") == pytest.approx(0.01)
+
+
+def test_the_config_files_backbone_is_used_unless_the_flag_is_given(tmp_path):
+    from dcglr_tf.commands import train
+
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"backbone": "vit3d"}))
+
+    def resolved(*flags):
+        result = train.config_from_args(train.parse_args(["--config", str(config), *flags]))
+        return result.backbone, result.optim.learning_rate
+
+    assert resolved() == ("vit3d", pytest.approx(0.0048))  # the preset tuned to the file's backbone
+    assert resolved("--backbone=pointnet") == ("pointnet", pytest.approx(0.048))
+    assert train.config_from_args(train.parse_args([])).backbone == "dgcnn"
 
 
 def test_the_default_xla_choice_is_the_backbones_measured_faster_path():

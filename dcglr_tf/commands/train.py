@@ -29,7 +29,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--backbone", default="dgcnn", help=f"encoder architecture, one of: {', '.join(backbone_names())} (default dgcnn)")
+    parser.add_argument("--backbone", help=f"encoder architecture, one of: {', '.join(backbone_names())} (default: the "
+                                           f"--config file's backbone, else dgcnn)")
     parser.add_argument("--preset", default="embedded", choices=sorted(PRESETS),
                         help="defaults for every setting below: 'embedded' (CPU-sized, synthetic_objects, 1,200 steps: "
                              "about 5 minutes on 2 cores; default), 'cpu_long' (the same trained 5x longer: about an "
@@ -83,9 +84,9 @@ def config_from_args(args):
     naming the flag (or the --config file and key) for a value that cannot work."""
     from dcglr_tf.config import PRESETS, TrainConfig
     from dcglr_tf.data.sources import dataset_info
-    from dcglr_tf.models.registry import backbone_class, check_backbone_args
+    from dcglr_tf.models.registry import backbone_class, build_backbone, check_backbone_args
 
-    config = PRESETS[args.preset](backbone=args.backbone)  # a preset may tune itself to the backbone
+    values = {}
     if args.config:
         try:
             with open(args.config) as f:
@@ -96,6 +97,10 @@ def config_from_args(args):
             fail(f"--config {args.config}: {error.strerror}")
         if not isinstance(values, dict):
             fail(f"--config {args.config}: expected a JSON object of TrainConfig values, got {type(values).__name__}")
+    # The flag, else the --config file's backbone, else dgcnn; a preset may tune itself to the backbone.
+    backbone = args.backbone or (values.get("backbone") if isinstance(values.get("backbone"), str) else "dgcnn")
+    config = PRESETS[args.preset](backbone=backbone)
+    if values:
         merged = config.to_dict()
         for key, value in values.items():
             if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "backbone_args":
@@ -125,7 +130,8 @@ def config_from_args(args):
     for flag, check in (("--backbone", lambda: backbone_class(config.backbone)),
                         ("--dataset", lambda: dataset_info(config.dataset)),
                         ("--backbone_args" if args.backbone_args else f"--config {args.config}",
-                         lambda: check_backbone_args(config.backbone, config.backbone_args))):
+                         lambda: (check_backbone_args(config.backbone, config.backbone_args),  # keys, then values
+                                  build_backbone(config.backbone, config.backbone_preset, **config.backbone_args)))):
         try:
             check()
         except ValueError as error:

@@ -65,5 +65,5 @@ def build_backbone(backbone, preset="paper", **overrides):
     kwargs = backbone_kwargs(backbone, preset, **overrides)
     try:
         return cls(**kwargs)
-    except TypeError as error:
+    except (TypeError, ValueError) as error:  # an unknown key, or a value of the wrong type (e.g. k="ten")
         raise ValueError(f"bad arguments {kwargs} for backbone {backbone!r}: {error}") from None
