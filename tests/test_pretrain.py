@@ -39,9 +39,11 @@ def test_presets_are_consistent_and_cpu_long_is_the_embedded_run_trained_longer(
     for make in PRESETS.values():
         config = make()
         assert config.crops.global_points <= config.num_points and config.encoder_max_points() is not None
-    embedded, long = embedded_config(), cpu_long_config()
-    assert long.epochs * long.steps_per_epoch == 5 * embedded.epochs * embedded.steps_per_epoch
-    assert dataclasses.replace(long, epochs=embedded.epochs, optim=embedded.optim) == embedded
+    for backbone in ("dgcnn", "pct"):  # each backbone's own default schedule, and the same long one
+        embedded, long = embedded_config(backbone=backbone), cpu_long_config(backbone=backbone)
+        assert long.epochs * long.steps_per_epoch == 6000 > 3 * embedded.epochs * embedded.steps_per_epoch
+        assert dataclasses.replace(long, epochs=embedded.epochs, optim=embedded.optim) == embedded
+    assert embedded_config().epochs == 16 and embedded_config(backbone="pct").epochs == 12
 
 
 @pytest.mark.parametrize("preset", ["embedded", "cpu_long"])
