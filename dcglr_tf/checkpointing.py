@@ -101,37 +101,43 @@ def saved_epoch(backup_dir, log=None):
     return checkpoint.epoch if checkpoint else 0
 
 
-def restore(model, backup_dir):
-    """Load the newest whole checkpoint of `backup_dir` into `model` (built; compiled to restore the optimizer
-    too); returns its epoch, 0 when there is none (the model is left as it is)."""
-    checkpoint = latest_checkpoint(backup_dir)
-    if checkpoint is None:
-        return 0
+def load(model, checkpoint):
+    """Load `checkpoint` (a `Checkpoint`) into `model` (built; compiled to restore the optimizer too); returns
+    its epoch."""
     if model.optimizer is not None and not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
     model.load_weights(checkpoint.weights)
     return checkpoint.epoch
 
 
+def restore(model, backup_dir):
+    """Load the newest whole checkpoint of `backup_dir` into `model` (see `load`); returns its epoch, 0 when
+    there is none (the model is left as it is)."""
+    checkpoint = latest_checkpoint(backup_dir)
+    return 0 if checkpoint is None else load(model, checkpoint)
+
+
 class EpochCheckpoints(keras.callbacks.Callback):
-    """Restores the newest whole checkpoint when training begins and saves one after every epoch (see the
-    module docstring); the last `KEEP` are kept. Pass `fit` the restored epoch as `initial_epoch`
-    (`saved_epoch(backup_dir, log)`, which also reports damaged checkpoints). Place it after the loggers, so
-    that an epoch's metrics are logged before its checkpoint exists (a resumed run then drops the rows of the
-    epochs it repeats: `MetricsCSVLogger(resume_epoch=...)`).
+    """Loads the checkpoint a run resumes from when training begins and saves one after every epoch (see the
+    module docstring); the last `KEEP` are kept. Look the checkpoint up once, `latest_checkpoint(backup_dir,
+    log)` (which also reports damaged ones), and pass `fit` its epoch as `initial_epoch`. Place it after the
+    loggers, so that an epoch's metrics are logged before its checkpoint exists (a resumed run then drops the
+    rows of the epochs it repeats: `MetricsCSVLogger(resume_epoch=...)`).
 
     A checkpoint that cannot be written (full disk) raises `CheckpointWriteError`, a one-line message.
     """
 
-    def __init__(self, backup_dir, write_dir=None):
-        """Restore from `backup_dir`, save to `write_dir` (default: the same; a multi-worker run's other
-        workers restore the chief's state and save to a scratch directory)."""
+    def __init__(self, write_dir, resume_from=None):
+        """Save to `write_dir`; load `resume_from` (a `Checkpoint`, or None to start afresh) when training
+        begins. A multi-worker run's other workers resume from the chief's checkpoint and save to a scratch
+        directory."""
         super().__init__()
-        self.backup_dir = backup_dir
-        self.write_dir = write_dir or backup_dir
+        self.write_dir = write_dir
+        self.resume_from = resume_from
 
     def on_train_begin(self, logs=None):
-        restore(self.model, self.backup_dir)
+        if self.resume_from is not None:
+            load(self.model, self.resume_from)
 
     def on_train_batch_end(self, batch, logs=None):
         fault_point("batch")

@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from dcglr_tf.atomic import remove, replacing, write_text
 from dcglr_tf.callbacks import MetricsCSVLogger, ThroughputMonitor
-from dcglr_tf.checkpointing import EpochCheckpoints, restore, saved_epoch
+from dcglr_tf.checkpointing import EpochCheckpoints, latest_checkpoint, load
 from dcglr_tf.config import TrainConfig
 from dcglr_tf.data import sources
 from dcglr_tf.data.pipeline import pretraining_dataset, validate_crop_config
@@ -181,7 +181,8 @@ def _pretrain(config, output_dir, strategy_obj, chief, jit_compile, overwrite, v
     jit = resolve_jit_compile(jit_compile, config.backbone)
     existing = _prepare_run_dir(config, output_dir, overwrite, write=chief)
     backup_dir = os.path.join(output_dir, "checkpoints")
-    initial_epoch = 0 if overwrite and not chief else min(saved_epoch(backup_dir, log), config.epochs)
+    checkpoint = None if overwrite and not chief else latest_checkpoint(backup_dir, log)
+    initial_epoch = min(checkpoint.epoch, config.epochs) if checkpoint else 0
     same_on_all_workers(
         strategy_obj, initial_epoch, f"the last finished epoch in {backup_dir} (--output_dir must be one directory "
         f"that every worker sees)"
@@ -206,7 +207,7 @@ def _pretrain(config, output_dir, strategy_obj, chief, jit_compile, overwrite, v
                 *progress,
                 MetricsCSVLogger(os.path.join(write_dir, "metrics.csv"), append=True, resume_epoch=initial_epoch),
                 keras.callbacks.TensorBoard(os.path.join(write_dir, "logs"), update_freq="epoch"),
-                EpochCheckpoints(backup_dir, write_dir=os.path.join(write_dir, "checkpoints")),
+                EpochCheckpoints(os.path.join(write_dir, "checkpoints"), resume_from=checkpoint),
             ]
             peak = scaled_learning_rate(config.optim.learning_rate, config.batch_size)
             log(
@@ -219,7 +220,7 @@ def _pretrain(config, output_dir, strategy_obj, chief, jit_compile, overwrite, v
 
         encoder_dir = os.path.join(write_dir, "encoder")
         if config.epochs > 0 and not history:  # a finished run, exported again
-            restore(model, backup_dir)
+            load(model, checkpoint)
         metadata = {"dataset": config.dataset, "num_points": config.num_points, "epochs": config.epochs,
                     "seed": config.seed, "precision": config.precision}
         export_encoder(model.teacher_backbone, encoder_dir, metadata=metadata)

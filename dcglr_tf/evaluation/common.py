@@ -82,17 +82,12 @@ def check_classification(dataset, task):
                          f"{'' if info.has_labels else ' without labels'}. Use one of: {', '.join(labelled)}")
 
 
-def prepare_dataset(dataset, args, log=print):
-    """Prepare `dataset` into --data_dir unless it already is, as one stage (`prepare_with_progress`)."""
-    prepare_with_progress(dataset, args.data_dir, args.manual_dir, log)
-
-
 def split_features(encoder, args, dataset, split, num_points, *, log=print, ctx=None, spec=None):
     """(features (M, D), labels (M,)) of `split` of `dataset` (--limit applied), the first `num_points` points of
     each cloud, extracted in batches of --batch_size with progress output. With a task context `ctx`, each
     (encoder `spec`, dataset, split, num_points) is extracted once per run and reused."""
     sources.check_num_points(dataset, num_points)  # before preparing: a wrong --num_points fails at once
-    prepare_dataset(dataset, args, log)
+    prepare_with_progress(dataset, args.data_dir, args.manual_dir, log)
     split = split_of(args, split, dataset)
     cache = None if ctx is None else ctx.setdefault("features", {})
     key = (spec, dataset, split, int(num_points))

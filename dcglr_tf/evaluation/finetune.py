@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from dcglr_tf.atomic import replacing, write_text
 from dcglr_tf.callbacks import MetricsCSVLogger, ThroughputMonitor
-from dcglr_tf.checkpointing import EpochCheckpoints, saved_epoch
+from dcglr_tf.checkpointing import EpochCheckpoints, latest_checkpoint
 from dcglr_tf.data import sources
 from dcglr_tf.evaluation.common import (backbone_args, base_result, check_classification, encoder_description,
                                         inits_of, num_points_of, run_dir_of, split_of, task_dataset)
@@ -136,7 +136,8 @@ def fit_in_run_dir(model, data, *, run_dir, settings, epochs, batch_size, verbos
         if check_run_dir(run_dir, settings):
             log(f"resuming {run_dir}")
         backup_dir = os.path.join(run_dir, "checkpoints")
-        initial_epoch = min(saved_epoch(backup_dir, log), epochs)
+        checkpoint = latest_checkpoint(backup_dir, log)
+        initial_epoch = min(checkpoint.epoch, epochs) if checkpoint else 0
         keras_verbose, progress = training_progress(verbose, log)
         start = time.perf_counter()
         fit = model.fit(
@@ -146,7 +147,7 @@ def fit_in_run_dir(model, data, *, run_dir, settings, epochs, batch_size, verbos
                 ThroughputMonitor(batch_size),
                 *progress,
                 MetricsCSVLogger(os.path.join(run_dir, "metrics.csv"), append=True, resume_epoch=initial_epoch),
-                EpochCheckpoints(backup_dir),
+                EpochCheckpoints(backup_dir, resume_from=checkpoint),
             ],
         )
         seconds = time.perf_counter() - start
