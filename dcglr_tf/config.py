@@ -163,11 +163,12 @@ def paper_config(**overrides):
 # 3D-ViT, the default 1,200 steps on synthetic_objects (benchmarks/pretraining_study.py --backbone vit3d): base
 # 0.048 SVM 61.1 % / kNN 46.1 %, base 0.0048 SVM 61.5 % / kNN 57.3 % (random init 49.0 / 34.7). Other backbones: 0.048.
 EMBEDDED_LEARNING_RATES = {"vit3d": 0.0048}
-# Epochs of 100 steps and half-resolution views in the embedded preset, per backbone: as many steps as the 10-minute
-# default run holds on 2 cores. DGCNN: without the two half-resolution views a step is 1.36x faster (94 vs 69 samples/s),
-# so 22 epochs (2,200 steps) train in the time of the 16 with them (392-408 vs 392-398 s on an idle machine), and gain
-# more (3 seeds, pre-trained minus random twin: SVM +5.8 vs +5.0, kNN +8.3 vs +7.3, LOO 1-NN +10.7 vs +9.9; study
-# variants `no_half_res_22` and `half_res_16`). Others: 12 epochs with the half-resolution views, the schedule they were measured with.
+# Epochs of 100 steps and half-resolution views in the embedded preset, per backbone: as many steps as the
+# 10-minute default run holds on 2 cores. DGCNN: without the two half-resolution views a step is 1.36x faster (94 vs
+# 69 samples/s), so 22 epochs (2,200 steps) train in the time of the 16 with them (392-408 vs 392-398 s on an idle
+# machine), and gain more (3 seeds, pre-trained minus random twin: SVM +5.8 vs +5.0, kNN +8.3 vs +7.3, LOO 1-NN
+# +10.7 vs +9.9; study variants `no_half_res_22` and `half_res_16`). Others: 12 epochs with the half-resolution
+# views, the schedule they were measured with.
 EMBEDDED_EPOCHS = {"dgcnn": 22}
 EMBEDDED_HALF_RES = {"dgcnn": 0}
 # `cpu_long`: the embedded recipe for the wall time of 6,000 steps with the half-resolution views (DGCNN: 8,000 steps
