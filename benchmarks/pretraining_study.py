@@ -60,7 +60,8 @@ VARIANTS = {
     "out_dim_2048": ([], {"head": {"out_dim": 2048}}, "K = 2048 prototypes instead of 512"),
     "teacher_temp_0.07": ([], {"loss": {"teacher_temp": 0.07}}, "teacher temperature 0.07"),
     "synthetic_shapes": (["--dataset=synthetic_shapes"], None, "pre-train on the old primitive shapes"),
-    "cpu_long": (["--preset=cpu_long"], None, "the cpu_long preset: the default recipe for 6,000 steps"),
+    "cpu_long": (["--preset=cpu_long"], None, "the cpu_long preset: the default recipe trained longer"),
+    "cpu_long_80": (["--preset=cpu_long", "--epochs=80"], None, "the previous cpu_long: 80 epochs (8,000 steps)"),
     "drop_path_0": (["--backbone_args={\"drop_path\": 0.0}"], None, "3D-ViT: no stochastic depth"),
     "drop_path_0.1": (["--backbone_args={\"drop_path\": 0.1}"], None, "3D-ViT: stochastic depth 0.1 (DINO's ViT)"),
 }

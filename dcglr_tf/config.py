@@ -158,23 +158,28 @@ def paper_config(**overrides):
     return dataclasses.replace(TrainConfig(), **overrides)
 
 
-# Base learning rates of the embedded preset, measured (peak = base x 16 / 256 at its batch of 16). DGCNN, SVM after
-# 4 epochs of the old synthetic_shapes preset: peak 3e-4 73.2 %, 1e-3 76.4 %, 3e-3 78.6 %, 1e-2 78.8 %, so base 0.048.
-# 3D-ViT, the default 1,200 steps on synthetic_objects (benchmarks/pretraining_study.py --backbone vit3d): base
-# 0.048 SVM 61.1 % / kNN 46.1 %, base 0.0048 SVM 61.5 % / kNN 57.3 % (random init 49.0 / 34.7). Other backbones: 0.048.
-EMBEDDED_LEARNING_RATES = {"vit3d": 0.0048}
-# Epochs of 100 steps and half-resolution views in the embedded preset, per backbone: as many steps as the
-# 10-minute default run holds on 2 cores. DGCNN: without the two half-resolution views a step is 1.36x faster (94 vs
-# 69 samples/s), so 22 epochs (2,200 steps) train in the time of the 16 with them (392-408 vs 392-398 s on an idle
-# machine), and gain more (3 seeds, pre-trained minus random twin: SVM +5.8 vs +5.0, kNN +8.3 vs +7.3, LOO 1-NN
-# +10.7 vs +9.9; study variants `no_half_res_22` and `half_res_16`). Others: 12 epochs with the half-resolution
-# views, the schedule they were measured with.
-EMBEDDED_EPOCHS = {"dgcnn": 22}
-EMBEDDED_HALF_RES = {"dgcnn": 0}
-# `cpu_long`: the embedded recipe for the wall time of 6,000 steps with the half-resolution views (DGCNN: 8,000 steps
-# without them, 1,358 s of training on an idle machine; seed 0: SVM gain +8.1, kNN +11.1, LOO 1-NN +15.2, shuffled
-# retrieval +16.8, against +7.8 / +10.4 / +15.3 / +18.6 for 6,000 steps with them).
-CPU_LONG_EPOCHS = {"dgcnn": 80}
+# The CPU presets' per-backbone values (`cpu_preset_values`): base learning rate, epochs of 100 steps and
+# half-resolution views of the embedded preset, and epochs of `cpu_long`. Each was measured:
+# - learning rate (peak = base x 16 / 256 at the batch of 16). DGCNN, SVM after 4 epochs of the old synthetic_shapes
+#   preset: peak 3e-4 73.2 %, 1e-3 76.4 %, 3e-3 78.6 %, 1e-2 78.8 %, so base 0.048. 3D-ViT, the default 1,200 steps on
+#   synthetic_objects (benchmarks/pretraining_study.py --backbone vit3d): base 0.048 SVM 61.1 % / kNN 46.1 %, base
+#   0.0048 SVM 61.5 % / kNN 57.3 % (random init 49.0 / 34.7).
+# - epochs and half-resolution views: as many steps as the 10-minute default run holds on 2 cores. DGCNN: without
+#   the two half-resolution views a step is 1.36x faster (94 vs 69 samples/s), so 22 epochs (2,200 steps) train in
+#   the time of the 16 with them (392-408 vs 392-398 s on an idle machine), and gain more (3 seeds, pre-trained minus
+#   random twin: SVM +5.8 vs +5.0, kNN +8.3 vs +7.3, LOO 1-NN +10.7 vs +9.9; study variants `no_half_res_22` and
+#   `half_res_16`). Others: 12 epochs with the half-resolution views, the schedule they were measured with.
+# - cpu_long: DGCNN 200 epochs (20,000 steps, about an hour on 2 idle cores; README); others 60.
+CPU_PRESET_DEFAULTS = dict(learning_rate=0.048, epochs=12, num_half_res=2, cpu_long_epochs=60)
+CPU_PRESET_OVERRIDES = {
+    "dgcnn": dict(epochs=22, num_half_res=0, cpu_long_epochs=200),
+    "vit3d": dict(learning_rate=0.0048),
+}
+
+
+def cpu_preset_values(backbone):
+    """The CPU presets' measured values for `backbone`: learning_rate, epochs, num_half_res, cpu_long_epochs."""
+    return {**CPU_PRESET_DEFAULTS, **CPU_PRESET_OVERRIDES.get(backbone, {})}
 
 
 def embedded_config(**overrides):
@@ -182,29 +187,27 @@ def embedded_config(**overrides):
     narrower networks, a short schedule (DGCNN: 2,200 steps of 16 clouds without the half-resolution views, about 7
     minutes of training on 2 cores; other backbones 1,200 with them; the whole default run with preparing the data
     inside 10). The default of `train.py`."""
-    backbone = overrides.get("backbone", "dgcnn")
+    values = cpu_preset_values(overrides.get("backbone", "dgcnn"))
     config = TrainConfig(
         backbone_preset="embedded",
         dataset="synthetic_objects",
         num_points=256,
         batch_size=16,
-        epochs=EMBEDDED_EPOCHS.get(backbone, 12),
+        epochs=values["epochs"],
         steps_per_epoch=100,
         shuffle_buffer=2048,
-        crops=CropConfig(global_points=128, num_local=4, local_points=48,
-                         num_half_res=EMBEDDED_HALF_RES.get(backbone, 2)),
+        crops=CropConfig(global_points=128, num_local=4, local_points=48, num_half_res=values["num_half_res"]),
         head=HeadConfig(out_dim=512, hidden_dim=256, bottleneck_dim=64),
-        optim=OptimConfig(learning_rate=EMBEDDED_LEARNING_RATES.get(backbone, 0.048),
-                          warmup_epochs=1, momentum_start=0.99),
+        optim=OptimConfig(learning_rate=values["learning_rate"], warmup_epochs=1, momentum_start=0.99),
     )
     return dataclasses.replace(config, **overrides)
 
 
 def cpu_long_config(**overrides):
-    """The embedded recipe trained longer (DGCNN 8,000 steps, about 23 minutes on 2 idle cores; others 6,000), for
+    """The embedded recipe trained longer (DGCNN 20,000 steps, about an hour on 2 idle cores; others 6,000), for
     users who can wait."""
     backbone = overrides.get("backbone", "dgcnn")
-    config = embedded_config(backbone=backbone, epochs=CPU_LONG_EPOCHS.get(backbone, 60))
+    config = embedded_config(backbone=backbone, epochs=cpu_preset_values(backbone)["cpu_long_epochs"])
     config.optim.warmup_epochs = 5
     return dataclasses.replace(config, **overrides)
 
