@@ -23,6 +23,9 @@ class CropConfig:
     num_local: int = 8
     local_ratio: Tuple[float, float] = (0.2, 0.5)
     local_points: int = 512
+    # How a global crop with more points than global_points is reduced: "random" (a random subset, the paper's
+    # resampling) or "fps" (its farthest-point samples from a random start, as the encoder reduces dense clouds).
+    global_sampling: str = "random"
     num_half_res: int = 2  # FPS copies of N/2 points added to the local set
     scale_range: Tuple[float, float] = (0.8, 1.25)  # random anisotropic scale per axis
     jitter_sigma: float = 0.01

@@ -116,6 +116,22 @@ def test_half_resolution_views_are_fps_subsets(cloud):
     np.testing.assert_allclose(views.mean(axis=2), 0.0, atol=1e-5)
 
 
+def test_farthest_point_views_pick_every_distinct_point_once(cloud):
+    """Crops of 16 distinct points padded by repeats to 48: the 16 farthest-point samples are each distinct
+    point exactly once (whatever the random start), re-normalised like a cloud of those points."""
+    rng = np.random.default_rng(0)
+    distinct = cloud[:16]
+    padded = np.stack([np.concatenate([distinct, distinct[rng.integers(0, 16, 32)]])[rng.permutation(48)]
+                       for _ in range(3)]).reshape(1, 3, 48, 3)
+    config = CropConfig(global_points=16, scale_range=(1, 1), jitter_sigma=0.0)
+    views = crops.farthest_point_views(tf.constant(padded), tf.constant([4, 2]), config).numpy()
+    assert views.shape == (1, 3, 16, 3)
+    expected = crops.normalize_unit_sphere(tf.constant(distinct)).numpy()
+    for view in views[0]:
+        order = np.lexsort(view.T)
+        np.testing.assert_allclose(view[order], expected[np.lexsort(expected.T)], atol=1e-5)
+
+
 def test_select_points_first_and_random(cloud):
     np.testing.assert_array_equal(crops.select_points(tf.constant(cloud), 10).numpy(), cloud[:10])
     subset = crops.select_points(tf.constant(cloud), 10, tf.constant([1, 1])).numpy()

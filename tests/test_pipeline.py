@@ -53,6 +53,30 @@ def test_resumed_stream_differs_from_first_epoch(shapes_data_dir):
     assert not np.allclose(first["global"], resumed["global"])
 
 
+def test_fps_global_views_are_static_deterministic_and_evenly_spread(shapes_data_dir):
+    """`global_sampling="fps"`: the same static shapes, the same stream under a seed, and global views spread
+    like farthest-point samples (larger nearest-neighbour gaps than the random subsets of the same crops)."""
+    def config(sampling):
+        base = small_config(shapes_data_dir, seed=5)
+        return dataclasses.replace(base, crops=dataclasses.replace(base.crops, global_sampling=sampling))
+
+    fps = pretraining_dataset(config("fps"))
+    for name, shape in view_shapes(config("fps")).items():
+        assert tuple(fps.element_spec[name].shape) == (4,) + shape
+    a, b = first_batches(fps, 1)[0], first_batches(pretraining_dataset(config("fps")), 1)[0]
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])
+    random = first_batches(pretraining_dataset(config("random")), 1)[0]
+    np.testing.assert_array_equal(a["local"], random["local"])  # only the global views change
+
+    def nearest_gap(views):  # (B, V, n, 3) -> mean distance of each point to its nearest neighbour
+        dist = np.linalg.norm(views[..., :, None, :] - views[..., None, :, :], axis=-1)
+        dist[..., np.arange(views.shape[-2]), np.arange(views.shape[-2])] = np.inf
+        return dist.min(axis=-1).mean()
+
+    assert nearest_gap(a["global"]) > 1.15 * nearest_gap(random["global"])
+
+
 def test_labelled_dataset_keeps_first_points_normalised(shapes_data_dir):
     batches = list(labelled_dataset("synthetic_shapes", "test", num_points=100, batch_size=64, data_dir=shapes_data_dir))
     points = np.concatenate([p.numpy() for p, _ in batches])
@@ -69,6 +93,7 @@ def test_labelled_dataset_keeps_first_points_normalised(shapes_data_dir):
         (dict(global_points=500), "global_points=500"),
         (dict(num_global=1), "num_global must be >= 2"),
         (dict(local_ratio=(0.6, 0.2)), "local_ratio"),
+        (dict(global_sampling="grid"), "crops.global_sampling must be 'random' or 'fps', got 'grid'"),
     ],
 )
 def test_bad_crop_settings_are_named(change, message):

@@ -98,28 +98,50 @@ def _augment_with(config, points, seed):
     )
 
 
-def _crop_group(cloud, count, ratio_range, num_out, seed, config):
-    """`count` crops of ratio ~ U(ratio_range), each resampled, re-normalised and augmented: (count, num_out, 3)."""
+def _crop_group(cloud, count, ratio_range, num_out, seed, config, finish=True):
+    """`count` crops of ratio ~ U(ratio_range), each resampled to `num_out` points, re-normalised and augmented
+    (`finish=False`: as cut, neither): (count, num_out, 3)."""
     seeds = split_seed(seed, 2 * count + 1)
     low, high = ratio_range
     views = []
     for i in range(count):
         ratio = tf.random.stateless_uniform([], seeds[2 * i], minval=low, maxval=high)
-        views.append(normalize_unit_sphere(crop_and_resample(cloud, ratio, num_out, seeds[2 * i + 1])))
-    return _augment_with(config, tf.stack(views), seeds[-1])
+        view = crop_and_resample(cloud, ratio, num_out, seeds[2 * i + 1])
+        views.append(normalize_unit_sphere(view) if finish else view)
+    return _augment_with(config, tf.stack(views), seeds[-1]) if finish else tf.stack(views)
 
 
 def multi_crop(cloud, seed, config):
     """Global and local crops of one normalised cloud (N, 3).
 
-    -> {"global": (num_global, global_points, 3), "local": (num_local, local_points, 3)}.
-    The half-resolution FPS copies are made per batch by `half_resolution_views`.
+    -> {"global": (num_global, global_points, 3), "local": (num_local, local_points, 3)}. With
+    `global_sampling="fps"` the global crops come whole, (num_global, N, 3) (every crop point, repeats padding
+    to N), for `farthest_point_views` to sample per batch. The half-resolution FPS copies are made per batch by
+    `half_resolution_views`.
     """
     seeds = split_seed(seed, 2)
-    views = {"global": _crop_group(cloud, config.num_global, config.global_ratio, config.global_points, seeds[0], config)}
+    whole = config.global_sampling == "fps"
+    views = {"global": _crop_group(cloud, config.num_global, config.global_ratio,
+                                   cloud.shape[0] if whole else config.global_points, seeds[0], config, finish=not whole)}
     if config.num_local:
         views["local"] = _crop_group(cloud, config.num_local, config.local_ratio, config.local_points, seeds[1], config)
     return views
+
+
+def farthest_point_views(crops, seed, config):
+    """Whole crops -> their `global_points` farthest-point samples from a random start, re-normalised and augmented:
+    the sampling the encoder applies to clouds denser than its `max_points`.
+
+    crops: (B, V, M, 3) -> (B, V, global_points, 3). Repeated points (the padding of small crops) are picked at
+    most once while unpicked points remain.
+    """
+    batch, count, size = tf.shape(crops)[0], crops.shape[1], crops.shape[2]
+    flat = tf.reshape(crops, [-1, size, 3])
+    seeds = split_seed(seed, 2)
+    start = tf.random.stateless_uniform([tf.shape(flat)[0]], seeds[0], maxval=size, dtype=tf.int32)
+    sampled = gather_points(flat, farthest_point_sample(flat, config.global_points, start_index=start))
+    sampled = tf.reshape(normalize_unit_sphere(sampled), [batch, count, config.global_points, 3])
+    return _augment_with(config, sampled, seeds[1])
 
 
 def half_resolution_views(clouds, seed, config):

@@ -25,6 +25,8 @@ def validate_crop_config(config, num_points):
         low, high = getattr(crop, name)
         if not 0.0 < low <= high <= 1.0:
             raise ValueError(f"crops.{name}={(low, high)} must satisfy 0 < low <= high <= 1")
+    if crop.global_sampling not in ("random", "fps"):
+        raise ValueError(f"crops.global_sampling must be 'random' or 'fps', got {crop.global_sampling!r}")
     if crop.num_half_res and num_points // 2 < 1:
         raise ValueError(f"half-resolution copies need num_points >= 2, got {num_points}")
 
@@ -75,11 +77,15 @@ def pretraining_dataset(config, *, initial_epoch=0, split="train", shard=(0, 1),
         views["label"] = label
         return views
 
-    def add_half_resolution(index, views):
+    def add_batch_views(index, views):  # views made per batch: one FPS loop serves the whole batch
         cloud = views.pop("cloud")
+        batch = index * shard_count + shard_index  # per-shard seeds
         if crop_config.num_half_res:
-            seed = tf.stack([tf.constant(stream_seed + 1, tf.int64), index * shard_count + shard_index])
+            seed = tf.stack([tf.constant(stream_seed + 1, tf.int64), batch])
             views["half"] = crops.half_resolution_views(cloud, seed, crop_config)
+        if crop_config.global_sampling == "fps":
+            seed = tf.stack([tf.constant(stream_seed + 2, tf.int64), batch])
+            views["global"] = crops.farthest_point_views(views["global"], seed, crop_config)
         return views
 
     dataset = (
@@ -91,7 +97,7 @@ def pretraining_dataset(config, *, initial_epoch=0, split="train", shard=(0, 1),
         .map(make_views, num_parallel_calls=AUTOTUNE, deterministic=True)
         .batch(batch_size or config.batch_size, drop_remainder=True, num_parallel_calls=AUTOTUNE, deterministic=True)
         .enumerate()
-        .map(add_half_resolution, num_parallel_calls=AUTOTUNE, deterministic=True)
+        .map(add_batch_views, num_parallel_calls=AUTOTUNE, deterministic=True)
         .prefetch(AUTOTUNE)
     )
     return dataset
