@@ -62,6 +62,8 @@ VARIANTS = {
     "momentum_0.98": ([], {"optim": {"momentum_start": 0.98}}, "teacher momentum from 0.98 instead of 0.99 (cosine to 1)"),
     "weight_decay_const": ([], {"optim": {"weight_decay_end": 0.04}},
                            "weight decay held at 0.04 instead of rising to 0.4 (cosine)"),
+    "global_ratio_0.4": ([], {"crops": {"global_ratio": [0.4, 1.0]}},
+                         "global crops of ratio U(0.4, 1.0) (DINO's default scale) instead of U(0.7, 1.0)"),
     "out_dim_2048": ([], {"head": {"out_dim": 2048}}, "K = 2048 prototypes instead of 512"),
     "teacher_temp_0.07": ([], {"loss": {"teacher_temp": 0.07}}, "teacher temperature 0.07"),
     "synthetic_shapes": (["--dataset=synthetic_shapes"], None, "pre-train on the old primitive shapes"),
