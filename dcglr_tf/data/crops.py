@@ -136,12 +136,16 @@ def farthest_point_views(crops, seed, config):
     most once while unpicked points remain.
     """
     batch, count, size = tf.shape(crops)[0], crops.shape[1], crops.shape[2]
-    flat = tf.reshape(crops, [-1, size, 3])
     seeds = split_seed(seed, 2)
-    start = tf.random.stateless_uniform([tf.shape(flat)[0]], seeds[0], maxval=size, dtype=tf.int32)
-    sampled = gather_points(flat, farthest_point_sample(flat, config.global_points, start_index=start))
-    sampled = tf.reshape(normalize_unit_sphere(sampled), [batch, count, config.global_points, 3])
-    return _augment_with(config, sampled, seeds[1])
+    sampled = _farthest_point_copies(tf.reshape(crops, [-1, size, 3]), config.global_points, seeds[0])
+    return _augment_with(config, tf.reshape(sampled, [batch, count, config.global_points, 3]), seeds[1])
+
+
+def _farthest_point_copies(clouds, num_samples, seed):
+    """Each cloud's `num_samples` farthest-point samples from a random start, re-normalised:
+    (B, N, 3) -> (B, num_samples, 3)."""
+    start = tf.random.stateless_uniform([tf.shape(clouds)[0]], seed, maxval=clouds.shape[1], dtype=tf.int32)
+    return normalize_unit_sphere(gather_points(clouds, farthest_point_sample(clouds, num_samples, start_index=start)))
 
 
 def half_resolution_views(clouds, seed, config):
@@ -150,12 +154,6 @@ def half_resolution_views(clouds, seed, config):
     clouds: (B, N, 3) -> (B, num_half_res, N // 2, 3), re-normalised and augmented. Batched so one FPS loop
     serves the whole batch.
     """
-    num_points = clouds.shape[1]
-    batch = tf.shape(clouds)[0]
     seeds = split_seed(seed, config.num_half_res + 1)
-    copies = []
-    for i in range(config.num_half_res):
-        start = tf.random.stateless_uniform([batch], seeds[i], maxval=num_points, dtype=tf.int32)
-        idx = farthest_point_sample(clouds, num_points // 2, start_index=start)
-        copies.append(normalize_unit_sphere(gather_points(clouds, idx)))
+    copies = [_farthest_point_copies(clouds, clouds.shape[1] // 2, seeds[i]) for i in range(config.num_half_res)]
     return _augment_with(config, tf.stack(copies, axis=1), seeds[-1])
