@@ -14,7 +14,9 @@ from dcglr_tf.atomic import replacing
 class ThroughputMonitor(keras.callbacks.Callback):
     """Adds `samples_per_second` (training samples per wall-clock second of the epoch) to the epoch logs.
 
-    Place it before loggers (CSVLogger, TensorBoard) so they record the value.
+    Steps are counted from the batch index Keras passes to `on_train_batch_end` (the last step the call ran), so
+    the rate stays right when `steps_per_execution` runs several steps per call. Place it before loggers
+    (CSVLogger, TensorBoard) so they record the value.
     """
 
     def __init__(self, batch_size):
@@ -28,7 +30,7 @@ class ThroughputMonitor(keras.callbacks.Callback):
         self._steps = 0
 
     def on_train_batch_end(self, batch, logs=None):
-        self._steps += 1
+        self._steps = batch + 1
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None and self._start is not None:

@@ -1,4 +1,5 @@
-"""MetricsCSVLogger: exactly the logged columns, and aligned rows when a resumed run appends."""
+"""MetricsCSVLogger: exactly the logged columns, and aligned rows when a resumed run appends; ThroughputMonitor's
+steps."""
 
 import csv
 
@@ -29,3 +30,20 @@ def test_resumed_run_follows_the_existing_header(tmp_path):
     rows = list(csv.DictReader(open(path)))
     assert len(rows) == 2 and list(rows[1]) == ["epoch", "loss", "teacher_entropy", "val_loss"]
     assert rows[1] == {"epoch": "1", "loss": "2.0", "teacher_entropy": "3.0", "val_loss": "NA"}
+
+
+def test_throughput_counts_every_step_with_steps_per_execution(monkeypatch):
+    """With steps_per_execution = 4, Keras calls on_train_batch_end once per 4 steps; the rate counts all 8."""
+    import keras
+    import numpy as np
+
+    from dcglr_tf import callbacks
+
+    clock = iter(range(100))  # each perf_counter call is one second later: the epoch lasts one second
+    monkeypatch.setattr(callbacks.time, "perf_counter", lambda: float(next(clock)))
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", steps_per_execution=4)
+    monitor = callbacks.ThroughputMonitor(batch_size=2)
+    x, y = np.zeros((16, 3), "float32"), np.zeros((16, 1), "float32")
+    history = model.fit(x, y, batch_size=2, epochs=1, verbose=0, callbacks=[monitor])
+    assert history.history["samples_per_second"] == [16.0]
