@@ -321,6 +321,21 @@ def xyz_feature(num_points: int, doc=None):
     return tfds.features.Tensor(shape=(num_points, 3), dtype=np.float32, encoding=tfds.features.Encoding.BYTES, doc=doc)
 
 
+def classification_info(builder, *, num_points: int, class_names: Sequence[str], homepage: str, description: str):
+    """DatasetInfo of the classification sets (modelnet40_h5, scanobjectnn, synthetic_shapes): `points` float32
+    (num_points, 3) and `label`, supervised as (points, label)."""
+    import tensorflow_datasets as tfds  # pylint: disable=import-outside-toplevel
+    return builder.dataset_info_from_configs(
+        description=description,
+        features=tfds.features.FeaturesDict({
+            "points": xyz_feature(num_points),
+            "label": tfds.features.ClassLabel(names=class_names),
+        }),
+        supervised_keys=("points", "label"),
+        homepage=homepage,
+    )
+
+
 def segmentation_features(num_points: int = 4096):
     """TFDS features of the segmentation sets (s3dis, synthetic_rooms): one block of `num_points` points."""
     import tensorflow_datasets as tfds  # pylint: disable=import-outside-toplevel

@@ -37,15 +37,8 @@ it from a mirror of that file name or from a colleague's copy.
 """
 
     def _info(self) -> tfds.core.DatasetInfo:
-        return self.dataset_info_from_configs(
-            description=__doc__,
-            features=tfds.features.FeaturesDict({
-                "points": utils.xyz_feature(NUM_POINTS),
-                "label": tfds.features.ClassLabel(names=CLASS_NAMES),
-            }),
-            supervised_keys=("points", "label"),
-            homepage="https://modelnet.cs.princeton.edu/",
-        )
+        return utils.classification_info(self, num_points=NUM_POINTS, class_names=CLASS_NAMES,
+                                         homepage="https://modelnet.cs.princeton.edu/", description=__doc__)
 
     def _split_generators(self, dl_manager):
         root = utils.manual_dir_of(dl_manager, NAME, EXPECTED_FILES, self.MANUAL_DOWNLOAD_INSTRUCTIONS)

@@ -80,15 +80,8 @@ Each variant needs only its own two files.
 """
 
     def _info(self) -> tfds.core.DatasetInfo:
-        return self.dataset_info_from_configs(
-            description=__doc__,
-            features=tfds.features.FeaturesDict({
-                "points": utils.xyz_feature(NUM_POINTS),
-                "label": tfds.features.ClassLabel(names=CLASS_NAMES),
-            }),
-            supervised_keys=("points", "label"),
-            homepage="https://hkust-vgd.github.io/scanobjectnn/",
-        )
+        return utils.classification_info(self, num_points=NUM_POINTS, class_names=CLASS_NAMES,
+                                         homepage="https://hkust-vgd.github.io/scanobjectnn/", description=__doc__)
 
     def _split_generators(self, dl_manager):
         config = self.builder_config

@@ -277,15 +277,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     }
 
     def _info(self) -> tfds.core.DatasetInfo:
-        return self.dataset_info_from_configs(
-            description=__doc__,
-            features=tfds.features.FeaturesDict({
-                "points": utils.xyz_feature(NUM_POINTS),
-                "label": tfds.features.ClassLabel(names=CLASS_NAMES),
-            }),
-            supervised_keys=("points", "label"),
-            homepage="https://github.com/dcglr-tf/dcglr_tf",
-        )
+        return utils.classification_info(self, num_points=NUM_POINTS, class_names=CLASS_NAMES,
+                                         homepage="https://github.com/dcglr-tf/dcglr_tf", description=__doc__)
 
     def _split_generators(self, dl_manager):
         del dl_manager  # nothing to download
