@@ -163,18 +163,25 @@ def tfds_bars_on_terminals_only(log=print):
 
 def prepare_with_progress(dataset, data_dir=None, manual_dir=None, log=print):
     """Prepare `dataset` into `data_dir` unless it already is, as one stage: a line when it starts and one when it
-    ends (with the split sizes and seconds); TFDS's own progress bars only on a terminal. A preparation killed
-    half-way leaves only TFDS's `incomplete.*` temporary folder: the next call prepares again."""
+    ends (with the split sizes and seconds), and one if it waits for another process preparing it; TFDS's own
+    progress bars only on a terminal. A preparation killed half-way leaves only TFDS's `incomplete.*` temporary
+    folder, which the next call deletes before it prepares again."""
     from dcglr_tf.data import sources
 
     if sources.is_prepared(dataset, data_dir=data_dir):
         return
     emit(log, f"preparing {dataset} into {data_dir or '~/tensorflow_datasets'} (once) ...")
     start = time.perf_counter()
+    stdout = sys.stdout
+
+    def on_wait(message):  # to the real stdout, past the redirection below
+        with contextlib.redirect_stdout(stdout):
+            emit(log, message)
+
     if tfds_bars_on_terminals_only(log):
-        builder = sources.prepare(dataset, data_dir=data_dir, manual_dir=manual_dir)
+        builder = sources.prepare(dataset, data_dir=data_dir, manual_dir=manual_dir, on_wait=on_wait)
     else:
         with contextlib.redirect_stdout(io.StringIO()):  # TFDS's "Downloading and preparing ..." lines
-            builder = sources.prepare(dataset, data_dir=data_dir, manual_dir=manual_dir)
+            builder = sources.prepare(dataset, data_dir=data_dir, manual_dir=manual_dir, on_wait=on_wait)
     sizes = ", ".join(f"{split} {info.num_examples:,}" for split, info in builder.info.splits.items())
     emit(log, f"preparing {dataset}: done in {time.perf_counter() - start:.1f} s ({sizes})")

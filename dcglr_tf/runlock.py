@@ -17,7 +17,8 @@ class RunDirInUse(ValueError):
     """Another process holds the run directory."""
 
 
-def _holder(handle):
+def lock_holder(handle):
+    """'process PID' from the PID a lock file holds (its holder writes it), else 'another process'."""
     handle.seek(0)
     pid = handle.read().strip()
     return f"process {pid}" if pid.isdigit() else "another process"
@@ -36,7 +37,7 @@ def run_dir_lock(run_dir):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _holder(handle)
+            holder = lock_holder(handle)
             handle.close()
             raise RunDirInUse(f"{run_dir} is in use: {holder} is training in it (one run per directory; wait for "
                               f"it to finish or stop it, or use another output directory)") from None

@@ -214,6 +214,8 @@ def test_a_dataset_preparation_killed_half_way_is_prepared_whole_next_time(tmp_p
     assert killed.stdout == f"preparing synthetic_shapes into {data_dir} (once) ...\n"
     assert_clean_log(killed.stdout + killed.stderr)
     assert not sources.is_prepared("synthetic_shapes", data_dir=data_dir)
+    folder = tmp_path / "tfds" / "synthetic_shapes"
+    assert len(list(folder.glob("incomplete.*"))) == 1  # TFDS's temporary folder, left by the kill
 
     monkeypatch.setattr(shapes, "TRAIN_PER_CLASS", 3)
     monkeypatch.setattr(shapes, "TEST_PER_CLASS", 2)
@@ -223,6 +225,37 @@ def test_a_dataset_preparation_killed_half_way_is_prepared_whole_next_time(tmp_p
     assert lines[-1].startswith("preparing synthetic_shapes: done in ")
     assert lines[-1].endswith(f"(train {3 * classes}, test {2 * classes})")
     assert len(list(sources.load_split("synthetic_shapes", "train", data_dir=data_dir))) == 3 * classes
+    assert not list(folder.glob("incomplete.*"))  # the killed preparation's folder is gone too
+
+
+def test_a_second_process_preparing_the_same_dataset_waits_for_the_first(tmp_path, monkeypatch):
+    import fcntl
+    import threading
+
+    from dcglr_tf.builders.synthetic_shapes import synthetic_shapes_dataset_builder as shapes
+    from dcglr_tf.data import sources
+    from dcglr_tf.progress import prepare_with_progress
+
+    monkeypatch.setattr(shapes, "TRAIN_PER_CLASS", 2)
+    monkeypatch.setattr(shapes, "TEST_PER_CLASS", 1)
+    data_dir = str(tmp_path / "tfds")
+    folder = tmp_path / "tfds" / "synthetic_shapes"
+    folder.mkdir(parents=True)
+    with open(folder / ".prepare-1.0.0.lock", "a+") as held:  # another preparer (its own open file: flock conflicts)
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("4242\n")
+        held.flush()
+        lines, waiting = [], threading.Event()
+        log = lambda line: (lines.append(line), "waiting" in line and waiting.set())
+        second = threading.Thread(target=prepare_with_progress, args=("synthetic_shapes", data_dir), kwargs={"log": log})
+        second.start()
+        assert waiting.wait(timeout=60), lines
+        assert lines[-1] == f"waiting for process 4242, which is preparing synthetic_shapes in {folder} ..."
+        second.join(timeout=1)
+        assert second.is_alive() and not sources.is_prepared("synthetic_shapes", data_dir=data_dir)
+    second.join(timeout=120)
+    assert not second.is_alive() and sources.is_prepared("synthetic_shapes", data_dir=data_dir)
+    assert lines[-1].startswith("preparing synthetic_shapes: done in ")
 
 
 # --- kill -9 at any moment, end to end ----------------------------------------------------------------------

@@ -14,18 +14,23 @@ user's files from `manual_dir` for real datasets, and returns a `tf.data.Dataset
 Missing or corrupt input files raise `DatasetFilesMissingError` / `CorruptDatasetFileError` (both
 `ValueError`s) with a message naming the builder, the directory searched and the files expected; TFDS writes
 into a temporary directory that is renamed only on success, so a failed preparation leaves nothing behind
-that a later run would take for prepared data.
+that a later run would take for prepared data. One process prepares a dataset version at a time (`prepare`).
 """
 
+import contextlib
 import dataclasses
+import fcntl
+import glob
 import importlib
 import os
+import shutil
 from typing import Dict, List, Optional, Tuple
 
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from dcglr_tf.builders import _builder_utils as _utils
+from dcglr_tf.runlock import lock_holder
 
 DatasetFileError = _utils.DatasetFileError
 DatasetFilesMissingError = _utils.DatasetFilesMissingError
@@ -137,14 +142,52 @@ def is_prepared(name: str, *, data_dir=None) -> bool:
     return _builder(name, data_dir).is_prepared()
 
 
-def prepare(name: str, *, data_dir=None, manual_dir=None) -> tfds.core.DatasetBuilder:
-    """Prepare `name` once into `data_dir` (no-op when already prepared) and return its TFDS builder."""
+def prepare(name: str, *, data_dir=None, manual_dir=None, on_wait=None) -> tfds.core.DatasetBuilder:
+    """Prepare `name` once into `data_dir` (no-op when already prepared) and return its TFDS builder.
+
+    One process prepares a dataset version at a time: a second one waits for the first (`on_wait(message)` is
+    called once when it starts waiting) and then finds the data prepared. TFDS writes into an `incomplete.*`
+    folder that is renamed when whole; a preparation killed with SIGKILL leaves that folder behind, and the next
+    preparation deletes it (holding the lock, no other process can be writing it).
+    """
     builder = _builder(name, data_dir)
-    if not builder.is_prepared():
-        config = tfds.download.DownloadConfig(
-            manual_dir=os.fspath(manual_dir) if manual_dir is not None else None)
-        builder.download_and_prepare(download_config=config)
+    if builder.is_prepared():
+        return builder
+    with _preparation_lock(builder, name, on_wait):
+        builder = _builder(name, data_dir)  # another process may have prepared it while this one waited
+        if not builder.is_prepared():
+            for stale in _incomplete_folders(builder):
+                shutil.rmtree(stale, ignore_errors=True)
+            config = tfds.download.DownloadConfig(
+                manual_dir=os.fspath(manual_dir) if manual_dir is not None else None)
+            builder.download_and_prepare(download_config=config)
     return builder
+
+
+def _incomplete_folders(builder) -> List[str]:
+    """TFDS's temporary folders of `builder`'s version (`<dataset folder>/incomplete.XXXXXX_<version>`)."""
+    folder, version = os.path.split(os.fspath(builder.data_dir).rstrip("/"))
+    return glob.glob(os.path.join(glob.escape(folder), f"incomplete.*_{version}"))
+
+
+@contextlib.contextmanager
+def _preparation_lock(builder, name, on_wait):
+    """Hold `<dataset folder>/.prepare-<version>.lock` (an `fcntl.flock`, dropped when its process ends, however it
+    ends) for the block, waiting for the process that holds it."""
+    folder, version = os.path.split(os.fspath(builder.data_dir).rstrip("/"))
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, f".prepare-{version}.lock"), "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait(f"waiting for {lock_holder(handle)}, which is preparing {name} in {folder} ...")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
 
 
 def _check_split(name: str, split: str) -> None:
