@@ -11,9 +11,10 @@
     python evaluate.py --task=knn --protocol=loo --split=test --encoder=ENC  # leave-one-out 1-NN on one split
     python evaluate.py --task=retrieval --encoder=ENC --points_file=clouds.npz --point_counts 1024 256
     python evaluate.py --task=fewshot --encoder=ENC                          # 5w10s 5w20s 10w10s 10w20s, 10 trials
+    python evaluate.py --task=transfer --encoder=ENC --points_file=planes.npz --file_class=airplane  # other clouds
 
-Tasks: svm, knn, finetune, segmentation, partseg, robustness, tsne, spectrum, attention, retrieval, fewshot
-(see docs/evaluation.md).
+Tasks: svm, knn, finetune, segmentation, partseg, robustness, tsne, spectrum, attention, retrieval, fewshot,
+transfer (see docs/evaluation.md).
 Prints a table, writes a JSON result next to the (first) encoder or to --output, pictures and training runs to
 --output_dir (default: next to the JSON). Training tasks resume from their checkpoints when run again.
 """
@@ -26,7 +27,7 @@ from dcglr_tf.cli import BAD_INPUT, check_directory_flags, error_line, fail, qui
 quiet_tensorflow()
 
 TASKS = ("svm", "knn", "finetune", "segmentation", "partseg", "robustness", "tsne", "spectrum", "attention",
-         "retrieval", "fewshot")
+         "retrieval", "fewshot", "transfer")
 
 
 def parse_args(argv=None):
@@ -59,17 +60,19 @@ def parse_args(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="SVM seeds (CV folds); mean and std are reported")
     parser.add_argument("--seed", type=int, default=0, help="seed of random-init encoders, training runs and t-SNE")
     parser.add_argument("--k", type=int, nargs="+",
-                        help="knn: neighbours, several values allowed (default 20; 1 with --protocol=loo)")
+                        help="knn, transfer: neighbours, several values allowed (knn: default 20, 1 with --protocol=loo; "
+                             "transfer: 20 1)")
     parser.add_argument("--protocol", default="standard", choices=["standard", "loo"],
                         help="knn: standard (test queries train) or loo (leave-one-out within --split)")
     parser.add_argument("--split", help="knn --protocol=loo and retrieval: the split to use (default test, or the "
                                         "dataset's only split)")
     parser.add_argument("--point_order", default="file", choices=["file", "shuffled"],
-                        help="retrieval: take the first N points as stored (file) or N random points of each cloud "
+                        help="retrieval, transfer: take the first N points as stored (file) or N random points of each cloud "
                              "(shuffled, seeded by --seed)")
     parser.add_argument("--points_file", help="retrieval: NumPy .npz (key 'points' or 'data') or .npy of (M, N, 3) "
-                                              "clouds, instead of --dataset")
-    parser.add_argument("--temperature", type=float, default=0.07, help="knn: vote temperature T")
+                                              "clouds, instead of --dataset; transfer: the clouds to classify")
+    parser.add_argument("--file_class", help="transfer: the class (of --dataset) every cloud of --points_file belongs to")
+    parser.add_argument("--temperature", type=float, default=0.07, help="knn, transfer: vote temperature T")
     parser.add_argument("--epochs", type=int, default=10, help="finetune/segmentation/partseg: training epochs")
     parser.add_argument("--learning_rate", type=float, default=1e-3, help="finetune/segmentation/partseg: peak learning rate")
     parser.add_argument("--init", default="both", choices=["both", "pretrained", "scratch"],
@@ -120,8 +123,10 @@ def parse_args(argv=None):
         parser.error("--k must be >= 1 and --temperature > 0")
     if args.point_counts and min(args.point_counts) < 1:
         parser.error(f"--point_counts must be >= 1, got {args.point_counts}")
-    if args.points_file and args.task != "retrieval":
-        parser.error("--points_file is used by --task=retrieval only")
+    if args.points_file and args.task not in ("retrieval", "transfer"):
+        parser.error("--points_file is used by --task=retrieval and --task=transfer only")
+    if args.file_class and args.task != "transfer":
+        parser.error("--file_class is used by --task=transfer only")
     if args.split and not (args.task == "retrieval" or (args.task == "knn" and args.protocol == "loo")):
         parser.error("--split is used by --task=retrieval and --task=knn --protocol=loo only")
     if args.fewshot_settings:

@@ -24,12 +24,13 @@ from dcglr_tf.evaluation.robustness import run_robustness
 from dcglr_tf.evaluation.segmentation import run_segmentation
 from dcglr_tf.evaluation.spectrum import plot_spectra, run_spectrum
 from dcglr_tf.evaluation.svm import run_svm
+from dcglr_tf.evaluation.transfer import run_transfer
 from dcglr_tf.evaluation.tsne import run_tsne
 from dcglr_tf.progress import tfds_bars_on_terminals_only
 
 TASK_RUNNERS = {"svm": run_svm, "knn": run_knn, "finetune": run_finetune, "segmentation": run_segmentation,
                 "robustness": run_robustness, "tsne": run_tsne, "spectrum": run_spectrum, "attention": run_attention,
-                "retrieval": run_retrieval, "fewshot": run_fewshot, "partseg": run_partseg}
+                "retrieval": run_retrieval, "fewshot": run_fewshot, "partseg": run_partseg, "transfer": run_transfer}
 
 
 def _check_args(args):

@@ -1,0 +1,99 @@
+"""Transfer to other clouds: a kNN classifier on frozen features of a labelled dataset's train split, applied to
+the clouds of a NumPy file that all belong to one known class of it (`--file_class`). The check that features
+learnt on one source of shapes (the embedded synthetic objects) still place shapes of another source (real CAD
+models, scans) in the right category:
+
+    python evaluate.py --task=transfer --encoder=ENC --points_file=../shared/data/modelnet40_airplanes_2048.npz \\
+        --file_class=airplane
+
+Both sides use the first `--num_points` points of each cloud (default: the encoder's pre-training num_points;
+`--point_order=shuffled` takes random points of the file's clouds, seeded by `--seed`), centred and scaled to the
+unit sphere by the encoder. The vote is the kNN task's (cosine similarity, sum of exp(similarity / T) per class).
+Reported for each k of `--k` (default 20 and 1): the accuracy, the fraction of the file's clouds predicted as
+`--file_class` (chance: 1 / number of classes), and the classes predicted most often.
+"""
+
+import collections
+import os
+
+import numpy as np
+
+from dcglr_tf.data import sources
+from dcglr_tf.data.points_file import load_points_file
+from dcglr_tf.evaluation.common import (base_result, check_classification, num_points_of, open_encoder, split_features,
+                                        task_dataset)
+from dcglr_tf.evaluation.features import embed_points
+from dcglr_tf.evaluation.knn import knn_predict
+from dcglr_tf.evaluation.report import format_table
+from dcglr_tf.evaluation.retrieval import shuffle_points
+from dcglr_tf.progress import Stage
+
+DEFAULT_KS = (20, 1)
+SHOWN_CLASSES = 5
+
+
+def transfer_scores(train_x, train_y, file_x, target, *, ks=DEFAULT_KS, temperature=0.07, num_classes=None):
+    """kNN of `file_x` (F, D) against `train_x` (M, D) / `train_y` (M,), every file cloud of class `target`.
+
+    Returns [{k, k_used, accuracy, predicted: {class index: count}, most common first}] per k."""
+    scores = []
+    for k in ks:
+        predictions = knn_predict(train_x, train_y, file_x, k=k, temperature=temperature, num_classes=num_classes)
+        counts = collections.Counter(int(p) for p in predictions)
+        scores.append({"k": int(k), "k_used": int(min(k, len(train_y))),
+                       "accuracy": float(np.mean(predictions == target)),
+                       "predicted": dict(counts.most_common())})
+    return scores
+
+
+def _file_class(args, dataset):
+    names = sources.class_names(dataset, data_dir=args.data_dir, manual_dir=args.manual_dir)
+    if args.file_class not in names:
+        raise ValueError(f"--file_class {args.file_class!r} is not a class of {dataset!r}; its classes: "
+                         f"{', '.join(names)}")
+    return names.index(args.file_class), names
+
+
+def _file_clouds(args, ctx, num_points):
+    """The points file's clouds (read once per run), shuffled with --point_order=shuffled, cut to `num_points`."""
+    if "points_file" not in ctx:
+        ctx["points_file"] = load_points_file(args.points_file)
+    points = ctx["points_file"]
+    if points.shape[1] < num_points:
+        raise ValueError(f"points file {args.points_file} holds {points.shape[1]} points per cloud; --num_points "
+                         f"{num_points} must not exceed that")
+    if args.point_order == "shuffled":
+        points = shuffle_points(points, args.seed)
+    return np.ascontiguousarray(points[:, :num_points])
+
+
+def run_transfer(args, spec, ctx, log=print):
+    if not args.points_file or not args.file_class:
+        raise ValueError("--task=transfer needs --points_file (the clouds to classify) and --file_class (their class)")
+    dataset = task_dataset(args)
+    check_classification(dataset, "transfer")
+    target, names = _file_class(args, dataset)
+    encoder, name, _, _ = open_encoder(spec, args)
+    num_points = num_points_of(args, encoder.description)
+    clouds = _file_clouds(args, ctx, num_points)
+    label = os.path.basename(args.points_file)
+    log(f"transfer from {dataset} train to {label} ({args.file_class}) with {name} ({num_points} points per cloud)")
+    train_x, train_y = split_features(encoder, args, dataset, "train", num_points, log=log, ctx=ctx, spec=spec)
+    with Stage(f"embedding {label} ({num_points} points per cloud)", len(clouds), "clouds", log) as stage:
+        file_x = embed_points(encoder, clouds, batch_size=args.batch_size, on_batch=stage.update)
+    ks = tuple(args.k or DEFAULT_KS)
+    scores = transfer_scores(train_x, train_y, file_x, target, ks=ks, temperature=args.temperature,
+                             num_classes=len(names))
+    for s in scores:
+        s["predicted"] = {names[c]: n for c, n in s["predicted"].items()}
+    shown = lambda s: ", ".join(f"{c} {n}" for c, n in list(s["predicted"].items())[:SHOWN_CLASSES])
+    log(format_table(["k", f"accuracy ({args.file_class})", "predicted most often"],
+                     [[s["k_used"], s["accuracy"], shown(s)] for s in scores]))
+    settings = {"dataset": dataset, "reference_split": "train", "reference_examples": int(len(train_y)),
+                "points_file": args.points_file, "file_clouds": int(len(clouds)), "file_class": args.file_class,
+                "num_points": num_points, "point_order": args.point_order, "seed": args.seed, "k": list(ks),
+                "temperature": args.temperature, "chance": 1.0 / len(names),
+                "similarity": "cosine (L2-normalised features)", "vote": "sum of exp(similarity / T) per class"}
+    metrics = {"accuracy": scores[0]["accuracy"], "per_k": scores}
+    return base_result("transfer", label, name, settings, [], metrics,
+                       summary={f"transfer acc k={s['k']}": s["accuracy"] for s in scores})

@@ -1,0 +1,88 @@
+"""Transfer task: kNN fitted on a dataset's train features, applied to a points file of one known class; the
+scores against a hand-worked example, the task end to end with a toy encoder whose answer is known, and its errors."""
+
+import json
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from dcglr_tf.evaluation import transfer  # noqa: E402
+from dcglr_tf.evaluation.transfer import transfer_scores  # noqa: E402
+from test_evaluation_retrieval import MeanPointEncoder  # noqa: E402
+
+
+def test_scores_by_hand():
+    train_x = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9], [-1.0, 0.0]])
+    train_y = np.array([0, 0, 1, 1, 2])
+    file_x = np.array([[2.0, 0.1], [0.2, 3.0], [0.1, 1.0]])  # nearest: class 0, class 1, class 1 (cosine)
+    (k1,) = transfer_scores(train_x, train_y, file_x, target=1, ks=(1,), num_classes=3)
+    assert k1 == {"k": 1, "k_used": 1, "accuracy": pytest.approx(2 / 3), "predicted": {1: 2, 0: 1}}
+    assert list(k1["predicted"]) == [1, 0]  # most common first
+    # k = 9 is clamped to the 5 references; the weighted vote still follows the nearest class here
+    (k9,) = transfer_scores(train_x, train_y, file_x, target=0, ks=(9,), num_classes=3)
+    assert k9["k_used"] == 5 and k9["accuracy"] == pytest.approx(1 / 3)
+
+
+def _directions_clouds(directions, points=16):
+    """One cloud per direction: `points` points whose mean is that direction (the toy encoder's feature)."""
+    rng = np.random.default_rng(0)
+    clouds = []
+    for d in directions:
+        noise = rng.normal(scale=0.05, size=(points // 2, 3))
+        clouds.append(np.asarray(d) + np.concatenate([noise, -noise]))
+    return np.stack(clouds).astype(np.float32)
+
+
+def test_task_with_a_toy_encoder(shapes_data_dir, tmp_path, monkeypatch):
+    from dcglr_tf.commands import evaluate as cli
+    from dcglr_tf.data import sources
+    from dcglr_tf.evaluation.runner import run_task
+
+    names = sources.class_names("synthetic_shapes")
+    # Train features: classes 0, 1, 2 of synthetic_shapes along e0, e1, e2 (four clouds each).
+    eye = np.eye(3, dtype=np.float32)
+    train = (np.repeat(eye, 4, axis=0) + 0.01, np.repeat(np.arange(3), 4))
+    monkeypatch.setattr(transfer, "split_features", lambda *a, **k: train)
+    monkeypatch.setattr(transfer, "open_encoder", lambda spec, args: (MeanPointEncoder(), "mean point", spec, None))
+    path = tmp_path / "clouds.npz"
+    np.savez(path, points=_directions_clouds([eye[1]] * 4 + [eye[2]] * 2))  # 4 look like class 1, 2 like class 2
+    output = tmp_path / "transfer.json"
+    lines = []
+    args = cli.parse_args(["--task=transfer", "--encoder=random", "--backbone=dgcnn", f"--data_dir={shapes_data_dir}",
+                           "--dataset=synthetic_shapes", f"--points_file={path}", f"--file_class={names[1]}",
+                           "--num_points=16", "--k", "1", "4", "--output", str(output)])
+    result = run_task(args, log=lines.append)
+    assert json.loads(output.read_text()) == result
+    assert [s["k"] for s in result["metrics"]["per_k"]] == [1, 4]
+    for s in result["metrics"]["per_k"]:
+        assert s["accuracy"] == pytest.approx(4 / 6) and s["predicted"] == {names[1]: 4, names[2]: 2}
+    assert result["metrics"]["accuracy"] == pytest.approx(4 / 6) and result["dataset"] == "clouds.npz"
+    settings = result["settings"]
+    assert settings["file_clouds"] == 6 and settings["reference_examples"] == 12 and settings["file_class"] == names[1]
+    assert settings["chance"] == pytest.approx(1 / len(names))
+    assert f"accuracy ({names[1]})" in "\n".join(lines)
+
+
+def test_task_errors(shapes_data_dir, tmp_path):
+    from dcglr_tf.commands import evaluate as cli
+    from dcglr_tf.evaluation.runner import run_task
+
+    path = tmp_path / "clouds.npz"
+    np.savez(path, points=np.zeros((4, 32, 3), np.float32))
+    base = ["--task=transfer", "--encoder=random", "--backbone=pointnet", f"--data_dir={shapes_data_dir}",
+            "--dataset=synthetic_shapes", "--output", str(tmp_path / "t.json")]
+    for extra, message in (([f"--points_file={path}", "--file_class=teapot"], "'teapot' is not a class of"),
+                           ([f"--points_file={path}"], "needs --points_file .* and --file_class"),
+                           (["--file_class=box"], "needs --points_file .* and --file_class"),
+                           ([f"--points_file={path}", "--file_class=box", "--num_points=64"],
+                            "holds 32 points per cloud; --num_points 64")):
+        with pytest.raises(ValueError, match=message):
+            run_task(cli.parse_args(base + extra), log=lambda *_: None)
+    with pytest.raises(ValueError, match="needs a dataset with class labels"):
+        run_task(cli.parse_args(base[:4] + ["--dataset=synthetic_rooms", f"--points_file={path}",
+                                            "--file_class=box"]), log=lambda *_: None)
+    with pytest.raises(SystemExit):  # argparse: --file_class belongs to transfer only
+        cli.parse_args(["--task=svm", "--encoder=random", "--file_class=box"])
