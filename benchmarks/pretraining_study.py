@@ -8,6 +8,8 @@ For every variant and seed it runs the public commands a user runs:
     python evaluate.py --task=svm|knn --encoder=<each>/encoder ...            (the default data)
     python evaluate.py --task=knn --protocol=loo --k 1 --num_points=256|1024 (leave-one-out 1-NN, test split)
     python evaluate.py --task=retrieval --points_file=F ...                  (with --points_file: real shapes)
+    python evaluate.py --task=transfer --points_file=F --file_class=C --k 20 (kNN from the default data's train
+                                                                              split to F's shapes, all of class C)
 
 and prints one table of pre-trained accuracy, random-init accuracy and gain per metric (mean +- std over
 seeds), also written as JSON. Runs that finished are reused (train.py resumes; results are read back), so an
@@ -76,7 +78,7 @@ VARIANTS = {
 # (same seed, same architecture: the same network).
 ENCODER_FLAGS = ("--max_points", "--backbone_args", "--num_points")  # (the CPU presets share the encoder)
 RUN_LOCKS = {}
-METRICS = ("svm", "knn", "loo_256", "loo_1024", "retrieval", "retrieval_shuffled")
+METRICS = ("svm", "knn", "loo_256", "loo_1024", "retrieval", "retrieval_shuffled", "transfer")
 
 
 def run(command, log_path):
@@ -105,6 +107,9 @@ def evaluate(encoder, metric, args, log_path):
         elif metric.startswith("loo_"):
             command += ["--task=knn", "--protocol=loo", "--k", "1", f"--dataset={args.dataset}",
                         f"--num_points={metric.split('_')[1]}"]
+        elif metric == "transfer":
+            command += ["--task=transfer", f"--dataset={args.dataset}", f"--points_file={args.points_file}",
+                        f"--file_class={args.file_class}", "--k", "20"]
         else:
             command += ["--task=retrieval", f"--points_file={args.points_file}", "--point_counts", "1024", "256"]
             if metric == "retrieval_shuffled":
@@ -135,7 +140,7 @@ def study_one(variant, seed, args):
               *args.train_args]
     if args.data_dir:
         common.append(f"--data_dir={args.data_dir}")
-    metrics = [m for m in args.metrics if args.points_file or not m.startswith("retrieval")]
+    metrics = [m for m in args.metrics if args.points_file or not m.startswith(("retrieval", "transfer"))]
     twin = variant if any(f.startswith(ENCODER_FLAGS) for f in flags) else "default"
     for kind, extra in (("pretrained", []), ("random", ["--epochs=0"])):
         out = run_dir if kind == "pretrained" else os.path.join(args.root, f"{twin}-s{seed}-random")
@@ -186,7 +191,9 @@ def main():
     parser.add_argument("--root", default="runs/study", help="folder of the runs and the results")
     parser.add_argument("--dataset", default="synthetic_objects", help="labelled evaluation data (svm, knn, loo)")
     parser.add_argument("--data_dir", help="TFDS data directory passed to every command")
-    parser.add_argument("--points_file", help="real shapes for the cross-density retrieval, e.g. the airplanes npz")
+    parser.add_argument("--points_file", help="real shapes for the cross-density retrieval and the transfer, e.g. the "
+                                              "airplanes npz")
+    parser.add_argument("--file_class", default="airplane", help="transfer: the class of --points_file's shapes")
     parser.add_argument("--metrics", nargs="+", default=list(METRICS), choices=METRICS,
                         help="what to measure (default all; loo_1024 and the file-order retrieval repeat loo_256 and "
                              "100 %% for encoders that down-sample by FPS on data stored in FPS order)")
