@@ -173,8 +173,12 @@ def _incomplete_folders(builder) -> List[str]:
 @contextlib.contextmanager
 def _preparation_lock(builder, name, on_wait):
     """Hold `<dataset folder>/.prepare-<version>.lock` (an `fcntl.flock`, dropped when its process ends, however it
-    ends) for the block, waiting for the process that holds it."""
+    ends) for the block, waiting for the process that holds it. A data_dir on a remote file system TFDS reads
+    through its own file layer (`gs://...`) has no such lock: the block runs as TFDS alone would run it."""
     folder, version = os.path.split(os.fspath(builder.data_dir).rstrip("/"))
+    if "://" in folder:
+        yield
+        return
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, f".prepare-{version}.lock"), "a+") as handle:
         try:
