@@ -165,7 +165,8 @@ def prepare(name: str, *, data_dir=None, manual_dir=None, on_wait=None) -> tfds.
 
 
 def _incomplete_folders(builder) -> List[str]:
-    """TFDS's temporary folders of `builder`'s version (`<dataset folder>/incomplete.XXXXXX_<version>`)."""
+    """TFDS's temporary folders of `builder`'s version:
+    `<dataset folder>/incomplete.<6 random characters>_<version>`."""
     folder, version = os.path.split(os.fspath(builder.data_dir).rstrip("/"))
     return glob.glob(os.path.join(glob.escape(folder), f"incomplete.*_{version}"))
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from dcglr_tf.config import PRESETS
 from dcglr_tf.data import sources
+from dcglr_tf.data.points_file import load_points_file
 from dcglr_tf.evaluation.features import extract_features, parse_encoder_spec, resolve_encoder
 from dcglr_tf.progress import Stage, prepare_with_progress
 
@@ -101,6 +102,18 @@ def split_features(encoder, args, dataset, split, num_points, *, log=print, ctx=
     if cache is not None:
         cache[key] = features
     return features
+
+
+def points_file_clouds(args, ctx, num_points, flag):
+    """float32 (M, N, 3) clouds of --points_file, read once per run (kept in the task context `ctx`); a ValueError
+    naming the file and `flag` (the option that asked for them) when they hold fewer than `num_points` points."""
+    if "points_file" not in ctx:
+        ctx["points_file"] = load_points_file(args.points_file)
+    points = ctx["points_file"]
+    if points.shape[1] < num_points:
+        raise ValueError(f"points file {args.points_file} holds {points.shape[1]} points per cloud; {flag} must not "
+                         f"exceed that")
+    return points
 
 
 def class_names_of(dataset, args):

@@ -20,8 +20,8 @@ import os
 import numpy as np
 
 from dcglr_tf.data import sources
-from dcglr_tf.data.points_file import load_points_file
-from dcglr_tf.evaluation.common import base_result, open_encoder, split_features, split_of, task_dataset
+from dcglr_tf.evaluation.common import (base_result, open_encoder, points_file_clouds, split_features, split_of,
+                                        task_dataset)
 from dcglr_tf.evaluation.features import embed_points
 from dcglr_tf.evaluation.finetune import load_arrays
 from dcglr_tf.evaluation.knn import l2_normalise
@@ -86,12 +86,7 @@ def _shapes(args, ctx, max_points):
     if args.points_file:
         if args.dataset:
             raise ValueError("give either --points_file or --dataset for --task=retrieval, not both")
-        if "points_file" not in ctx:
-            ctx["points_file"] = load_points_file(args.points_file)
-        points = ctx["points_file"]
-        if points.shape[1] < max_points:
-            raise ValueError(f"points file {args.points_file} holds {points.shape[1]} points per cloud; "
-                             f"--point_counts must not exceed that")
+        points = points_file_clouds(args, ctx, max_points, "--point_counts")
         return os.path.basename(args.points_file), None, points
     dataset = task_dataset(args)
     stored = sources.dataset_info(dataset).num_points

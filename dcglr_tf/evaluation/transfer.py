@@ -19,9 +19,8 @@ import os
 import numpy as np
 
 from dcglr_tf.data import sources
-from dcglr_tf.data.points_file import load_points_file
-from dcglr_tf.evaluation.common import (base_result, check_classification, num_points_of, open_encoder, split_features,
-                                        task_dataset)
+from dcglr_tf.evaluation.common import (base_result, check_classification, num_points_of, open_encoder,
+                                        points_file_clouds, split_features, task_dataset)
 from dcglr_tf.evaluation.features import embed_points
 from dcglr_tf.evaluation.knn import knn_predict
 from dcglr_tf.evaluation.report import format_table
@@ -56,12 +55,7 @@ def _file_class(args, dataset):
 
 def _file_clouds(args, ctx, num_points):
     """The points file's clouds (read once per run), shuffled with --point_order=shuffled, cut to `num_points`."""
-    if "points_file" not in ctx:
-        ctx["points_file"] = load_points_file(args.points_file)
-    points = ctx["points_file"]
-    if points.shape[1] < num_points:
-        raise ValueError(f"points file {args.points_file} holds {points.shape[1]} points per cloud; --num_points "
-                         f"{num_points} must not exceed that")
+    points = points_file_clouds(args, ctx, num_points, f"--num_points {num_points}")
     if args.point_order == "shuffled":
         points = shuffle_points(points, args.seed)
     return np.ascontiguousarray(points[:, :num_points])
