@@ -32,8 +32,8 @@ def parse_args(argv=None):
     parser.add_argument("--backbone", help=f"encoder architecture, one of: {', '.join(backbone_names())} (default: the "
                                            f"--config file's backbone, else dgcnn)")
     parser.add_argument("--preset", default="embedded", choices=sorted(PRESETS),
-                        help="defaults for every setting below: 'embedded' (CPU-sized, synthetic_objects, 2,200 steps "
-                             "for dgcnn, 1,200 for the others: about 7 minutes on 2 cores; default), 'cpu_long' (the "
+                        help="defaults for every setting below: 'embedded' (CPU-sized, synthetic_objects, 2,600 steps "
+                             "for dgcnn, 1,200 for the others: under 10 minutes on 2 cores; default), 'cpu_long' (the "
                              "same trained longer: 20,000 steps for dgcnn, about an hour on 2 idle cores; 6,000 for "
                              "the others) or 'paper' (the paper's sizes: ShapeNet, 2048 points, 2+8+2 views, K=512, for GPUs)")
     parser.add_argument("--config", help="JSON file of TrainConfig values (nested: crops, head, loss, optim) applied over the preset")
