@@ -163,8 +163,8 @@ def tfds_bars_on_terminals_only(log=print):
 
 def prepare_with_progress(dataset, data_dir=None, manual_dir=None, log=print):
     """Prepare `dataset` into `data_dir` unless it already is, as one stage: a line when it starts and one when it
-    ends (with the split sizes and seconds), and one if it waits for another process preparing it; TFDS's own
-    progress bars only on a terminal. A preparation killed half-way leaves only TFDS's `incomplete.*` temporary
+    ends (with the split sizes and seconds, and whether it waited), and one if it waits for another process
+    preparing it; TFDS's own progress bars only on a terminal. A preparation killed half-way leaves only TFDS's `incomplete.*` temporary
     folder, which the next call deletes before it prepares again."""
     from dcglr_tf.data import sources
 
@@ -173,8 +173,10 @@ def prepare_with_progress(dataset, data_dir=None, manual_dir=None, log=print):
     emit(log, f"preparing {dataset} into {data_dir or '~/tensorflow_datasets'} (once) ...")
     start = time.perf_counter()
     stdout = sys.stdout
+    waited = []
 
     def on_wait(message):  # to the real stdout, past the redirection below
+        waited.append(message)
         with contextlib.redirect_stdout(stdout):
             emit(log, message)
 
@@ -184,4 +186,8 @@ def prepare_with_progress(dataset, data_dir=None, manual_dir=None, log=print):
         with contextlib.redirect_stdout(io.StringIO()):  # TFDS's "Downloading and preparing ..." lines
             builder = sources.prepare(dataset, data_dir=data_dir, manual_dir=manual_dir, on_wait=on_wait)
     sizes = ", ".join(f"{split} {info.num_examples:,}" for split, info in builder.info.splits.items())
-    emit(log, f"preparing {dataset}: done in {time.perf_counter() - start:.1f} s ({sizes})")
+    seconds = time.perf_counter() - start
+    if waited:  # the other process prepared it, or this one did after the other stopped: the time includes the wait
+        emit(log, f"preparing {dataset}: ready in {seconds:.1f} s, after waiting for the other process ({sizes})")
+    else:
+        emit(log, f"preparing {dataset}: done in {seconds:.1f} s ({sizes})")

@@ -255,7 +255,9 @@ def test_a_second_process_preparing_the_same_dataset_waits_for_the_first(tmp_pat
         assert second.is_alive() and not sources.is_prepared("synthetic_shapes", data_dir=data_dir)
     second.join(timeout=120)
     assert not second.is_alive() and sources.is_prepared("synthetic_shapes", data_dir=data_dir)
-    assert lines[-1].startswith("preparing synthetic_shapes: done in ")
+    assert lines[-1].startswith("preparing synthetic_shapes: ready in ")  # not "done": the time includes the wait
+    classes = len(shapes.CLASS_NAMES)
+    assert lines[-1].endswith(f", after waiting for the other process (train {2 * classes}, test {classes})")
 
 
 # --- kill -9 at any moment, end to end ----------------------------------------------------------------------
