@@ -54,6 +54,7 @@ VARIANTS = {
     "epochs_12": (["--epochs=12"], None, "12 epochs (1,200 steps; the other backbones' default)"),
     "epochs_16": (["--epochs=16"], None, "16 epochs (1,600 steps)"),
     "epochs_26": (["--epochs=26"], None, "26 epochs (2,600 steps; DGCNN's default since it was measured)"),
+    "epochs_24": (["--epochs=24"], None, "24 epochs (2,400 steps)"),
     "half_res_16": (["--epochs=16"], {"crops": {"num_half_res": 2}},
                     "an earlier DGCNN default: 16 epochs with the two half-resolution views"),
     "warmup_2": ([], {"optim": {"warmup_epochs": 2}}, "2 warm-up epochs instead of 1"),
