@@ -173,8 +173,8 @@ def paper_config(**overrides):
 #   random twin: SVM +5.8 vs +5.0, kNN +8.3 vs +7.3, LOO 1-NN +10.7 vs +9.9; study variants `no_half_res_22` and
 #   `half_res_16`); 26 epochs still fit the 10 minutes and raise the LOO 1-NN and kNN gains on every seed (+11.2
 #   vs +10.6, +8.3 vs +8.0; SVM gain equal; variant `epochs_26`). PCT: 24 epochs with the half-resolution views
-#   (its 12 trained in under 3 minutes; 3 seeds, SVM gain +8.0 vs +2.8, kNN +13.0 vs +6.1; variant `epochs_24`). 3D-ViT: 12 epochs
-#   with them, the schedule it was measured with.
+#   (its 12 trained in under 3 minutes; 3 seeds, SVM gain +8.0 vs +2.8, kNN +13.0 vs +6.1; variant `epochs_24`).
+#   3D-ViT: 12 epochs with them, the schedule it was measured with.
 # - cpu_long: DGCNN 200 epochs (20,000 steps, about an hour on 2 idle cores; README); PCT 100 (the default's four
 #   times); 3D-ViT 60.
 CPU_PRESET_DEFAULTS = dict(learning_rate=0.048, epochs=12, num_half_res=2, cpu_long_epochs=60)
