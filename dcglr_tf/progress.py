@@ -164,8 +164,8 @@ def tfds_bars_on_terminals_only(log=print):
 def prepare_with_progress(dataset, data_dir=None, manual_dir=None, log=print):
     """Prepare `dataset` into `data_dir` unless it already is, as one stage: a line when it starts and one when it
     ends (with the split sizes and seconds, and whether it waited), and one if it waits for another process
-    preparing it; TFDS's own progress bars only on a terminal. A preparation killed half-way leaves only TFDS's `incomplete.*` temporary
-    folder, which the next call deletes before it prepares again."""
+    preparing it; TFDS's own progress bars only on a terminal. A preparation killed half-way leaves only TFDS's
+    `incomplete.*` temporary folder, which the next call deletes before it prepares again."""
     from dcglr_tf.data import sources
 
     if sources.is_prepared(dataset, data_dir=data_dir):
