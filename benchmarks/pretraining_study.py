@@ -51,7 +51,7 @@ VARIANTS = {
     "lr_x0.1": ([learning_rate_times(0.1)], None, "a tenth of the backbone's base learning rate"),
     "lr_x0.5": ([learning_rate_times(0.5)], None, "half the backbone's base learning rate"),
     "lr_x2": ([learning_rate_times(2)], None, "twice the backbone's base learning rate"),
-    "epochs_12": (["--epochs=12"], None, "12 epochs (1,200 steps; 3D-ViT's and PointNet's default, PCT's before epochs_24)"),
+    "epochs_12": (["--epochs=12"], None, "12 epochs (1,200 steps; PointNet's default, PCT's and 3D-ViT's before epochs_24)"),
     "epochs_16": (["--epochs=16"], None, "16 epochs (1,600 steps)"),
     "epochs_26": (["--epochs=26"], None, "26 epochs (2,600 steps; DGCNN's default since it was measured)"),
     "epochs_24": (["--epochs=24"], None, "24 epochs (2,400 steps)"),
