@@ -55,6 +55,8 @@ VARIANTS = {
     "epochs_16": (["--epochs=16"], None, "16 epochs (1,600 steps)"),
     "epochs_26": (["--epochs=26"], None, "26 epochs (2,600 steps; DGCNN's default since it was measured)"),
     "epochs_24": (["--epochs=24"], None, "24 epochs (2,400 steps)"),
+    "epochs_48": (["--epochs=48"], None, "48 epochs (4,800 steps)"),
+    "epochs_96": (["--epochs=96"], None, "96 epochs (9,600 steps)"),
     "half_res_16": (["--epochs=16"], {"crops": {"num_half_res": 2}},
                     "an earlier DGCNN default: 16 epochs with the two half-resolution views"),
     "warmup_2": ([], {"optim": {"warmup_epochs": 2}}, "2 warm-up epochs instead of 1"),

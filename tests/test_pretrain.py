@@ -39,13 +39,14 @@ def test_presets_are_consistent_and_cpu_long_is_the_embedded_run_trained_longer(
     for make in PRESETS.values():
         config = make()
         assert config.crops.global_points <= config.num_points and config.encoder_max_points() is not None
-    for backbone in ("dgcnn", "pct"):  # each backbone's own default schedule, and the same recipe for longer
+    for backbone in ("dgcnn", "pct", "vit3d"):  # each backbone's own default schedule, and the same recipe for longer
         embedded, long = embedded_config(backbone=backbone), cpu_long_config(backbone=backbone)
         assert long.epochs * long.steps_per_epoch >= 6000 and long.epochs > 3 * embedded.epochs
         assert dataclasses.replace(long, epochs=embedded.epochs, optim=embedded.optim) == embedded
     # DGCNN trades the half-resolution views for more steps in the same time; the others keep their measured recipe.
-    dgcnn, pct = embedded_config(), embedded_config(backbone="pct")
+    dgcnn, pct, vit = embedded_config(), embedded_config(backbone="pct"), embedded_config(backbone="vit3d")
     assert (dgcnn.epochs, dgcnn.crops.num_half_res) == (26, 0) and (pct.epochs, pct.crops.num_half_res) == (24, 2)
+    assert (vit.epochs, vit.crops.num_half_res) == (96, 2)
     assert cpu_long_config().crops.num_half_res == 0 and cpu_long_config().epochs == 200
 
 
