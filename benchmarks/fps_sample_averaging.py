@@ -39,15 +39,18 @@ def averaged_embedding(encoder, clouds, num_samples, batch_size=128):
     that is embedded whole (its samples would all be the cloud)."""
     max_points = encoder.description["backbone_config"].get("max_points")
     if not max_points or clouds.shape[1] <= max_points:
-        return l2_normalise(encoder(clouds))
+        num_samples = 1
     total = 0.0
     for start in range(num_samples):
         features = []
         for first in range(0, len(clouds), batch_size):
-            batch = normalize_unit_sphere(tf.constant(clouds[first:first + batch_size]))
-            starts = tf.fill([tf.shape(batch)[0]], start)
-            sample = normalize_unit_sphere(gather_points(batch, farthest_point_sample(batch, max_points, starts)))
-            features.append(encoder(sample.numpy()))
+            batch = clouds[first:first + batch_size]
+            if num_samples > 1:
+                batch = normalize_unit_sphere(tf.constant(batch))
+                starts = tf.fill([tf.shape(batch)[0]], start)
+                batch = normalize_unit_sphere(gather_points(batch, farthest_point_sample(batch, max_points, starts)))
+                batch = batch.numpy()
+            features.append(encoder(batch))
         total = total + l2_normalise(np.concatenate(features))
     return total / num_samples
 
@@ -64,15 +67,22 @@ def main():
     args = parser.parse_args()
     if min(args.samples) < 1:
         parser.error(f"--samples must be >= 1, got {args.samples}")
+    if not os.path.isfile(args.points_file):
+        parser.error(f"--points_file {args.points_file}: no such file")
+    try:
+        encoders = {path: load_encoder(path) for path in args.encoders}
+    except FileNotFoundError as error:
+        parser.error(str(error))
 
     with np.load(args.points_file) as data:
+        if "points" not in data:
+            parser.error(f"{args.points_file} has no `points` array (it has {sorted(data.files)})")
         clouds = shuffle_points(data["points"].astype(np.float32), 0)
     if clouds.shape[1] < 1024:
         parser.error(f"{args.points_file} holds {clouds.shape[1]} points per cloud; the retrieval needs 1,024")
     test_points, test_labels = load_arrays(args.dataset, "test", args.num_points, args.data_dir)
     rows = []
-    for path in args.encoders:
-        encoder = load_encoder(path)
+    for path, encoder in encoders.items():
         for k in args.samples:
             retrieval = cross_density_retrieval(averaged_embedding(encoder, clouds[:, :1024], k),
                                                 averaged_embedding(encoder, clouds[:, :256], k))["top1"]
