@@ -66,6 +66,8 @@ VARIANTS = {
     "global_fps": ([], {"crops": {"global_sampling": "fps"}},
                    "global crops reduced to their farthest-point samples (as the encoder reduces clouds), not a random subset"),
     "momentum_0.98": ([], {"optim": {"momentum_start": 0.98}}, "teacher momentum from 0.98 instead of 0.99 (cosine to 1)"),
+    "momentum_0.995": ([], {"optim": {"momentum_start": 0.995}},
+                       "teacher momentum from 0.995 instead of 0.99 (cosine to 1)"),
     "weight_decay_const": ([], {"optim": {"weight_decay_end": 0.04}},
                            "weight decay held at 0.04 instead of rising to 0.4 (cosine)"),
     "global_ratio_0.4": ([], {"crops": {"global_ratio": [0.4, 1.0]}},
