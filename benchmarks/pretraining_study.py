@@ -12,8 +12,11 @@ For every variant and seed it runs the public commands a user runs:
                                                                               split to F's shapes, all of class C)
 
 and prints one table of pre-trained accuracy, random-init accuracy and gain per metric (mean +- std over
-seeds), also written as JSON. Runs that finished are reused (train.py resumes; results are read back), so an
-interrupted study continues where it stopped.
+seeds), also written as JSON. Runs that finished are reused (train.py resumes them, or exports a finished one
+again; results are read back), so an interrupted study continues where it stopped. train.py runs for every run
+directory, so one made with another config or architecture (a study root from an earlier version, where a
+variant's name meant other flags or a preset other values) is refused with the difference named, never
+reported as the variant's result.
 
     python benchmarks/pretraining_study.py --variants default no_head_bn --seeds 0 1 2 --root /tmp/study
     python benchmarks/pretraining_study.py --list                      # the variants and their flags
@@ -169,9 +172,10 @@ def study_one(variant, seed, args):
         os.makedirs(out, exist_ok=True)
         log_path = os.path.join(out, "study.log")
         with RUN_LOCKS.setdefault(out, threading.Lock()):  # a shared random twin is built and scored once
-            if not os.path.exists(os.path.join(out, "encoder", "saved_model.pb")):
-                start = time.time()
-                run(common + [f"--output_dir={out}"] + extra, log_path)
+            finished = os.path.exists(os.path.join(out, "encoder", "saved_model.pb"))
+            start = time.time()
+            run(common + [f"--output_dir={out}"] + extra, log_path)  # also checks a finished run's config
+            if not finished:
                 result[f"{kind}_train_seconds"] = round(time.time() - start, 1)
             for metric in metrics:
                 result[f"{kind}_{metric}"] = evaluate(os.path.join(out, "encoder"), metric, args, log_path)

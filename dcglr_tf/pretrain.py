@@ -27,7 +27,7 @@ from dcglr_tf.distribution import (
     is_chief, is_multi_worker, make_strategy, same_on_all_workers, strategy_name, worker_name, worker_output_dir,
 )
 from dcglr_tf.export import export_encoder
-from dcglr_tf.models.registry import backbone_class
+from dcglr_tf.models.registry import backbone_class, backbone_kwargs
 from dcglr_tf.precision import check_precision
 from dcglr_tf.progress import prepare_with_progress, training_progress
 from dcglr_tf.runlock import LOCK_FILE, run_dir_lock
@@ -37,6 +37,15 @@ from dcglr_tf.training_loop import fit_with_strategy
 
 class RunConfigMismatch(ValueError):
     """The output directory holds a run with a different config."""
+
+
+def with_resolved_backbone_args(config):
+    """`config` with `backbone_args` holding every constructor argument of its backbone preset, overrides applied,
+    so that the run's config.json records the architecture: a run directory made when a preset had other values
+    (e.g. the embedded DGCNN's k = 16) is then refused rather than resumed with a different network."""
+    return dataclasses.replace(
+        config, backbone_args=backbone_kwargs(config.backbone, config.backbone_preset, **config.backbone_args)
+    )
 
 
 def steps_per_epoch_for(config):
@@ -103,7 +112,8 @@ def _prepare_run_dir(config, output_dir, overwrite, write=True):
         differing = sorted(k for k in set(previous) | set(current) if previous.get(k) != current.get(k))
         if differing:
             raise RunConfigMismatch(
-                f"{output_dir} holds a run with a different config (differs in: {', '.join(differing)}); "
+                f"{output_dir} holds a run with a different config (differs in: {', '.join(differing)}"
+                f"{_backbone_difference(previous.get('backbone_args'), current['backbone_args'])}); "
                 f"use another --output_dir, or --overwrite to start that directory over"
             )
         return True
@@ -111,6 +121,15 @@ def _prepare_run_dir(config, output_dir, overwrite, write=True):
         os.makedirs(output_dir, exist_ok=True)
         write_text(config_path, config.to_json())
     return False
+
+
+def _backbone_difference(previous, current):
+    """'; backbone_args: k 16 -> 8, ...' for the architecture arguments that differ ('not recorded' in a run made
+    before config.json recorded them), or '' when they agree."""
+    previous = previous or {}
+    changes = [f"{key} {previous.get(key, 'not recorded')} -> {current.get(key, 'not given')}"
+               for key in sorted(set(previous) | set(current)) if previous.get(key) != current.get(key)]
+    return f"; backbone_args: {', '.join(changes)}" if changes else ""
 
 
 def _describe(strategy, jit):
@@ -157,6 +176,7 @@ def run_pretraining(
     """
     validate_crop_config(config.crops, config.num_points)
     check_precision(config.precision)
+    config = with_resolved_backbone_args(config)
     strategy_obj = strategy if isinstance(strategy, tf.distribute.Strategy) else make_strategy(strategy, cluster_timeout)
     replicas = strategy_obj.num_replicas_in_sync
     if config.batch_size % replicas:

@@ -87,3 +87,24 @@ def test_the_default_xla_choice_is_the_backbones_measured_faster_path():
     assert resolve_jit_compile(None, "pct") is False and resolve_jit_compile(None, "dgcnn") is True
     assert resolve_jit_compile(True, "pct") is True and resolve_jit_compile(False, "dgcnn") is False
 
+
+def test_the_run_records_its_architecture_and_refuses_a_directory_made_with_another(tmp_path):
+    from dcglr_tf.pretrain import RunConfigMismatch, run_pretraining
+
+    config = embedded_config(epochs=0, backbone_args={"widths": [8, 8], "emb_dim": 16})
+    out = str(tmp_path / "run")
+    run_pretraining(config, out, log=lambda message: None, verbose=0)
+    with open(tmp_path / "run" / "config.json") as f:
+        recorded = json.load(f)
+    # the preset's value of every argument not given (k), the given ones as given
+    assert recorded["backbone_args"] == {"widths": [8, 8], "k": 8, "emb_dim": 16}
+    assert json.loads(json.dumps(config.to_dict()))["backbone_args"] == {"widths": [8, 8], "emb_dim": 16}
+
+    # The same directory as an earlier version would have left it: the preset's k was 16 then, and before
+    # config.json recorded the architecture, nothing was recorded.
+    for old_args, expected in (({"widths": [8, 8], "k": 16, "emb_dim": 16}, "backbone_args: k 16 -> 8"),
+                               ({"widths": [8, 8], "emb_dim": 16}, "backbone_args: k not recorded -> 8")):
+        with open(tmp_path / "run" / "config.json", "w") as f:
+            json.dump({**recorded, "backbone_args": old_args}, f)
+        with pytest.raises(RunConfigMismatch, match=f"differs in: backbone_args; {expected}\\)"):
+            run_pretraining(config, out, log=lambda message: None, verbose=0)
