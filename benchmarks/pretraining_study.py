@@ -242,7 +242,7 @@ def main():
     os.makedirs(args.root, exist_ok=True)
     results_path = os.path.join(args.root, "study.jsonl")
     pairs = [(v, s) for v in args.variants for s in args.seeds]
-    results = []
+    results, failed = [], []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
         futures = {pool.submit(study_one, v, s, args): (v, s) for v, s in pairs}
         for future in concurrent.futures.as_completed(futures):
@@ -251,6 +251,7 @@ def main():
                 result = future.result()
             except RuntimeError as error:
                 print(f"{variant} seed {seed}: {error}", flush=True)
+                failed.append(f"{variant} seed {seed}")
                 continue
             results.append(result)
             with open(results_path, "a") as f:
@@ -262,6 +263,8 @@ def main():
     with open(os.path.join(args.root, "study.json"), "w") as f:
         json.dump({"backbone": args.backbone, "dataset": args.dataset, "results": results, "table": table}, f, indent=2)
     print_table(table)
+    if failed:
+        sys.exit(f"{len(failed)} of {len(pairs)} runs failed ({', '.join(failed)}): see their errors above")
 
 
 if __name__ == "__main__":
