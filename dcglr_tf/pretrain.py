@@ -26,7 +26,7 @@ from dcglr_tf.dcglr import DCGLR
 from dcglr_tf.distribution import (
     is_chief, is_multi_worker, make_strategy, same_on_all_workers, strategy_name, worker_name, worker_output_dir,
 )
-from dcglr_tf.export import export_encoder
+from dcglr_tf.export import METADATA_FILE, export_encoder
 from dcglr_tf.models.registry import backbone_class, backbone_kwargs
 from dcglr_tf.precision import check_precision
 from dcglr_tf.progress import prepare_with_progress, training_progress
@@ -109,6 +109,8 @@ def _prepare_run_dir(config, output_dir, overwrite, write=True):
         except (TypeError, ValueError):
             pass
         current = json.loads(config.to_json())
+        previous["backbone_args"] = _recorded_backbone_args(previous.get("backbone_args") or {},
+                                                            current["backbone_args"], output_dir)
         differing = sorted(k for k in set(previous) | set(current) if previous.get(k) != current.get(k))
         if differing:
             raise RunConfigMismatch(
@@ -121,6 +123,18 @@ def _prepare_run_dir(config, output_dir, overwrite, write=True):
         os.makedirs(output_dir, exist_ok=True)
         write_text(config_path, config.to_json())
     return False
+
+
+def _recorded_backbone_args(recorded, current, output_dir):
+    """The architecture of the run in `output_dir`: the `backbone_args` its config.json records, completed, for a
+    run made before config.json recorded them all, from the description of the encoder it exported (if it did)."""
+    description = os.path.join(output_dir, "encoder", METADATA_FILE)
+    missing = set(current) - set(recorded)
+    if not missing or not os.path.exists(description):
+        return recorded
+    with open(description) as f:
+        exported = json.load(f).get("backbone_config", {})
+    return {**{key: exported[key] for key in missing if key in exported}, **recorded}
 
 
 def _backbone_difference(previous, current):

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import shutil
 
 import pytest
 
@@ -100,11 +101,25 @@ def test_the_run_records_its_architecture_and_refuses_a_directory_made_with_anot
     assert recorded["backbone_args"] == {"widths": [8, 8], "k": 8, "emb_dim": 16}
     assert json.loads(json.dumps(config.to_dict()))["backbone_args"] == {"widths": [8, 8], "emb_dim": 16}
 
-    # The same directory as an earlier version would have left it: the preset's k was 16 then, and before
-    # config.json recorded the architecture, nothing was recorded.
-    for old_args, expected in (({"widths": [8, 8], "k": 16, "emb_dim": 16}, "backbone_args: k 16 -> 8"),
-                               ({"widths": [8, 8], "emb_dim": 16}, "backbone_args: k not recorded -> 8")):
+    # The same directory as an earlier version would have left it. Its config.json recorded only the arguments
+    # given; the rest is read from the encoder it exported, so an unchanged architecture is the same run ...
+    old_config = {**recorded, "backbone_args": {"widths": [8, 8], "emb_dim": 16}}
+    with open(tmp_path / "run" / "config.json", "w") as f:
+        json.dump(old_config, f)
+    assert run_pretraining(config, out, log=lambda message: None, verbose=0)["encoder"].endswith("encoder")
+    # ... and a changed one is refused, naming the argument: the preset's k was 16 in the export, or the config
+    # recorded it; with no export and no record, nothing tells the architecture.
+    description = tmp_path / "run" / "encoder" / "assets.extra" / "encoder.json"
+    exported = json.loads(description.read_text())
+    description.write_text(json.dumps({**exported, "backbone_config": {**exported["backbone_config"], "k": 16}}))
+
+    def refused(written, expected):
         with open(tmp_path / "run" / "config.json", "w") as f:
-            json.dump({**recorded, "backbone_args": old_args}, f)
-        with pytest.raises(RunConfigMismatch, match=f"differs in: backbone_args; {expected}\\)"):
+            json.dump(written, f)
+        with pytest.raises(RunConfigMismatch, match=f"differs in: backbone_args; backbone_args: {expected}\\)"):
             run_pretraining(config, out, log=lambda message: None, verbose=0)
+
+    refused(old_config, "k 16 -> 8")
+    refused({**recorded, "backbone_args": {"widths": [8, 8], "k": 16, "emb_dim": 16}}, "k 16 -> 8")
+    shutil.rmtree(tmp_path / "run" / "encoder")
+    refused(old_config, "k not recorded -> 8")
