@@ -30,7 +30,7 @@ from dcglr_tf.evaluation.finetune import load_arrays  # noqa: E402
 from dcglr_tf.evaluation.knn import knn_predict, l2_normalise  # noqa: E402
 from dcglr_tf.evaluation.retrieval import cross_density_retrieval, shuffle_points  # noqa: E402
 from dcglr_tf.export import load_encoder  # noqa: E402
-from dcglr_tf.ops.points import farthest_point_sample, gather_points, normalize_unit_sphere  # noqa: E402
+from dcglr_tf.ops.points import farthest_point_downsample, normalize_unit_sphere  # noqa: E402
 
 
 def averaged_embedding(encoder, clouds, num_samples, batch_size=128):
@@ -46,10 +46,9 @@ def averaged_embedding(encoder, clouds, num_samples, batch_size=128):
         for first in range(0, len(clouds), batch_size):
             batch = clouds[first:first + batch_size]
             if num_samples > 1:
-                batch = normalize_unit_sphere(tf.constant(batch))
-                starts = tf.fill([tf.shape(batch)[0]], start)
-                batch = normalize_unit_sphere(gather_points(batch, farthest_point_sample(batch, max_points, starts)))
-                batch = batch.numpy()
+                starts = tf.fill([len(batch)], start)
+                batch = farthest_point_downsample(normalize_unit_sphere(tf.constant(batch)), max_points,
+                                                  normalize=True, start_index=starts).numpy()
             features.append(encoder(batch))
         total = total + l2_normalise(np.concatenate(features))
     return total / num_samples

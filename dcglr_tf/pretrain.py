@@ -115,7 +115,7 @@ def _prepare_run_dir(config, output_dir, overwrite, write=True):
         if differing:
             raise RunConfigMismatch(
                 f"{output_dir} holds a run with a different config (differs in: {', '.join(differing)}"
-                f"{_backbone_difference(previous.get('backbone_args'), current['backbone_args'])}); "
+                f"{_backbone_difference(previous['backbone_args'], current['backbone_args'])}); "
                 f"use another --output_dir, or --overwrite to start that directory over"
             )
         return True
@@ -140,7 +140,6 @@ def _recorded_backbone_args(recorded, current, output_dir):
 def _backbone_difference(previous, current):
     """'; backbone_args: k 16 -> 8, ...' for the architecture arguments that differ ('not recorded' in a run made
     before config.json recorded them), or '' when they agree."""
-    previous = previous or {}
     changes = [f"{key} {previous.get(key, 'not recorded')} -> {current.get(key, 'not given')}"
                for key in sorted(set(previous) | set(current)) if previous.get(key) != current.get(key)]
     return f"; backbone_args: {', '.join(changes)}" if changes else ""

@@ -145,10 +145,10 @@ def farthest_point_sample(points, num_samples, start_index=None):
     return tf.transpose(picks.stack(), [1, 0])
 
 
-def farthest_point_downsample(points, max_points, normalize=False):
+def farthest_point_downsample(points, max_points, normalize=False, start_index=None):
     """Reduce clouds with more than `max_points` points to their `max_points` farthest-point samples
-    (deterministic: the first pick is point 0), re-centred and re-scaled into the unit sphere with `normalize`;
-    smaller clouds pass unchanged.
+    (deterministic: the first pick is point 0, or `start_index` (B,) as in `farthest_point_sample`), re-centred and
+    re-scaled into the unit sphere with `normalize`; smaller clouds pass unchanged.
 
     points: (B, N, 3) -> (B, min(N, max_points), 3). A static N decides in Python; a dynamic N (an exported
     model's signature) decides at run time and gives (B, None, 3).
@@ -156,7 +156,7 @@ def farthest_point_downsample(points, max_points, normalize=False):
     points = tf.convert_to_tensor(points)
 
     def downsample():
-        sampled = gather_points(points, farthest_point_sample(points, max_points))
+        sampled = gather_points(points, farthest_point_sample(points, max_points, start_index))
         return normalize_unit_sphere(sampled) if normalize else sampled
 
     if points.shape[1] is not None:
