@@ -1,5 +1,6 @@
-"""Transfer task: kNN fitted on a dataset's train features, applied to a points file of one known class; the
-scores against a hand-worked example, the task end to end with a toy encoder whose answer is known, and its errors."""
+"""Transfer task: kNN fitted on a dataset's train features, applied to a points file of one known class or of the
+classes it names per cloud; the scores against a hand-worked example, the task end to end with a toy encoder whose
+answer is known, and its errors."""
 
 import json
 import os
@@ -18,12 +19,16 @@ def test_scores_by_hand():
     train_x = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9], [-1.0, 0.0]])
     train_y = np.array([0, 0, 1, 1, 2])
     file_x = np.array([[2.0, 0.1], [0.2, 3.0], [0.1, 1.0]])  # nearest: class 0, class 1, class 1 (cosine)
-    (k1,) = transfer_scores(train_x, train_y, file_x, target=1, ks=(1,), num_classes=3)
-    assert k1 == {"k": 1, "k_used": 1, "accuracy": pytest.approx(2 / 3), "predicted": {1: 2, 0: 1}}
+    (k1,) = transfer_scores(train_x, train_y, file_x, 1, ks=(1,), num_classes=3)
+    assert k1 == {"k": 1, "k_used": 1, "accuracy": pytest.approx(2 / 3), "per_class": {1: pytest.approx(2 / 3)},
+                  "predicted": {1: 2, 0: 1}}
     assert list(k1["predicted"]) == [1, 0]  # most common first
     # k = 9 is clamped to the 5 references; the weighted vote still follows the nearest class here
-    (k9,) = transfer_scores(train_x, train_y, file_x, target=0, ks=(9,), num_classes=3)
+    (k9,) = transfer_scores(train_x, train_y, file_x, 0, ks=(9,), num_classes=3)
     assert k9["k_used"] == 5 and k9["accuracy"] == pytest.approx(1 / 3)
+    # one class per cloud: cloud 0 (class 0) right, cloud 1 (class 2) wrong, cloud 2 (class 1) right
+    (mixed,) = transfer_scores(train_x, train_y, file_x, np.array([0, 2, 1]), ks=(1,), num_classes=3)
+    assert mixed["accuracy"] == pytest.approx(2 / 3) and mixed["per_class"] == {0: 1.0, 1: 1.0, 2: 0.0}
 
 
 def _directions_clouds(directions, points=16):
@@ -75,7 +80,7 @@ def test_task_errors(shapes_data_dir, tmp_path):
     base = ["--task=transfer", "--encoder=random", "--backbone=pointnet", f"--data_dir={shapes_data_dir}",
             "--dataset=synthetic_shapes", "--output", str(tmp_path / "t.json")]
     for extra, message in (([f"--points_file={path}", "--file_class=teapot"], "'teapot' is not a class of"),
-                           ([f"--points_file={path}"], "needs --points_file .* and --file_class"),
+                           ([f"--points_file={path}"], "needs --file_class .* under 'class_name'; .*clouds.npz has none"),
                            (["--file_class=box"], "needs --points_file .* and --file_class"),
                            ([f"--points_file={path}", "--file_class=box", "--num_points=64"],
                             "holds 32 points per cloud; --num_points 64")):
@@ -86,3 +91,53 @@ def test_task_errors(shapes_data_dir, tmp_path):
                                             "--file_class=box"]), log=lambda *_: None)
     with pytest.raises(SystemExit):  # argparse: --file_class belongs to transfer only
         cli.parse_args(["--task=svm", "--encoder=random", "--file_class=box"])
+
+
+def test_task_with_the_classes_the_file_names(shapes_data_dir, tmp_path, monkeypatch):
+    from dcglr_tf.commands import evaluate as cli
+    from dcglr_tf.data import sources
+    from dcglr_tf.evaluation.runner import run_task
+
+    names = sources.class_names("synthetic_shapes")
+    eye = np.eye(3, dtype=np.float32)
+    monkeypatch.setattr(transfer, "split_features", lambda *a, **k: (np.repeat(eye, 4, axis=0) + 0.01,
+                                                                      np.repeat(np.arange(3), 4)))
+    monkeypatch.setattr(transfer, "open_encoder", lambda spec, args: (MeanPointEncoder(), "mean point", spec, None))
+    path = tmp_path / "clouds.npz"
+    # the clouds look like classes 0, 0, 1, 2, 2; the file names them 0, 1, 1, 2, 0
+    classes = np.array([names[0], names[1], names[1], names[2], names[0]])
+    np.savez(path, points=_directions_clouds([eye[0], eye[0], eye[1], eye[2], eye[2]]), class_name=classes)
+    lines = []
+    args = cli.parse_args(["--task=transfer", "--encoder=random", "--backbone=dgcnn", f"--data_dir={shapes_data_dir}",
+                           "--dataset=synthetic_shapes", f"--points_file={path}", "--num_points=16", "--k", "1",
+                           "--output", str(tmp_path / "t.json")])
+    result = run_task(args, log=lines.append)
+    (k1,) = result["metrics"]["per_k"]
+    # right: cloud 0 (class 0), cloud 2 (class 1), cloud 3 (class 2); wrong: cloud 1 (a class-0 look named class
+    # 1) and cloud 4 (a class-2 look named class 0)
+    assert k1["accuracy"] == pytest.approx(3 / 5)
+    assert k1["per_class"] == {names[0]: 0.5, names[1]: 0.5, names[2]: 1.0}
+    assert result["settings"]["file_classes"] == {names[0]: 2, names[1]: 2, names[2]: 1}
+    assert result["settings"]["file_class"] is None
+    assert "per class" in "\n".join(lines)
+    # --file_class overrides the file's names: every cloud scored against class 2
+    args.file_class = names[2]
+    (k1,) = run_task(args, log=lambda *_: None)["metrics"]["per_k"]
+    assert k1["accuracy"] == pytest.approx(2 / 5) and k1["per_class"] == {names[2]: pytest.approx(2 / 5)}
+
+
+@pytest.mark.parametrize("class_name, message", [
+    (np.array(["teapot", "box", "box", "box"]), "its classes 'teapot' are not classes of 'synthetic_shapes'"),
+    (np.array(["box", "box"]), r"'class_name' must be \(4,\) strings, one per cloud; got shape \[2\]"),
+    (np.array([1, 2, 3, 4]), r"'class_name' must be \(4,\) strings, one per cloud; got shape \[4\] of int64"),
+])
+def test_bad_class_names_in_the_file(shapes_data_dir, tmp_path, class_name, message):
+    from dcglr_tf.commands import evaluate as cli
+    from dcglr_tf.evaluation.runner import run_task
+
+    path = tmp_path / "clouds.npz"
+    np.savez(path, points=np.zeros((4, 32, 3), np.float32), class_name=class_name)
+    args = cli.parse_args(["--task=transfer", "--encoder=random", "--backbone=pointnet", f"--data_dir={shapes_data_dir}",
+                           "--dataset=synthetic_shapes", f"--points_file={path}", "--output", str(tmp_path / "t.json")])
+    with pytest.raises(ValueError, match=f"points file .*clouds.npz: {message}"):
+        run_task(args, log=lambda *_: None)

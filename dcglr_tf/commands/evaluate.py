@@ -71,7 +71,8 @@ def parse_args(argv=None):
                              "(shuffled, seeded by --seed)")
     parser.add_argument("--points_file", help="retrieval: NumPy .npz (key 'points' or 'data') or .npy of (M, N, 3) "
                                               "clouds, instead of --dataset; transfer: the clouds to classify")
-    parser.add_argument("--file_class", help="transfer: the class (of --dataset) every cloud of --points_file belongs to")
+    parser.add_argument("--file_class", help="transfer: the class (of --dataset) every cloud of --points_file belongs to "
+                                              "(default: each cloud's class as the file names it under 'class_name')")
     parser.add_argument("--temperature", type=float, default=0.07, help="knn, transfer: vote temperature T")
     parser.add_argument("--epochs", type=int, default=10, help="finetune/segmentation/partseg: training epochs")
     parser.add_argument("--learning_rate", type=float, default=1e-3, help="finetune/segmentation/partseg: peak learning rate")

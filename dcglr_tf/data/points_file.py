@@ -1,6 +1,8 @@
 """Clouds from a user's NumPy file: `.npz` with an (M, N, 3) array under key `points` or `data` (STRL's ShapeNet
 file uses `data`), or a `.npy` holding the array itself. Columns beyond the third (normals, colours) are dropped.
-Every problem (missing file, unreadable file, no such key, wrong shape, NaN/Inf) is a ValueError naming the file.
+An `.npz` may also name each cloud's class: an (M,) array of strings under key `class_name` (the transfer task
+scores each cloud against its own class then). Every problem (missing file, unreadable file, no such key, wrong
+shape, NaN/Inf) is a ValueError naming the file.
 """
 
 import os
@@ -9,6 +11,7 @@ import zipfile
 import numpy as np
 
 POINT_KEYS = ("points", "data")
+CLASS_KEY = "class_name"
 
 
 def _read_array(path):
@@ -46,3 +49,23 @@ def load_points_file(path, min_points=1):
         raise ValueError(f"points file {path}: {int(bad.sum())} clouds contain NaN or Inf values (first: cloud "
                          f"{int(np.flatnonzero(bad)[0])})")
     return points
+
+
+def load_file_classes(path, num_clouds):
+    """The (num_clouds,) class names stored under `class_name` in the `.npz` file `path`, as a list of str, or None
+    when the file holds none (a `.npy` never does); a ValueError naming the file when they do not fit its clouds."""
+    path = os.fspath(os.path.expanduser(path))
+    loaded = np.load(path, allow_pickle=False)
+    if isinstance(loaded, np.ndarray):
+        return None
+    with loaded:
+        if CLASS_KEY not in loaded.files:
+            return None
+        try:
+            names = loaded[CLASS_KEY]
+        except ValueError as error:  # an object array: pickles are not read
+            raise ValueError(f"points file {path}: '{CLASS_KEY}' must be an array of strings ({error})") from None
+    if names.dtype.kind not in "US" or names.shape != (num_clouds,):
+        raise ValueError(f"points file {path}: '{CLASS_KEY}' must be ({num_clouds},) strings, one per cloud; got "
+                         f"shape {list(names.shape)} of {names.dtype}")
+    return [n.decode() if isinstance(n, bytes) else str(n) for n in names.tolist()]

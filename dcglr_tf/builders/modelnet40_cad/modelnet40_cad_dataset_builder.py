@@ -116,6 +116,23 @@ def read_off(path: pathlib.Path, *, builder: str = NAME):
     return vertices, triangles
 
 
+def sample_off_mesh(path: pathlib.Path, seed_key: str, num_points: int):
+    """A raw ModelNet OFF mesh -> (points (num_points, 3) float32, normals (num_points, 3)) as `off_fps2048`
+    stores it: OFF_SURFACE_SAMPLES area-weighted surface samples (the generator seeded by the CRC-32 of
+    `seed_key`; the builder uses "<split>/<shape id>"), farthest point sampling to `num_points` in selection
+    order, rotated from z-up to y-up, points centred and scaled into the unit sphere. Errors name the file."""
+    vertices, triangles = read_off(path)
+    rng = np.random.default_rng(zlib.crc32(seed_key.encode()))
+    try:
+        samples, sample_normals = utils.sample_triangles(vertices, triangles, OFF_SURFACE_SAMPLES, rng)
+    except ValueError as error:
+        raise utils.CorruptDatasetFileError(NAME, path, str(error)) from error
+    keep = utils.farthest_point_indices(samples, num_points)
+    # Raw ModelNet meshes are z-up; the other releases (and dcglr_tf) are y-up: (x, y, z) -> (x, z, -y).
+    points = utils.normalize_unit_sphere(samples[keep] @ Z_UP_TO_Y_UP.T)
+    return points, sample_normals[keep] @ Z_UP_TO_Y_UP.T
+
+
 class Builder(tfds.core.GeneratorBasedBuilder):
     """ModelNet40 from modelnet40_normal_resampled txt files or raw OFF meshes, from the user's files."""
 
@@ -230,16 +247,7 @@ The manual directory is `--manual_dir` (TFDS default `<data_dir>/downloads/manua
                     values = values[utils.farthest_point_indices(values[:, :3], n)]
                 points, normals = values[:n, :3], values[:n, 3:]
             else:
-                vertices, triangles = read_off(path)
-                rng = np.random.default_rng(zlib.crc32(f"{split}/{shape_id}".encode()))
-                try:
-                    samples, sample_normals = utils.sample_triangles(vertices, triangles, OFF_SURFACE_SAMPLES, rng)
-                except ValueError as error:
-                    raise utils.CorruptDatasetFileError(NAME, path, str(error)) from error
-                keep = utils.farthest_point_indices(samples, n)
-                # Raw ModelNet meshes are z-up; the other releases (and dcglr_tf) are y-up: (x, y, z) -> (x, z, -y).
-                points = utils.normalize_unit_sphere(samples[keep] @ Z_UP_TO_Y_UP.T)
-                normals = sample_normals[keep] @ Z_UP_TO_Y_UP.T
+                points, normals = sample_off_mesh(path, f"{split}/{shape_id}", n)
             yield shape_id, {
                 "points": np.ascontiguousarray(points, dtype=np.float32),
                 "normals": np.ascontiguousarray(normals, dtype=np.float32),
