@@ -4,7 +4,8 @@ For every variant and seed it runs the public commands a user runs:
 
     python train.py --backbone=B --seed=S --output_dir=ROOT/<variant>-s<S> <variant's flags>
     python train.py --backbone=B --seed=S --output_dir=ROOT/<variant>-s<S>-random <variant's flags> --epochs=0
-                    (shared with the default's when the variant does not change the encoder's architecture)
+                    (when the variant does not change the encoder's architecture: the default's random twin,
+                    ROOT/default-s<S>-random, built by the default's command, without the variant's flags)
     python evaluate.py --task=svm|knn --encoder=<each>/encoder ...            (the default data)
     python evaluate.py --task=knn --protocol=loo --k 1 --num_points=256|1024 (leave-one-out 1-NN, test split)
     python evaluate.py --task=retrieval --points_file=F ...                  (with --points_file: real shapes)
@@ -161,20 +162,23 @@ def study_one(variant, seed, args):
         with open(config_path, "w") as f:
             json.dump(config, f)
         flags = flags + [f"--config={config_path}"]
-    common = [sys.executable, "train.py", f"--backbone={args.backbone}", f"--seed={seed}", "--verbose=2", *flags,
-              *args.train_args]
-    if args.data_dir:
-        common.append(f"--data_dir={args.data_dir}")
     metrics = [m for m in args.metrics if args.points_file or not m.startswith(("retrieval", "transfer"))]
     twin = variant if any(f.startswith(ENCODER_FLAGS) for f in flags) else "default"
-    for kind, extra in (("pretrained", []), ("random", ["--epochs=0"])):
-        out = run_dir if kind == "pretrained" else os.path.join(args.root, f"{twin}-s{seed}-random")
+    # A shared twin is the default's random run, so it is built (and a finished one checked) by the default's
+    # command, whichever variant comes first: with a variant's flags train.py would refuse the finished one.
+    twin_flags = flags if twin == variant else []
+    for kind, out, kind_flags in (("pretrained", run_dir, flags),
+                                  ("random", os.path.join(args.root, f"{twin}-s{seed}-random"), twin_flags + ["--epochs=0"])):
+        command = [sys.executable, "train.py", f"--backbone={args.backbone}", f"--seed={seed}", "--verbose=2",
+                   *kind_flags, *args.train_args, f"--output_dir={out}"]
+        if args.data_dir:
+            command.append(f"--data_dir={args.data_dir}")
         os.makedirs(out, exist_ok=True)
         log_path = os.path.join(out, "study.log")
         with RUN_LOCKS.setdefault(out, threading.Lock()):  # a shared random twin is built and scored once
             finished = os.path.exists(os.path.join(out, "encoder", "saved_model.pb"))
             start = time.time()
-            run(common + [f"--output_dir={out}"] + extra, log_path)  # also checks a finished run's config
+            run(command, log_path)  # also checks a finished run's config
             if not finished:
                 result[f"{kind}_train_seconds"] = round(time.time() - start, 1)
             for metric in metrics:

@@ -1,0 +1,46 @@
+"""benchmarks/pretraining_study.py: the train.py commands a variant's runs get. A variant that keeps the encoder's
+architecture shares the default's random twin, built and checked by the default's own command (with the variant's
+flags, train.py refuses the finished twin as another config); one that changes the architecture gets its own."""
+
+import argparse
+
+import pytest
+
+from benchmarks import pretraining_study as study
+
+
+@pytest.fixture
+def commands(monkeypatch):
+    calls = []
+    monkeypatch.setattr(study, "run", lambda command, log_path: calls.append(command))
+    monkeypatch.setattr(study, "evaluate", lambda encoder, metric, args, log_path: 0.5)
+    return calls
+
+
+def _args(root):
+    return argparse.Namespace(root=str(root), backbone="dgcnn", data_dir="/data", train_args=["--batch_size=8"],
+                              metrics=["svm"], points_file=None)
+
+
+def _flags(command):
+    return [c for c in command if c.startswith("--")]
+
+
+@pytest.mark.parametrize("variant, own_flags", [("cpu_long", ["--preset=cpu_long"]),
+                                                ("momentum_0.98", ["--config=ROOT/momentum_0.98.json"])])
+def test_a_variant_of_the_same_encoder_shares_the_default_twin(tmp_path, commands, variant, own_flags):
+    result = study.study_one(variant, 1, _args(tmp_path))
+    pretrained, random = commands
+    own_flags = [f.replace("ROOT", str(tmp_path)) for f in own_flags]
+    assert _flags(pretrained) == ["--backbone=dgcnn", "--seed=1", "--verbose=2", *own_flags, "--batch_size=8",
+                                  f"--output_dir={tmp_path}/{variant}-s1", "--data_dir=/data"]
+    assert _flags(random) == ["--backbone=dgcnn", "--seed=1", "--verbose=2", "--epochs=0", "--batch_size=8",
+                              f"--output_dir={tmp_path}/default-s1-random", "--data_dir=/data"]
+    assert result["gain_svm"] == 0.0
+
+
+def test_a_variant_of_another_encoder_gets_its_own_twin(tmp_path, commands):
+    study.study_one("no_max_points", 0, _args(tmp_path))
+    pretrained, random = commands
+    assert "--max_points=0" in pretrained and "--max_points=0" in random and "--epochs=0" in random
+    assert f"--output_dir={tmp_path}/no_max_points-s0-random" in random
