@@ -76,6 +76,8 @@ VARIANTS = {
                            "weight decay held at 0.04 instead of rising to 0.4 (cosine)"),
     "global_ratio_0.4": ([], {"crops": {"global_ratio": [0.4, 1.0]}},
                          "global crops of ratio U(0.4, 1.0) (DINO's default scale) instead of U(0.7, 1.0)"),
+    "scale_0.67": ([], {"crops": {"scale_range": [0.67, 1.5]}},
+                   "random anisotropic scale per axis of U(0.67, 1.5) instead of U(0.8, 1.25) for every view"),
     "out_dim_2048": ([], {"head": {"out_dim": 2048}}, "K = 2048 prototypes instead of 512"),
     "head_512": ([], {"head": {"hidden_dim": 512, "bottleneck_dim": 128}},
                  "a wider projector: hidden 512, bottleneck 128 instead of 256 / 64"),
