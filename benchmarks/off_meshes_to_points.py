@@ -69,8 +69,11 @@ def main(argv=None):
     parser.add_argument("--num_points", type=int, default=2048, help="points per cloud (FPS order)")
     parser.add_argument("--samplings", type=int, default=10, help="clouds per mesh, each from its own surface sample")
     args = parser.parse_args(argv)
-    if args.num_points < 1 or args.samplings < 1:
-        parser.error("--num_points and --samplings must be >= 1")
+    from dcglr_tf.builders.modelnet40_cad.modelnet40_cad_dataset_builder import OFF_SURFACE_SAMPLES
+
+    if not 1 <= args.num_points <= OFF_SURFACE_SAMPLES or args.samplings < 1:
+        parser.error(f"--num_points must be in 1..{OFF_SURFACE_SAMPLES} (the surface samples FPS picks from) and "
+                     f"--samplings >= 1; got {args.num_points} and {args.samplings}")
     if not args.output.endswith(".npz"):
         parser.error(f"--output {args.output}: must end in .npz")
     try:

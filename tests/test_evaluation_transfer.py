@@ -130,6 +130,7 @@ def test_task_with_the_classes_the_file_names(shapes_data_dir, tmp_path, monkeyp
     (np.array(["teapot", "box", "box", "box"]), "its classes 'teapot' are not classes of 'synthetic_shapes'"),
     (np.array(["box", "box"]), r"'class_name' must be \(4,\) strings, one per cloud; got shape \[2\]"),
     (np.array([1, 2, 3, 4]), r"'class_name' must be \(4,\) strings, one per cloud; got shape \[4\] of int64"),
+    (np.array(["box"] * 4, dtype=object), r"'class_name' must be an array of strings \(Object arrays cannot be loaded"),
 ])
 def test_bad_class_names_in_the_file(shapes_data_dir, tmp_path, class_name, message):
     from dcglr_tf.commands import evaluate as cli

@@ -58,3 +58,6 @@ def test_bad_folders_are_named(tmp_path, capsys):
     with pytest.raises(SystemExit):
         tool.main(["--meshes", str(empty), "--output", str(tmp_path / "o.txt")])
     assert "must end in .npz" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # more points than the 10,000 surface samples FPS picks from
+        tool.main(["--meshes", str(empty), "--output", str(tmp_path / "o.npz"), "--num_points", "10001"])
+    assert "--num_points must be in 1..10000" in capsys.readouterr().err
