@@ -24,6 +24,9 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from dcglr_tf.builders.modelnet40_cad.modelnet40_cad_dataset_builder import (  # noqa: E402
+    OFF_SURFACE_SAMPLES, sample_off_mesh)
+
 SPLIT_FOLDERS = ("train", "test")
 
 
@@ -48,8 +51,6 @@ def find_meshes(root):
 
 def mesh_clouds(meshes, num_points, samplings, log=print):
     """(points (M, num_points, 3) float32, class names (M,), names (M,)) for M = len(meshes) x samplings."""
-    from dcglr_tf.builders.modelnet40_cad.modelnet40_cad_dataset_builder import sample_off_mesh
-
     points, classes, names = [], [], []
     for number, (class_name, split, path) in enumerate(meshes, start=1):
         key = f"{split}/{path.stem}" if split else path.stem
@@ -69,8 +70,6 @@ def main(argv=None):
     parser.add_argument("--num_points", type=int, default=2048, help="points per cloud (FPS order)")
     parser.add_argument("--samplings", type=int, default=10, help="clouds per mesh, each from its own surface sample")
     args = parser.parse_args(argv)
-    from dcglr_tf.builders.modelnet40_cad.modelnet40_cad_dataset_builder import OFF_SURFACE_SAMPLES
-
     if not 1 <= args.num_points <= OFF_SURFACE_SAMPLES or args.samplings < 1:
         parser.error(f"--num_points must be in 1..{OFF_SURFACE_SAMPLES} (the surface samples FPS picks from) and "
                      f"--samplings >= 1; got {args.num_points} and {args.samplings}")
