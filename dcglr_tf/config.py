@@ -53,6 +53,7 @@ class LossConfig:
     center_momentum: float = 0.9
     global_weight: float = 1.0
     local_weight: float = 1.0
+    koleo_weight: float = 0.0  # KoLeo on the student's global-crop features (DINOv2); 0: the paper's loss
 
 
 @dataclasses.dataclass

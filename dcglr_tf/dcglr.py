@@ -42,6 +42,17 @@ def dcglr_loss(teacher_logits, student_global, student_local, center, teacher_te
     return loss_g, loss_l, targets
 
 
+def koleo_loss(features, eps=1e-8):
+    """KoLeo regulariser (DINOv2; Sablayrolles et al. 2019): (B, D) features -> scalar
+    -mean_i log ||x_i - x_nn(i)||, x the L2-normalised features and nn(i) the nearest other row (largest cosine).
+    Lowering it spreads a batch's embeddings evenly over the sphere."""
+    x = features / ops.sqrt(ops.maximum(ops.sum(features * features, axis=-1, keepdims=True), eps * eps))
+    similarity = ops.matmul(x, ops.transpose(x)) - 3.0 * ops.eye(ops.shape(x)[0], dtype=x.dtype)  # never self
+    neighbours = ops.take(x, ops.argmax(ops.stop_gradient(similarity), axis=-1), axis=0)
+    distances = ops.sqrt(ops.sum(ops.square(x - neighbours + eps), axis=-1))
+    return -ops.mean(ops.log(distances + eps))
+
+
 def _views_first(views):
     """(B, V, n, 3) -> (V * B, n, 3), view-major so each view's batch stays contiguous."""
     shape = ops.shape(views)
@@ -60,6 +71,8 @@ class DCGLR(keras.Model):
     backbone / backbone_preset / backbone_args: which encoder (see `dcglr_tf.models.build_backbone`).
     head_args: DINOHead arguments (out_dim K, hidden_dim, bottleneck_dim, num_layers).
     teacher_temp, student_temp, center_momentum, global_weight, local_weight: the loss (eqs. 8-12).
+    koleo_weight: weight of a KoLeo term (`koleo_loss`, DINOv2) on the student backbone's features of each
+        global crop, per replica batch; 0 (the paper's loss) leaves it out.
     momentum_start, momentum_end, total_steps: teacher EMA momentum, cosine over `total_steps` steps.
     dtype: "float32" (default), "mixed_bfloat16" or "mixed_float16" (see `dcglr_tf.precision`): the networks'
         compute precision; loss, centre, EMA and optimizer state stay float32.
@@ -78,6 +91,7 @@ class DCGLR(keras.Model):
         center_momentum=0.9,
         global_weight=1.0,
         local_weight=1.0,
+        koleo_weight=0.0,
         momentum_start=0.996,
         momentum_end=1.0,
         total_steps=1,
@@ -95,6 +109,7 @@ class DCGLR(keras.Model):
         self.center_momentum = float(center_momentum)
         self.global_weight = float(global_weight)
         self.local_weight = float(local_weight)
+        self.koleo_weight = float(koleo_weight)
         self.momentum_start = float(momentum_start)
         self.momentum_end = float(momentum_end)
         self.total_steps = int(total_steps)
@@ -113,7 +128,8 @@ class DCGLR(keras.Model):
         with dtype_policy(self.dtype_policy.name):  # e.g. DCGLR(dtype="mixed_bfloat16"): networks compute in bf16
             self.student_backbone, self.student_head = make("student")
             self.teacher_backbone, self.teacher_head = make("teacher")
-        names = ("loss", "loss_g", "loss_l", "teacher_entropy", "center_kl", "learning_rate", "weight_decay", "momentum")
+        names = ("loss", "loss_g", "loss_l", *(("koleo",) if self.koleo_weight else ()), "teacher_entropy", "center_kl",
+                 "learning_rate", "weight_decay", "momentum")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     # The teacher's layers stay "trainable" so that its batch norm can normalise with batch statistics
@@ -190,32 +206,37 @@ class DCGLR(keras.Model):
         return list(self.trackers.values())
 
     def _student(self, points, training=True):
-        """(n_views * B, n, 3) -> float32 (n_views * B, K) student logits (the loss runs in float32)."""
-        logits = self.student_head(self.student_backbone(points, training=training), training=training)
-        return ops.cast(logits, "float32")
+        """(n_views * B, n, 3) -> float32 student (backbone features (n_views * B, D), logits (n_views * B, K));
+        the loss runs in float32."""
+        features = self.student_backbone(points, training=training)
+        logits = self.student_head(features, training=training)
+        return ops.cast(features, "float32"), ops.cast(logits, "float32")
 
     def student_views(self, views, training=True):
         """Student logits of every view with one backbone call per distinct point count (as DINO batches
         same-resolution crops: one set of batch-norm statistics, fewer calls).
 
         views: {"global": (B, I, n_g, 3), optional "local" / "half": (B, V, n, 3)} ->
-        (global (I, B, K), local (V_local + V_half, B, K) or None), local views in VIEW_GROUPS order.
+        (global (I, B, K), local (V_local + V_half, B, K) or None, global backbone features (I, B, D)), local
+        views in VIEW_GROUPS order.
         """
         by_points = {}
         for name in VIEW_GROUPS:
             if name in views:
                 by_points.setdefault(views[name].shape[2], []).append(name)
-        logits = {}
+        logits, features = {}, {}
         for names in by_points.values():
             counts = [views[name].shape[1] for name in names]
             merged = ops.concatenate([views[name] for name in names], axis=1) if len(names) > 1 else views[names[0]]
-            outputs = _split_views(self._student(_views_first(merged), training), sum(counts))
+            group_features, group_logits = self._student(_views_first(merged), training)
+            group_features, group_logits = (_split_views(x, sum(counts)) for x in (group_features, group_logits))
             start = 0
             for name, count in zip(names, counts):
-                logits[name] = outputs[start:start + count]
+                logits[name] = group_logits[start:start + count]
+                features[name] = group_features[start:start + count]
                 start += count
         local = [logits[name] for name in VIEW_GROUPS[1:] if name in logits]
-        return logits["global"], ops.concatenate(local, axis=0) if local else None
+        return logits["global"], ops.concatenate(local, axis=0) if local else None, features["global"]
 
     def train_step(self, data):
         """One DCGLR step on a dict of views: "global" (B, I, n_g, 3) and optional "local" / "half"
@@ -247,11 +268,15 @@ class DCGLR(keras.Model):
         teacher_logits = self.teacher_head(self.teacher_backbone(global_flat, training=True), training=True)
         teacher_logits = _split_views(ops.stop_gradient(ops.cast(teacher_logits, "float32")), num_global)
         with tf.GradientTape() as tape:
-            student_global, student_local = self.student_views(views)
+            student_global, student_local, global_features = self.student_views(views)
             loss_g, loss_l, targets = dcglr_loss(
                 teacher_logits, student_global, student_local, self.center, self.teacher_temp, self.student_temp
             )
             loss = self.global_weight * loss_g + self.local_weight * loss_l
+            parts = {"loss_g": loss_g, "loss_l": loss_l}
+            if self.koleo_weight:
+                parts["koleo"] = ops.mean(ops.stack([koleo_loss(global_features[i]) for i in range(num_global)]))
+                loss = loss + self.koleo_weight * parts["koleo"]
             # Keras sums gradients over replicas: scale so the sum is the gradient of the global-batch mean.
             scaled_loss = loss * (loss_scale / replicas)
         variables = self.student_backbone.trainable_variables + self.student_head.trainable_variables
@@ -267,7 +292,7 @@ class DCGLR(keras.Model):
         batch_center = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.MEAN, batch_center)
         self.center.assign(self.center * self.center_momentum + batch_center * (1.0 - self.center_momentum))
 
-        self._update_trackers(loss, loss_g, loss_l, targets, used)
+        self._update_trackers(loss, parts, targets, used)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     def _reduce_and_clip(self, grads, replicas, loss_scale):
@@ -280,15 +305,14 @@ class DCGLR(keras.Model):
             grads = [tf.clip_by_norm(g, self.clip_norm * loss_scale) for g in grads]
         return [g / replicas for g in grads] if replicas > 1 else grads
 
-    def _update_trackers(self, loss, loss_g, loss_l, targets, used):
+    def _update_trackers(self, loss, parts, targets, used):
         log_targets = ops.log(ops.maximum(targets, 1e-12))
         entropy = -ops.mean(ops.sum(targets * log_targets, axis=-1))
         log_center = ops.log_softmax(self.center / self.teacher_temp, axis=-1)
         center_kl = ops.mean(ops.sum(targets * (log_targets - log_center), axis=-1))
         values = {
             "loss": loss,
-            "loss_g": loss_g,
-            "loss_l": loss_l,
+            **parts,
             "teacher_entropy": entropy,
             "center_kl": center_kl,
             **used,
@@ -340,6 +364,7 @@ class DCGLR(keras.Model):
             "center_momentum": self.center_momentum,
             "global_weight": self.global_weight,
             "local_weight": self.local_weight,
+            "koleo_weight": self.koleo_weight,
             "momentum_start": self.momentum_start,
             "momentum_end": self.momentum_end,
             "total_steps": self.total_steps,

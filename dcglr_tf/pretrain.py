@@ -75,6 +75,7 @@ def build_model(config, steps_per_epoch):
         center_momentum=config.loss.center_momentum,
         global_weight=config.loss.global_weight,
         local_weight=config.loss.local_weight,
+        koleo_weight=config.loss.koleo_weight,
         momentum_start=optim.momentum_start,
         momentum_end=optim.momentum_end,
         total_steps=total_steps,

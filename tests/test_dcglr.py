@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 import keras
-from dcglr_tf.dcglr import DCGLR, dcglr_loss
+from dcglr_tf.dcglr import DCGLR, dcglr_loss, koleo_loss
 from dcglr_tf.schedules import ScheduledAdamW, WarmupCosine
 
 TINY_BACKBONE = dict(widths=(8, 8), k=4, emb_dim=16)
@@ -39,6 +39,41 @@ def test_loss_matches_numpy(num_global):
     np.testing.assert_allclose(float(loss_g), expected_g, rtol=1e-4)
     np.testing.assert_allclose(float(loss_l), expected_l, rtol=1e-4)
     np.testing.assert_allclose(targets.numpy().sum(-1), 1.0, rtol=1e-5)
+
+
+def test_koleo_loss_matches_numpy_and_its_gradient_spreads_a_batch():
+    rng = np.random.default_rng(1)
+    features = rng.normal(size=(7, 5)).astype(np.float32)
+    x = features / np.linalg.norm(features, axis=1, keepdims=True)
+    similarity = x @ x.T - 3 * np.eye(7)
+    distances = np.linalg.norm(x - x[similarity.argmax(1)] + 1e-8, axis=1)
+    np.testing.assert_allclose(float(koleo_loss(features)), -np.mean(np.log(distances + 1e-8)), rtol=1e-5)
+
+    clustered = tf.Variable(1.0 + 0.05 * rng.normal(size=(8, 4)).astype(np.float32))  # all near one direction
+
+    def nearest_distance():
+        x = tf.math.l2_normalize(clustered, axis=1).numpy()
+        gaps = np.linalg.norm(x[:, None] - x[None], axis=-1) + 9 * np.eye(8)
+        return gaps.min()
+
+    before = nearest_distance()
+    for _ in range(20):
+        with tf.GradientTape() as tape:
+            loss = koleo_loss(clustered)
+        clustered.assign_sub(0.05 * tape.gradient(loss, clustered))
+    assert nearest_distance() > 2 * before
+
+
+def test_koleo_term_is_added_on_the_global_features_and_logged():
+    model = make_model(koleo_weight=0.5)
+    views = {name: tf.constant(value) for name, value in make_batch().items()}
+    _, _, features = model.student_views(views, training=True)  # the step's forward pass (no dropout in DGCNN)
+    expected = np.mean([float(koleo_loss(features[i])) for i in range(2)])
+    logs = model.train_step(views)
+    np.testing.assert_allclose(float(logs["koleo"]), expected, rtol=1e-4)
+    np.testing.assert_allclose(float(logs["loss"]), float(logs["loss_g"] + logs["loss_l"]) + 0.5 * expected, rtol=1e-4)
+    assert "koleo" not in make_model().train_step(views)  # weight 0: the paper's loss, nothing logged
+    assert DCGLR.from_config(model.get_config()).koleo_weight == 0.5
 
 
 def make_model(backbone="dgcnn", backbone_args=TINY_BACKBONE, **kwargs):
@@ -156,14 +191,15 @@ def test_one_student_call_per_point_count_and_outputs_routed_to_their_views(monk
     original = model.student_backbone.call
     monkeypatch.setattr(model.student_backbone, "call", lambda points, **kw: calls.append(tuple(points.shape)) or original(points, **kw))
     views = {name: tf.constant(value) for name, value in batch.items()}
-    student_global, student_local = model.student_views(views, training=False)
+    student_global, student_local, global_features = model.student_views(views, training=False)
     assert sorted(calls) == sorted([(4 * 4, 16, 3), (3 * 4, 8, 3)])  # (global + half) in one call, local in one
 
-    def separately(name):  # inference mode: outputs do not depend on the other clouds of the call
+    def separately(name, output=1):  # inference mode: outputs do not depend on the other clouds of the call
         flat = np.transpose(batch[name], (1, 0, 2, 3)).reshape(-1, *batch[name].shape[2:])
-        return model._student(flat, training=False).numpy().reshape(batch[name].shape[1], 4, -1)
+        return model._student(flat, training=False)[output].numpy().reshape(batch[name].shape[1], 4, -1)
 
     np.testing.assert_allclose(student_global.numpy(), separately("global"), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(global_features.numpy(), separately("global", output=0), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(student_local.numpy(), np.concatenate([separately("local"), separately("half")]), rtol=1e-5, atol=1e-6)
 
 
