@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 
 from dcglr_tf.callbacks import KNNMonitor  # noqa: E402
 from dcglr_tf.evaluation import metrics  # noqa: E402
-from dcglr_tf.evaluation.knn import knn_accuracy, knn_predict  # noqa: E402
+from dcglr_tf.evaluation.knn import hardest_classes, knn_accuracy, knn_predict  # noqa: E402
 from dcglr_tf.evaluation.spectrum import feature_spectrum  # noqa: E402
 from dcglr_tf.evaluation.svm import linear_svm_accuracy  # noqa: E402
 
@@ -64,6 +64,18 @@ def test_knn_predict_uses_cosine_similarity():
     np.testing.assert_array_equal(knn_predict(train, labels, test, k=2, temperature=0.07), [0, 1])
     result = knn_accuracy(train, labels, test, [0, 1], ks=(1, 4))
     assert result["accuracy"] == 1.0 and [r["k"] for r in result["per_k"]] == [1, 4]
+
+
+def test_per_class_accuracy_confusions_and_hardest_classes_line():
+    labels = [0, 0, 0, 1, 1, 2, 2, 2, 2]
+    predictions = [0, 2, 2, 1, 1, 0, 1, 2, 1]
+    assert metrics.most_confused_with(labels, predictions, 4) == [2, None, 1, None]  # class 3 absent
+    train = np.array([[1.0, 0.0], [0.0, 1.0], [0.7, 0.7]])
+    result = knn_accuracy(train, [0, 1, 2], np.array([[1.0, 0.1], [0.1, 1.0], [0.9, 0.2]]), [0, 1, 2], ks=(1,))
+    scores = result["per_k"][0]
+    assert scores["per_class_accuracy"] == [1.0, 1.0, 0.0] and scores["confused_with"] == [None, None, 0]
+    line = hardest_classes(scores, ["chair", "lamp", "table"])
+    assert line == "hardest classes at k=1: table 0.000 (most often taken for chair), chair 1.000, lamp 1.000"
 
 
 def test_leave_one_out_knn_matches_numpy_brute_force():

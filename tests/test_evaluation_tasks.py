@@ -90,11 +90,15 @@ def test_svm_and_knn_compare(data_dir, exported, tmp_path):
         assert single["settings"]["train_examples"] == 56 and single["settings"]["test_examples"] == 28
     assert "random-init dgcnn" in text
 
-    result, _ = evaluate(["--task=knn", "--k", "3", "5"] + random_dgcnn(data_dir), tmp_path)
+    result, text = evaluate(["--task=knn", "--k", "3", "5"] + random_dgcnn(data_dir), tmp_path)
     assert COMMON_KEYS <= set(result)
     assert [r["k"] for r in result["metrics"]["per_k"]] == [3, 5]
     assert result["settings"]["temperature"] == 0.07
     assert 0.1 < result["metrics"]["accuracy"] <= 1.0
+    per_class = result["metrics"]["per_k"][0]["per_class_accuracy"]
+    assert len(per_class) == 14 and "hardest classes at k=3: " in text
+    worst = min(range(14), key=lambda c: (per_class[c], c))
+    assert f" {per_class[worst]:.3f}" in text.split("hardest classes at k=3: ")[1].split(",")[0]
 
 
 def test_knn_leave_one_out_and_retrieval_on_a_split(data_dir, tmp_path):

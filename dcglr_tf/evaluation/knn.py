@@ -12,11 +12,13 @@ is clamped to its size (with a warning in the task output).
 import numpy as np
 
 from dcglr_tf.data import sources
-from dcglr_tf.evaluation.common import FEATURES_NOTE, base_result, frozen_features
-from dcglr_tf.evaluation.metrics import knn_vote, mean_class_accuracy, overall_accuracy
+from dcglr_tf.evaluation.common import FEATURES_NOTE, base_result, class_names_of, frozen_features
+from dcglr_tf.evaluation.metrics import (knn_vote, mean_class_accuracy, most_confused_with, overall_accuracy,
+                                         per_class_accuracy)
 from dcglr_tf.evaluation.report import format_table
 
 PROTOCOL_KS = {"standard": (20,), "loo": (1,)}
+HARDEST_SHOWN = 5  # classes named in the task output, lowest accuracy first
 
 
 def l2_normalise(x):
@@ -51,7 +53,9 @@ def knn_predict(train_x, train_y, test_x=None, *, k=20, temperature=0.07, num_cl
 
 def knn_accuracy(train_x, train_y, test_x=None, test_y=None, *, ks=(20,), temperature=0.07, num_classes=None):
     """{"accuracy": OA at the first k, "mean_class_accuracy": ..., "per_k": [{k, k_used, accuracy,
-    mean_class_accuracy}]}. `test_x=None`: leave-one-out on the train set (its labels are the truth)."""
+    mean_class_accuracy, per_class_accuracy, confused_with}]}: per class (by index), its accuracy (None: no test
+    example) and the class its examples are most often wrongly given (None: never wrong).
+    `test_x=None`: leave-one-out on the train set (its labels are the truth)."""
     leave_one_out = test_x is None
     test_y = np.asarray(train_y if leave_one_out else test_y)
     num_classes = int(num_classes or max(np.max(train_y), np.max(test_y)) + 1)
@@ -64,8 +68,23 @@ def knn_accuracy(train_x, train_y, test_x=None, test_y=None, *, ks=(20,), temper
             "k_used": int(min(k, references)),
             "accuracy": overall_accuracy(test_y, predictions),
             "mean_class_accuracy": mean_class_accuracy(test_y, predictions, num_classes),
+            "per_class_accuracy": [None if np.isnan(a) else float(a)
+                                   for a in per_class_accuracy(test_y, predictions, num_classes)],
+            "confused_with": most_confused_with(test_y, predictions, num_classes),
         })
     return {"accuracy": per_k[0]["accuracy"], "mean_class_accuracy": per_k[0]["mean_class_accuracy"], "per_k": per_k}
+
+
+def hardest_classes(scores, names=()):
+    """One line naming the HARDEST_SHOWN classes of lowest accuracy in one `per_k` entry, each with the class it
+    is most often taken for, e.g. "hardest classes at k=20: dresser 0.490 (most often taken for wardrobe), ..."."""
+    name = lambda c: names[c] if c < len(names) else str(c)  # noqa: E731
+    present = [(a, c) for c, a in enumerate(scores["per_class_accuracy"]) if a is not None]
+    shown = []
+    for accuracy, c in sorted(present)[:HARDEST_SHOWN]:
+        wrong = scores["confused_with"][c]
+        shown.append(f"{name(c)} {accuracy:.3f}" + ("" if wrong is None else f" (most often taken for {name(wrong)})"))
+    return f"hardest classes at k={scores['k_used']}: " + ", ".join(shown)
 
 
 def run_knn(args, spec, ctx, log=print):
@@ -95,6 +114,7 @@ def run_knn(args, spec, ctx, log=print):
     log(format_table(["k", "T", "test acc" if protocol == "standard" else f"LOO acc ({sizes.get('split')})",
                       "mean class acc"],
                      [[r["k_used"], args.temperature, r["accuracy"], r["mean_class_accuracy"]] for r in scores["per_k"]]))
+    log(hardest_classes(scores["per_k"][0], class_names_of(dataset, args)))
     prefix = "knn acc" if protocol == "standard" else "loo knn acc"
     summary = {f"{prefix} k={r['k']}": r["accuracy"] for r in scores["per_k"]}
     return base_result("knn", dataset, name, settings, [], scores, features=FEATURES_NOTE, summary=summary)

@@ -39,6 +39,14 @@ def per_class_accuracy(labels, predictions, num_classes):
         return np.where(support > 0, np.diag(matrix) / np.maximum(support, 1), np.nan)
 
 
+def most_confused_with(labels, predictions, num_classes):
+    """For each class, the class its examples are most often wrongly predicted as (None: never wrong or absent);
+    ties go to the lower class index."""
+    matrix = confusion_matrix(labels, predictions, num_classes)
+    np.fill_diagonal(matrix, 0)
+    return [int(np.argmax(row)) if row.any() else None for row in matrix]
+
+
 def mean_class_accuracy(labels, predictions, num_classes):
     """Mean of the per-class recalls over the classes present in `labels`."""
     return float(np.nanmean(per_class_accuracy(labels, predictions, num_classes)))
