@@ -9,8 +9,9 @@ Each mesh is sampled as `modelnet40_cad`'s `off_fps2048` config samples it (10,0
 farthest point sampling in selection order, z-up to y-up, unit sphere), `--samplings` times with different
 surface samples: sampling 0 is the builder's own (its seed key "<split>/<id>"), sampling r > 0 uses
 "<split>/<id>/<r>". So the first N points of a cloud are the FPS selection of N, as in the
-modelnet40_normal_resampled files. Written: `points` (M, num_points, 3) float32, `class_name` (M,) and `name` (M,)
-("<id>#<r>"), M = meshes x samplings, meshes in sorted path order.
+modelnet40_normal_resampled files. Written: `points` (M, num_points, 3) float32, `class_name` (M,), `object` (M,)
+("<id>", so `evaluate.py --task=knn --protocol=loo --points_file=...` never matches a cloud with another sampling
+of its own mesh) and `name` (M,) ("<id>#<r>"), M = meshes x samplings, meshes in sorted path order.
 """
 
 import argparse
@@ -50,17 +51,19 @@ def find_meshes(root):
 
 
 def mesh_clouds(meshes, num_points, samplings, log=print):
-    """(points (M, num_points, 3) float32, class names (M,), names (M,)) for M = len(meshes) x samplings."""
-    points, classes, names = [], [], []
+    """(points (M, num_points, 3) float32, class names (M,), object names (M,), names (M,)) for
+    M = len(meshes) x samplings."""
+    points, classes, objects, names = [], [], [], []
     for number, (class_name, split, path) in enumerate(meshes, start=1):
         key = f"{split}/{path.stem}" if split else path.stem
         for r in range(samplings):
             cloud, _ = sample_off_mesh(path, key if r == 0 else f"{key}/{r}", num_points)
             points.append(cloud)
             classes.append(class_name)
+            objects.append(path.stem)
             names.append(f"{path.stem}#{r}")
         log(f"[{number}/{len(meshes)}] {path} ({class_name}): {samplings} clouds")
-    return np.stack(points).astype(np.float32), np.array(classes), np.array(names)
+    return np.stack(points).astype(np.float32), np.array(classes), np.array(objects), np.array(names)
 
 
 def main(argv=None):
@@ -80,10 +83,10 @@ def main(argv=None):
     except ValueError as error:
         parser.error(str(error))
     start = time.perf_counter()
-    points, classes, names = mesh_clouds(meshes, args.num_points, args.samplings)
+    points, classes, objects, names = mesh_clouds(meshes, args.num_points, args.samplings)
     output = pathlib.Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(output, points=points, class_name=classes, name=names)
+    np.savez(output, points=points, class_name=classes, object=objects, name=names)
     counts = {str(c): int(n) for c, n in zip(*np.unique(classes, return_counts=True))}
     print(f"wrote {output}: {len(points)} clouds of {args.num_points} points ({counts}) in "
           f"{time.perf_counter() - start:.1f} s")

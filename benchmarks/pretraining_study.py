@@ -96,6 +96,7 @@ VARIANTS = {
                      "and 4 local crops, 2 global and 8 local pairs -> w_g 0.4, w_l 1.6 (the default's sum, 2)"),
     "koleo_0.1": ([], {"loss": {"koleo_weight": 0.1}},
                   "a KoLeo term of weight 0.1 (DINOv2's) spreading the student's global-crop features"),
+    "koleo_0.03": ([], {"loss": {"koleo_weight": 0.03}}, "a KoLeo term of weight 0.03"),
     "teacher_temp_0.07": ([], {"loss": {"teacher_temp": 0.07}}, "teacher temperature 0.07"),
     "synthetic_shapes": (["--dataset=synthetic_shapes"], None, "pre-train on the old primitive shapes"),
     "cpu_long": (["--preset=cpu_long"], None, "the cpu_long preset: the default recipe trained longer"),

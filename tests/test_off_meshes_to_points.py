@@ -27,9 +27,10 @@ def test_meshes_become_labelled_clouds(tmp_path):
     output = tmp_path / "out" / "meshes.npz"
     tool.main(["--meshes", str(root), "--output", str(output), "--num_points", "64", "--samplings", "2"])
     with np.load(output) as written:
-        points, classes, names = written["points"], written["class_name"], written["name"]
+        points, classes, objects, names = (written[k] for k in ("points", "class_name", "object", "name"))
     assert points.shape == (6, 64, 3) and points.dtype == np.float32
     assert classes.tolist() == ["sofa", "sofa", "desk", "desk", "chair", "chair"]  # sorted by path
+    assert objects.tolist() == ["sofa_0001", "sofa_0001", "desk_0002", "desk_0002", "chair_0003", "chair_0003"]
     assert names.tolist() == ["sofa_0001#0", "sofa_0001#1", "desk_0002#0", "desk_0002#1", "chair_0003#0", "chair_0003#1"]
     np.testing.assert_array_equal(points[0], sample_off_mesh(sofa, "train/sofa_0001", 64)[0])  # the builder's sampling
     np.testing.assert_array_equal(points[2], sample_off_mesh(desk, "test/desk_0002", 64)[0])

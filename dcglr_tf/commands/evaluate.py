@@ -9,6 +9,7 @@
     python evaluate.py --task=robustness --encoder=ENC --dataset modelnet40_h5 modelnet40_cad --manual_dir=DIR
     python evaluate.py --task=tsne|spectrum|attention --encoder=ENC          # pictures
     python evaluate.py --task=knn --protocol=loo --split=test --encoder=ENC  # leave-one-out 1-NN on one split
+    python evaluate.py --task=knn --protocol=loo --points_file=shapes.npz --encoder=ENC  # ... on your labelled clouds
     python evaluate.py --task=retrieval --encoder=ENC --points_file=clouds.npz --point_counts 1024 256
     python evaluate.py --task=fewshot --encoder=ENC                          # 5w10s 5w20s 10w10s 10w20s, 10 trials
     python evaluate.py --task=transfer --encoder=ENC --points_file=planes.npz --file_class=airplane  # other clouds
@@ -70,7 +71,9 @@ def parse_args(argv=None):
                         help="retrieval, transfer: take the first N points as stored (file) or N random points of each cloud "
                              "(shuffled, seeded by --seed)")
     parser.add_argument("--points_file", help="retrieval: NumPy .npz (key 'points' or 'data') or .npy of (M, N, 3) "
-                                              "clouds, instead of --dataset; transfer: the clouds to classify")
+                                              "clouds, instead of --dataset; transfer: the clouds to classify; knn "
+                                              "--protocol=loo: leave-one-out among its clouds, their classes under "
+                                              "'class_name' (and objects under 'object')")
     parser.add_argument("--file_class", help="transfer: the class (of --dataset) every cloud of --points_file belongs to "
                                               "(default: each cloud's class as the file names it under 'class_name')")
     parser.add_argument("--temperature", type=float, default=0.07, help="knn, transfer: vote temperature T")
@@ -124,8 +127,10 @@ def parse_args(argv=None):
         parser.error("--k must be >= 1 and --temperature > 0")
     if args.point_counts and min(args.point_counts) < 1:
         parser.error(f"--point_counts must be >= 1, got {args.point_counts}")
-    if args.points_file and args.task not in ("retrieval", "transfer"):
-        parser.error("--points_file is used by --task=retrieval and --task=transfer only")
+    if args.points_file and not (args.task in ("retrieval", "transfer") or (args.task == "knn" and args.protocol == "loo")):
+        parser.error("--points_file is used by --task=retrieval, --task=transfer and --task=knn --protocol=loo only")
+    if args.point_order != "file" and args.task not in ("retrieval", "transfer"):
+        parser.error("--point_order is used by --task=retrieval and --task=transfer only")
     if args.file_class and args.task != "transfer":
         parser.error("--file_class is used by --task=transfer only")
     if args.split and not (args.task == "retrieval" or (args.task == "knn" and args.protocol == "loo")):

@@ -1,7 +1,8 @@
 """Clouds from a user's NumPy file: `.npz` with an (M, N, 3) array under key `points` or `data` (STRL's ShapeNet
 file uses `data`), or a `.npy` holding the array itself. Columns beyond the third (normals, colours) are dropped.
 An `.npz` may also name each cloud's class: an (M,) array of strings under key `class_name` (the transfer task
-scores each cloud against its own class then). Every problem (missing file, unreadable file, no such key, wrong
+scores each cloud against its own class then, and the kNN task's leave-one-out runs on the file), and the object
+each cloud was sampled from under key `object` (clouds of one object are never each other's neighbours there). Every problem (missing file, unreadable file, no such key, wrong
 shape, NaN/Inf) is a ValueError naming the file.
 """
 
@@ -12,6 +13,7 @@ import numpy as np
 
 POINT_KEYS = ("points", "data")
 CLASS_KEY = "class_name"
+OBJECT_KEY = "object"
 
 
 def _read_array(path):
@@ -54,18 +56,28 @@ def load_points_file(path, min_points=1):
 def load_file_classes(path, num_clouds):
     """The (num_clouds,) class names stored under `class_name` in the `.npz` file `path`, as a list of str, or None
     when the file holds none (a `.npy` never does); a ValueError naming the file when they do not fit its clouds."""
+    return _load_file_strings(path, CLASS_KEY, num_clouds)
+
+
+def load_file_objects(path, num_clouds):
+    """The (num_clouds,) object names stored under `object` (which object each cloud was sampled from), as
+    `load_file_classes` reads class names; None when the file holds none."""
+    return _load_file_strings(path, OBJECT_KEY, num_clouds)
+
+
+def _load_file_strings(path, key, num_clouds):
     path = os.fspath(os.path.expanduser(path))
     loaded = np.load(path, allow_pickle=False)
     if isinstance(loaded, np.ndarray):
         return None
     with loaded:
-        if CLASS_KEY not in loaded.files:
+        if key not in loaded.files:
             return None
         try:
-            names = loaded[CLASS_KEY]
+            names = loaded[key]
         except ValueError as error:  # an object array: pickles are not read
-            raise ValueError(f"points file {path}: '{CLASS_KEY}' must be an array of strings ({error})") from None
+            raise ValueError(f"points file {path}: '{key}' must be an array of strings ({error})") from None
     if names.dtype.kind not in "US" or names.shape != (num_clouds,):
-        raise ValueError(f"points file {path}: '{CLASS_KEY}' must be ({num_clouds},) strings, one per cloud; got "
+        raise ValueError(f"points file {path}: '{key}' must be ({num_clouds},) strings, one per cloud; got "
                          f"shape {list(names.shape)} of {names.dtype}")
     return [n.decode() if isinstance(n, bytes) else str(n) for n in names.tolist()]
