@@ -275,6 +275,9 @@ class DCGLR(keras.Model):
             loss = self.global_weight * loss_g + self.local_weight * loss_l
             parts = {"loss_g": loss_g, "loss_l": loss_l}
             if self.koleo_weight:
+                if global_features.shape[1] == 1:
+                    raise ValueError("koleo_weight > 0 needs at least 2 clouds per replica batch (KoLeo measures each "
+                                     "cloud's distance to its nearest other cloud); got 1")
                 parts["koleo"] = ops.mean(ops.stack([koleo_loss(global_features[i]) for i in range(num_global)]))
                 loss = loss + self.koleo_weight * parts["koleo"]
             # Keras sums gradients over replicas: scale so the sum is the gradient of the global-batch mean.

@@ -74,6 +74,9 @@ def test_koleo_term_is_added_on_the_global_features_and_logged():
     np.testing.assert_allclose(float(logs["loss"]), float(logs["loss_g"] + logs["loss_l"]) + 0.5 * expected, rtol=1e-4)
     assert "koleo" not in make_model().train_step(views)  # weight 0: the paper's loss, nothing logged
     assert DCGLR.from_config(model.get_config()).koleo_weight == 0.5
+    single = {name: tf.constant(value) for name, value in make_batch(batch=1).items()}
+    with pytest.raises(ValueError, match="at least 2 clouds per replica batch"):
+        model.train_step(single)
 
 
 def make_model(backbone="dgcnn", backbone_args=TINY_BACKBONE, **kwargs):
