@@ -84,6 +84,11 @@ def test_task_errors(tmp_path, monkeypatch):
     np.savez(unlabelled, points=np.zeros((4, 32, 3), np.float32))
     with pytest.raises(ValueError, match="needs a file naming each cloud's class under 'class_name'; .*clouds.npz"):
         _run(tmp_path, monkeypatch, unlabelled)
+    one_object = tmp_path / "one.npz"
+    np.savez(one_object, points=np.zeros((4, 32, 3), np.float32), class_name=np.array(["a", "a", "b", "b"]),
+             object=np.array(["x"] * 4))
+    with pytest.raises(ValueError, match="one.npz: every cloud is of one object"):
+        _run(tmp_path, monkeypatch, one_object)
     with pytest.raises(ValueError, match="no --split"):
         _run(tmp_path, monkeypatch, _file(tmp_path), "--split=test")
     for argv in (["--task=knn", f"--points_file={unlabelled}"],  # the standard protocol has no file form

@@ -117,6 +117,9 @@ def _file_leave_one_out(args, spec, ctx, ks, log):
         raise ValueError(f"--task=knn --points_file needs a file naming each cloud's class under '{CLASS_KEY}'; "
                          f"{args.points_file} has none")
     objects = load_file_objects(args.points_file, num_clouds)
+    if objects is not None and len(set(objects)) < 2:
+        raise ValueError(f"points file {args.points_file}: every cloud is of one object ('object'); leave-one-out "
+                         f"among other objects needs clouds of at least two")
     names = sorted(set(classes))
     labels = np.array([names.index(c) for c in classes])
     encoder, name, _, _ = open_encoder(spec, args)
