@@ -82,6 +82,8 @@ VARIANTS = {
                   "no random anisotropic scale (it blurs the proportions that tell box-like categories apart)"),
     "no_local_46": (["--epochs=46"], {"crops": {"num_local": 0}},
                     "no local crops (global-to-global only), 46 epochs: the default's time (the step 1.27x faster)"),
+    "local_ratio_0.1": ([], {"crops": {"local_ratio": [0.1, 0.4]}},
+                        "smaller local crops: ratio U(0.1, 0.4) of the cloud instead of U(0.2, 0.5)"),
     "out_dim_2048": ([], {"head": {"out_dim": 2048}}, "K = 2048 prototypes instead of 512"),
     "head_512": ([], {"head": {"hidden_dim": 512, "bottleneck_dim": 128}},
                  "a wider projector: hidden 512, bottleneck 128 instead of 256 / 64"),
@@ -97,7 +99,8 @@ VARIANTS = {
                      "every (teacher view, student view) pair weighted alike, DINO's mean over pairs: with 2 global "
                      "and 4 local crops, 2 global and 8 local pairs -> w_g 0.4, w_l 1.6 (the default's sum, 2)"),
     "koleo_0.1": ([], {"loss": {"koleo_weight": 0.1}},
-                  "a KoLeo term of weight 0.1 (DINOv2's) spreading the student's global-crop features"),
+                  "a KoLeo term of weight 0.1 (on the mean over the global crops; DINOv2 weighs their sum by 0.1) "
+                  "spreading the student's global-crop features"),
     "koleo_0.03": ([], {"loss": {"koleo_weight": 0.03}}, "a KoLeo term of weight 0.03"),
     "teacher_temp_0.07": ([], {"loss": {"teacher_temp": 0.07}}, "teacher temperature 0.07"),
     "synthetic_shapes": (["--dataset=synthetic_shapes"], None, "pre-train on the old primitive shapes"),

@@ -71,8 +71,8 @@ class DCGLR(keras.Model):
     backbone / backbone_preset / backbone_args: which encoder (see `dcglr_tf.models.build_backbone`).
     head_args: DINOHead arguments (out_dim K, hidden_dim, bottleneck_dim, num_layers).
     teacher_temp, student_temp, center_momentum, global_weight, local_weight: the loss (eqs. 8-12).
-    koleo_weight: weight of a KoLeo term (`koleo_loss`, DINOv2) on the student backbone's features of each
-        global crop, per replica batch; 0 (the paper's loss) leaves it out.
+    koleo_weight: weight of a KoLeo term (`koleo_loss`, DINOv2) on the student backbone's features, computed per
+        global crop over the replica's batch and averaged over the crops; 0 (the paper's loss) leaves it out.
     momentum_start, momentum_end, total_steps: teacher EMA momentum, cosine over `total_steps` steps.
     dtype: "float32" (default), "mixed_bfloat16" or "mixed_float16" (see `dcglr_tf.precision`): the networks'
         compute precision; loss, centre, EMA and optimizer state stay float32.
