@@ -84,6 +84,7 @@ VARIANTS = {
                     "no local crops (global-to-global only), 46 epochs: the default's time (the step 1.27x faster)"),
     "local_ratio_0.1": ([], {"crops": {"local_ratio": [0.1, 0.4]}},
                         "smaller local crops: ratio U(0.1, 0.4) of the cloud instead of U(0.2, 0.5)"),
+    "out_dim_128": ([], {"head": {"out_dim": 128}}, "K = 128 prototypes instead of 512"),
     "out_dim_2048": ([], {"head": {"out_dim": 2048}}, "K = 2048 prototypes instead of 512"),
     "head_512": ([], {"head": {"hidden_dim": 512, "bottleneck_dim": 128}},
                  "a wider projector: hidden 512, bottleneck 128 instead of 256 / 64"),
