@@ -2,8 +2,8 @@
 file uses `data`), or a `.npy` holding the array itself. Columns beyond the third (normals, colours) are dropped.
 An `.npz` may also name each cloud's class: an (M,) array of strings under key `class_name` (the transfer task
 scores each cloud against its own class then, and the kNN task's leave-one-out runs on the file), and the object
-each cloud was sampled from under key `object` (clouds of one object are never each other's neighbours there). Every problem (missing file, unreadable file, no such key, wrong
-shape, NaN/Inf) is a ValueError naming the file.
+each cloud was sampled from under key `object` (clouds of one object are never each other's neighbours there).
+Every problem (missing file, unreadable file, no such key, wrong shape, NaN/Inf) is a ValueError naming the file.
 """
 
 import os
