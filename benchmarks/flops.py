@@ -72,7 +72,7 @@ def head_forward_flops(head, in_dim):
 
 def analytic_step_flops(config, view_shapes, backbone_args):
     """Matrix FLOPs of one DCGLR step by part ({"knn", "convs", "head", "loss"}); None for a non-DGCNN backbone's
-    parts that are not counted. backbone_args: the backbone's resolved constructor arguments (widths, k, emb_dim
+    parts that are not counted (and its loss with a KoLeo term, whose products need the feature width). backbone_args: the backbone's resolved constructor arguments (widths, k, emb_dim
     for DGCNN). A backward pass costs two products per forward product (input and weight gradients), none for
     the kNN distances (indices carry no gradient) and no input gradient for the first layer's products."""
     teacher, student = step_view_groups(config, view_shapes)
@@ -92,6 +92,8 @@ def analytic_step_flops(config, view_shapes, backbone_args):
     local_views = sum(view_shapes[name][0] for name in ("local", "half") if name in view_shapes)
     # one (I, B, K) x (V, B, K) contraction per student group set, forward and its gradient wrt the student
     flops["loss"] = 2 * 2 * num_global * (num_global + local_views) * config.batch_size * config.head.out_dim
+    if config.loss.koleo_weight:  # KoLeo: per global crop, the (B, D) x (D, B) cosines (no gradient: an argmax)
+        flops["loss"] = flops["loss"] + num_global * 2 * config.batch_size**2 * embed_dim if dgcnn else None
     if not dgcnn:
         flops["knn"] = flops["convs"] = flops["head"] = None
     return flops

@@ -101,7 +101,8 @@ VARIANTS = {
                      "and 4 local crops, 2 global and 8 local pairs -> w_g 0.4, w_l 1.6 (the default's sum, 2)"),
     "koleo_0.1": ([], {"loss": {"koleo_weight": 0.1}},
                   "a KoLeo term of weight 0.1 (on the mean over the global crops; DINOv2 weighs their sum by 0.1) "
-                  "spreading the student's global-crop features"),
+                  "spreading the student's global-crop features: the DGCNN default since, so the same run"),
+    "no_koleo": ([], {"loss": {"koleo_weight": 0.0}}, "without the KoLeo term (the DGCNN default before it)"),
     "koleo_0.03": ([], {"loss": {"koleo_weight": 0.03}}, "a KoLeo term of weight 0.03"),
     "teacher_temp_0.07": ([], {"loss": {"teacher_temp": 0.07}}, "teacher temperature 0.07"),
     "synthetic_shapes": (["--dataset=synthetic_shapes"], None, "pre-train on the old primitive shapes"),

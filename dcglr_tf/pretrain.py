@@ -198,6 +198,12 @@ def run_pretraining(
             f"batch_size={config.batch_size} is not divisible by the {replicas} replicas of {strategy_name(strategy_obj)}"
             f" (--batch_size is the global batch: use a multiple of {replicas})"
         )
+    if config.loss.koleo_weight and config.batch_size // replicas < 2:
+        raise ValueError(
+            f"batch_size={config.batch_size} gives {config.batch_size // replicas} cloud per replica; the KoLeo term "
+            f"(loss.koleo_weight={config.loss.koleo_weight:g}) needs at least 2 (use a larger --batch_size, or set "
+            f"koleo_weight to 0 in --config)"
+        )
     chief = is_chief(strategy_obj)
     sources.check_num_points(config.dataset, config.num_points)  # bad data fails before the run directory exists
     if config.epochs > 0:

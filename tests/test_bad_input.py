@@ -123,6 +123,8 @@ TRAIN_CASES = {
     "fewer_points_than_asked": (["--num_points", 4096], ["--num_points", "4096", "2048", "synthetic_shapes"]),
     "batch_size_not_divisible": (["--batch_size", 5, "--strategy", "mirrored"],
                                  ["--batch_size", "5", "not divisible by the 2 replicas"]),
+    "koleo_batch_of_one": ({"batch_size": 1, "loss": {"koleo_weight": 0.1}},
+                           ["batch_size=1", "1 cloud per replica", "koleo_weight=0.1", "at least 2"]),
     "config_unknown_key": ({"epochs": 1, "crops": {"nope": 1}}, ["--config", "crops.nope", "unknown"]),
     "config_wrong_type": ({"batch_size": "16"}, ["--config", "batch_size", "an integer", "'16'"]),
     "config_wrong_nested_type": ({"crops": {"global_ratio": 0.5}}, ["--config", "crops.global_ratio", "2 numbers"]),

@@ -28,15 +28,17 @@ def test_view_groups_follow_the_train_step():
     assert [(g.clouds, g.points) for g in student] == [(4, 12), (4, 6), (4, 8)]
 
 
-def test_analytic_count_equals_xla_program():
-    model, optimizer = build_model(TINY, steps_per_epoch=2)
-    model.build((None, TINY.num_points, 3))
+@pytest.mark.parametrize("koleo_weight", [0.0, 0.1])  # the paper's loss, and DGCNN's default KoLeo term
+def test_analytic_count_equals_xla_program(koleo_weight):
+    config = dataclasses.replace(TINY, loss=dataclasses.replace(TINY.loss, koleo_weight=koleo_weight))
+    model, optimizer = build_model(config, steps_per_epoch=2)
+    model.build((None, config.num_points, 3))
     model.compile(optimizer=optimizer, clip_norm=3.0, jit_compile=True)
     model.optimizer.build(model.trainable_variables)
     rng = np.random.default_rng(0)
-    shapes = view_shapes(TINY)
-    batch = {name: tf.constant(rng.normal(size=(TINY.batch_size,) + s).astype("float32")) for name, s in shapes.items()}
-    analytic = analytic_step_flops(TINY, view_shapes(TINY), model.student_backbone.get_config())
+    shapes = view_shapes(config)
+    batch = {name: tf.constant(rng.normal(size=(config.batch_size,) + s).astype("float32")) for name, s in shapes.items()}
+    analytic = analytic_step_flops(config, view_shapes(config), model.student_backbone.get_config())
     assert analytic == xla_step_flops(model, batch)
     assert all(value > 0 for value in analytic.values())
 
@@ -53,6 +55,9 @@ def test_hlo_count_reads_shapes_and_contracting_dims():
 
 @pytest.mark.parametrize("backbone", ["pointnet"])
 def test_non_dgcnn_backbone_counts_only_the_loss(backbone):
-    config = dataclasses.replace(TINY, backbone=backbone, backbone_args={})
+    config = dataclasses.replace(TINY, backbone=backbone, backbone_args={}, loss=embedded_config(backbone=backbone).loss)
     analytic = analytic_step_flops(config, view_shapes(config), {})
     assert analytic["knn"] is None and analytic["convs"] is None and analytic["loss"] > 0
+    # a KoLeo term's products depend on the backbone's feature width, known here for DGCNN only
+    koleo = dataclasses.replace(config, loss=dataclasses.replace(config.loss, koleo_weight=0.1))
+    assert analytic_step_flops(koleo, view_shapes(koleo), {})["loss"] is None

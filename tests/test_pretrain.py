@@ -43,7 +43,8 @@ def test_presets_are_consistent_and_cpu_long_is_the_embedded_run_trained_longer(
     for backbone in ("dgcnn", "pct", "vit3d"):  # each backbone's own default schedule, and the same recipe for longer
         embedded, long = embedded_config(backbone=backbone), cpu_long_config(backbone=backbone)
         assert long.epochs * long.steps_per_epoch >= 6000 and long.epochs > 3 * embedded.epochs
-        assert dataclasses.replace(long, epochs=embedded.epochs, optim=embedded.optim) == embedded
+        assert dataclasses.replace(long, epochs=embedded.epochs, optim=embedded.optim, loss=embedded.loss) == embedded
+        assert long.loss.koleo_weight == 0.0  # the recipe cpu_long was measured with
     # DGCNN trades the half-resolution views and half its neighbours (a 1.5x faster step) for more steps in the same
     # time; the others keep their measured recipe.
     from dcglr_tf.models.dgcnn import DGCNN
@@ -52,6 +53,9 @@ def test_presets_are_consistent_and_cpu_long_is_the_embedded_run_trained_longer(
     dgcnn, pct, vit = embedded_config(), embedded_config(backbone="pct"), embedded_config(backbone="vit3d")
     assert (dgcnn.epochs, dgcnn.crops.num_half_res) == (36, 0) and (pct.epochs, pct.crops.num_half_res) == (24, 2)
     assert (vit.epochs, vit.crops.num_half_res) == (96, 2)
+    # DGCNN's default adds the KoLeo term (real furniture grouped above chance); the others keep the paper's loss.
+    assert (dgcnn.loss.koleo_weight, pct.loss.koleo_weight, vit.loss.koleo_weight) == (0.1, 0.0, 0.0)
+    assert dataclasses.replace(dgcnn.loss, koleo_weight=0.0) == pct.loss
     assert cpu_long_config().crops.num_half_res == 0 and cpu_long_config().epochs == 300
 
 
