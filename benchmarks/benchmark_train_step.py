@@ -137,21 +137,33 @@ def main():
                         help="train step under one device or MirroredStrategy (all GPUs, else all logical CPUs)")
     parser.add_argument("--cpu_replicas", type=int, default=0, help="split the CPU into N logical devices (for --strategy mirrored)")
     parser.add_argument("--precision", default="float32", choices=PRECISIONS, help="Keras dtype policy of the networks")
+    parser.add_argument("--koleo_weight", type=float,
+                        help="weight of the KoLeo term (loss.koleo_weight; default: each backbone's preset value)")
     args = parser.parse_args()
     if args.cpu_replicas:
         split_cpu(args.cpu_replicas)
     strategy = make_strategy(args.strategy)
 
-    base = PRESETS[args.preset]()
-    if args.batch_size:
-        base = dataclasses.replace(base, batch_size=args.batch_size)
     # The pipeline benchmark reads the embedded data; the step benchmarks use random views of the same shapes.
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="dcglr_bench_")
-    base = dataclasses.replace(base, dataset="synthetic_shapes", data_dir=data_dir, precision=args.precision)
-    crops = base.crops
-    print(f"preset {args.preset}: batch {base.batch_size}, {base.num_points} points, views "
-          f"{crops.num_global}x{crops.global_points} global + {crops.num_local}x{crops.local_points} local + "
-          f"{crops.num_half_res}x{base.num_points // 2} half-res, head K={base.head.out_dim}")
+
+    def preset_config(backbone):
+        """The preset as `train.py --backbone=backbone` builds it (views, KoLeo term), with this run's flags."""
+        config = PRESETS[args.preset](backbone=backbone)
+        if args.batch_size:
+            config = dataclasses.replace(config, batch_size=args.batch_size)
+        if args.koleo_weight is not None:
+            config.loss.koleo_weight = args.koleo_weight
+        return dataclasses.replace(config, dataset="synthetic_shapes", data_dir=data_dir, precision=args.precision)
+
+    base = preset_config(args.backbones[0])
+    for name in args.backbones:
+        config = preset_config(name)
+        crops = config.crops
+        print(f"preset {args.preset}, {name}: batch {config.batch_size}, {config.num_points} points, views "
+              f"{crops.num_global}x{crops.global_points} global + {crops.num_local}x{crops.local_points} local + "
+              f"{crops.num_half_res}x{config.num_points // 2} half-res, head K={config.head.out_dim}, KoLeo weight "
+              f"{config.loss.koleo_weight:g}")
     print(f"strategy {strategy_name(strategy)} ({strategy.num_replicas_in_sync} replica(s)), precision {args.precision}")
 
     rates = matmul_peak_gflops()
@@ -160,7 +172,7 @@ def main():
           f"TensorFlow/oneDNN {rates['tensorflow']:.1f})", flush=True)
     rows = []
     for name in args.backbones:
-        config = dataclasses.replace(base, backbone=name)
+        config = preset_config(name)
         params = build_backbone(name, config.backbone_preset)
         params(tf.zeros([1, config.crops.global_points, 3]))
         row = {"backbone": name, "parameters": int(params.count_params()), "xla_default": params.xla_default}
