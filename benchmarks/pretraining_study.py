@@ -107,6 +107,8 @@ VARIANTS = {
     "teacher_temp_0.07": ([], {"loss": {"teacher_temp": 0.07}}, "teacher temperature 0.07"),
     "synthetic_shapes": (["--dataset=synthetic_shapes"], None, "pre-train on the old primitive shapes"),
     "cpu_long": (["--preset=cpu_long"], None, "the cpu_long preset: the default recipe trained longer"),
+    "cpu_long_koleo": (["--preset=cpu_long"], {"loss": {"koleo_weight": 0.1}},
+                       "the cpu_long preset with the embedded DGCNN default's KoLeo term"),
     "cpu_long_80": (["--preset=cpu_long", "--epochs=80"], None, "the previous cpu_long: 80 epochs (8,000 steps)"),
     "k_16_epochs_26": (["--backbone_args={\"k\": 16}", "--epochs=26"], None,
                        "DGCNN's previous default: 16 neighbours for 26 epochs (the step 1.5x slower than with 8)"),
