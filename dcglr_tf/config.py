@@ -189,7 +189,7 @@ def paper_config(**overrides):
 #   not measured.
 # - cpu_long: DGCNN 300 epochs (30,000 steps, about an hour on 2 idle cores with 8 neighbours; README); PCT 100 and
 #   3D-ViT 400 (their default's four times); PointNet 60. Without the KoLeo term: the recipe its three DGCNN seeds
-#   were measured with (with it, not measured at 30,000 steps).
+#   were measured with (with it, one seed so far: study variant `cpu_long_koleo`, README).
 CPU_PRESET_DEFAULTS = dict(learning_rate=0.048, epochs=12, num_half_res=2, koleo_weight=0.0, cpu_long_epochs=60)
 CPU_PRESET_OVERRIDES = {
     "dgcnn": dict(epochs=36, num_half_res=0, koleo_weight=0.1, cpu_long_epochs=300),
