@@ -73,8 +73,9 @@ def head_forward_flops(head, in_dim):
 def analytic_step_flops(config, view_shapes, backbone_args):
     """Matrix FLOPs of one DCGLR step by part ({"knn", "convs", "head", "loss"}); None for a non-DGCNN backbone's
     parts that are not counted (and its loss with a KoLeo term, whose products need the feature width).
-    backbone_args: the backbone's resolved constructor arguments (widths, k, emb_dim for DGCNN). A backward pass costs two products per forward product (input and weight gradients), none for
-    the kNN distances (indices carry no gradient) and no input gradient for the first layer's products."""
+    backbone_args: the backbone's resolved constructor arguments (widths, k, emb_dim for DGCNN). A backward pass
+    costs two products per forward product (input and weight gradients), none for the kNN distances (indices carry
+    no gradient) and no input gradient for the first layer's products."""
     teacher, student = step_view_groups(config, view_shapes)
     flops = dict.fromkeys(PARTS, 0)
     dgcnn = config.backbone == "dgcnn"
