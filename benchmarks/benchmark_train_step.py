@@ -156,9 +156,9 @@ def main():
             config.loss.koleo_weight = args.koleo_weight
         return dataclasses.replace(config, dataset="synthetic_shapes", data_dir=data_dir, precision=args.precision)
 
-    base = preset_config(args.backbones[0])
-    for name in args.backbones:
-        config = preset_config(name)
+    configs = [(name, preset_config(name)) for name in args.backbones]
+    base = configs[0][1]
+    for name, config in configs:
         crops = config.crops
         print(f"preset {args.preset}, {name}: batch {config.batch_size}, {config.num_points} points, views "
               f"{crops.num_global}x{crops.global_points} global + {crops.num_local}x{crops.local_points} local + "
@@ -171,8 +171,7 @@ def main():
     print(f"fp32 matmul peak of this machine now: {peak:.1f} GFLOP/s (best 2048^3 product: XLA {rates['xla']:.1f}, "
           f"TensorFlow/oneDNN {rates['tensorflow']:.1f})", flush=True)
     rows = []
-    for name in args.backbones:
-        config = preset_config(name)
+    for name, config in configs:
         params = build_backbone(name, config.backbone_preset)
         params(tf.zeros([1, config.crops.global_points, 3]))
         row = {"backbone": name, "parameters": int(params.count_params()), "xla_default": params.xla_default}
