@@ -43,8 +43,8 @@ def test_presets_are_consistent_and_cpu_long_is_the_embedded_run_trained_longer(
     for backbone in ("dgcnn", "pct", "vit3d"):  # each backbone's own default schedule, and the same recipe for longer
         embedded, long = embedded_config(backbone=backbone), cpu_long_config(backbone=backbone)
         assert long.epochs * long.steps_per_epoch >= 6000 and long.epochs > 3 * embedded.epochs
-        assert dataclasses.replace(long, epochs=embedded.epochs, optim=embedded.optim, loss=embedded.loss) == embedded
-        assert long.loss.koleo_weight == 0.0  # the recipe cpu_long was measured with
+        # the same loss too: DGCNN's long run keeps the default's KoLeo term
+        assert dataclasses.replace(long, epochs=embedded.epochs, optim=embedded.optim) == embedded
     # DGCNN trades the half-resolution views and half its neighbours (a 1.5x faster step) for more steps in the same
     # time; the others keep their measured recipe.
     from dcglr_tf.models.dgcnn import DGCNN
