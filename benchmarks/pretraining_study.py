@@ -101,13 +101,15 @@ VARIANTS = {
                      "and 4 local crops, 2 global and 8 local pairs -> w_g 0.4, w_l 1.6 (the default's sum, 2)"),
     "koleo_0.1": ([], {"loss": {"koleo_weight": 0.1}},
                   "a KoLeo term of weight 0.1 (on the mean over the global crops; DINOv2 weighs their sum by 0.1) "
-                  "spreading the student's global-crop features: the DGCNN default since, so the same run"),
-    "no_koleo": ([], {"loss": {"koleo_weight": 0.0}}, "without the KoLeo term (the DGCNN default before it)"),
+                  "spreading the student's global-crop features: the DGCNN and 3D-ViT default since, so the same run"),
+    "no_koleo": ([], {"loss": {"koleo_weight": 0.0}}, "without the KoLeo term (the DGCNN and 3D-ViT defaults before it)"),
     "koleo_0.03": ([], {"loss": {"koleo_weight": 0.03}}, "a KoLeo term of weight 0.03"),
+    "koleo_0.2": ([], {"loss": {"koleo_weight": 0.2}},
+                  "a KoLeo term of weight 0.2 on the mean over the global crops: DINOv2's 0.1 on their sum"),
     "teacher_temp_0.07": ([], {"loss": {"teacher_temp": 0.07}}, "teacher temperature 0.07"),
     "synthetic_shapes": (["--dataset=synthetic_shapes"], None, "pre-train on the old primitive shapes"),
     "cpu_long": (["--preset=cpu_long"], None,
-                 "the cpu_long preset: the default recipe trained longer (DGCNN's with its KoLeo term)"),
+                 "the cpu_long preset: the default recipe trained longer (DGCNN's and 3D-ViT's with their KoLeo term)"),
     "cpu_long_koleo": (["--preset=cpu_long"], {"loss": {"koleo_weight": 0.1}},
                        "the cpu_long preset with a KoLeo term of weight 0.1: DGCNN's cpu_long since, so the same run "
                        "(the name its seeds were trained under)"),

@@ -34,7 +34,7 @@ def parse_args(argv=None):
     parser.add_argument("--preset", default="embedded", choices=sorted(PRESETS),
                         help="defaults for every setting below: 'embedded' (CPU-sized, synthetic_objects, 3,600 steps "
                              "for dgcnn, 2,400 for pct, 9,600 for vit3d, 1,200 for pointnet: under 10 minutes on 2 cores; "
-                             "dgcnn with a KoLeo term; default), 'cpu_long' (the same trained longer: 30,000 steps for dgcnn, "
+                             "dgcnn and vit3d with a KoLeo term; default), 'cpu_long' (the same trained longer: 30,000 steps for dgcnn, "
                              "about an hour on 2 idle cores; 10,000 for pct, 40,000 for vit3d, 6,000 for pointnet) or 'paper' (the paper's sizes: ShapeNet, 2048 points, 2+8+2 views, K=512, for GPUs)")
     parser.add_argument("--config", help="JSON file of TrainConfig values (nested: crops, head, loss, optim) applied over the preset")
     parser.add_argument("--dataset", help=f"pre-training data, one of: {', '.join(dataset_names())} (preset default)")
