@@ -102,7 +102,8 @@ VARIANTS = {
     "koleo_0.1": ([], {"loss": {"koleo_weight": 0.1}},
                   "a KoLeo term of weight 0.1 (on the mean over the global crops; DINOv2 weighs their sum by 0.1) "
                   "spreading the student's global-crop features: the DGCNN and 3D-ViT default since, so the same run"),
-    "no_koleo": ([], {"loss": {"koleo_weight": 0.0}}, "without the KoLeo term (the DGCNN and 3D-ViT defaults before it)"),
+    "no_koleo": ([], {"loss": {"koleo_weight": 0.0}},
+                 "without the KoLeo term (the DGCNN and 3D-ViT defaults before it)"),
     "koleo_0.03": ([], {"loss": {"koleo_weight": 0.03}}, "a KoLeo term of weight 0.03"),
     "koleo_0.2": ([], {"loss": {"koleo_weight": 0.2}},
                   "a KoLeo term of weight 0.2 on the mean over the global crops: DINOv2's 0.1 on their sum"),
@@ -111,10 +112,10 @@ VARIANTS = {
     "cpu_long": (["--preset=cpu_long"], None,
                  "the cpu_long preset: the default recipe trained longer (DGCNN's and 3D-ViT's with their KoLeo term)"),
     "cpu_long_koleo": (["--preset=cpu_long"], {"loss": {"koleo_weight": 0.1}},
-                       "the cpu_long preset with a KoLeo term of weight 0.1: DGCNN's cpu_long since, so the same run "
-                       "(the name its seeds were trained under)"),
+                       "the cpu_long preset with a KoLeo term of weight 0.1: DGCNN's and 3D-ViT's cpu_long since, so "
+                       "the same run (the name their seeds were trained under)"),
     "cpu_long_no_koleo": (["--preset=cpu_long"], {"loss": {"koleo_weight": 0.0}},
-                          "the cpu_long preset without the KoLeo term (DGCNN's cpu_long before it)"),
+                          "the cpu_long preset without the KoLeo term (DGCNN's and 3D-ViT's cpu_long before it)"),
     "cpu_long_80": (["--preset=cpu_long", "--epochs=80"], {"loss": {"koleo_weight": 0.0}},
                     "the previous cpu_long: 80 epochs (8,000 steps), without the KoLeo term"),
     "k_16_epochs_26": (["--backbone_args={\"k\": 16}", "--epochs=26"], None,
