@@ -195,10 +195,10 @@ def paper_config(**overrides):
 #   41.7 %).
 # - cpu_long: DGCNN 300 epochs (30,000 steps, about an hour on 2 idle cores with 8 neighbours; README); PCT 100 and
 #   3D-ViT 400 (their default's four times); PointNet 60. The embedded loss, so the KoLeo term too (3D-ViT, seed 0
-#   at 400 epochs: SVM gain +34.8 against +31.9 without it, the meshes' leave-one-out 27.5 against 32.5 %). DGCNN, three seeds with and without it (study variants `cpu_long_koleo`, today's
-#   `cpu_long`, and `cpu_long_no_koleo`, README): kNN gain +18.0 against +16.3 (every seed), SVM +12.1
-#   both, leave-one-out 1-NN among the eight real meshes 34.6 % against 12.5 %, shuffled cross-density retrieval on
-#   the real airplanes 44.2 % against 50.9 %.
+#   at 400 epochs: SVM gain +34.8 against +31.9 without it, the meshes' leave-one-out 27.5 against 32.5 %). DGCNN,
+#   three seeds with and without it (study variants `cpu_long_koleo`, today's `cpu_long`, and `cpu_long_no_koleo`,
+#   README): kNN gain +18.0 against +16.3 (every seed), SVM +12.1 both, leave-one-out 1-NN among the eight real
+#   meshes 34.6 % against 12.5 %, shuffled cross-density retrieval on the real airplanes 44.2 % against 50.9 %.
 CPU_PRESET_DEFAULTS = dict(learning_rate=0.048, epochs=12, num_half_res=2, koleo_weight=0.0, cpu_long_epochs=60)
 CPU_PRESET_OVERRIDES = {
     "dgcnn": dict(epochs=36, num_half_res=0, koleo_weight=0.1, cpu_long_epochs=300),
