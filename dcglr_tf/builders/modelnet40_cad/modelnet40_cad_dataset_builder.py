@@ -17,12 +17,12 @@ and the first 1024 of `resampled_first2048` are PointNet++'s first 1024.
 
 import dataclasses
 import pathlib
-import zlib
 
 import numpy as np
 import tensorflow_datasets as tfds
 
 from dcglr_tf.builders import _builder_utils as utils
+from dcglr_tf.data import readers
 
 NAME = "modelnet40_cad"
 CLASS_NAMES = utils.MODELNET40_CLASS_NAMES
@@ -53,80 +53,18 @@ def read_resampled_txt(path: pathlib.Path, *, builder: str = NAME) -> np.ndarray
     return utils.read_text_table(path, ("x", "y", "z", "nx", "ny", "nz"), builder=builder, delimiter=",")
 
 
-def read_off(path: pathlib.Path, *, builder: str = NAME):
-    """An OFF mesh as (vertices (V, 3) float64, triangles (F, 3) int64); polygons are fan-triangulated.
-
-    Accepts the header variants of the ModelNet release (`OFF` alone, or `OFF<V> <F> <E>` on one line) and
-    `#` comments.
-    """
-    try:
-        text = path.read_text(encoding="ascii")
-    except (UnicodeDecodeError, OSError) as error:
-        raise utils.CorruptDatasetFileError(builder, path, f"cannot be read as text: {error}") from error
-    lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
-    lines = [line for line in lines if line]
-    if not lines or not lines[0].upper().startswith("OFF"):
-        raise utils.CorruptDatasetFileError(builder, path, "first line does not start with 'OFF'")
-    rest = lines[0][3:].split()
-    body = lines[1:]
-    if not rest:
-        if not body:
-            raise utils.CorruptDatasetFileError(builder, path, "no vertex/face counts after 'OFF'")
-        rest, body = body[0].split(), body[1:]
-    try:
-        num_vertices, num_faces = int(rest[0]), int(rest[1])
-    except (ValueError, IndexError) as error:
-        raise utils.CorruptDatasetFileError(builder, path, f"bad counts line {rest!r}") from error
-    if len(body) < num_vertices + num_faces:
-        raise utils.CorruptDatasetFileError(
-            builder, path, f"header announces {num_vertices} vertices and {num_faces} faces but the file has "
-            f"only {len(body)} data lines (truncated?)")
-    try:
-        vertices = np.array(" ".join(body[:num_vertices]).split(), dtype=np.float64)
-    except ValueError as error:
-        raise utils.CorruptDatasetFileError(builder, path, f"non-numeric vertex coordinate: {error}") from error
-    if vertices.size != 3 * num_vertices:
-        bad = next(i for i, line in enumerate(body[:num_vertices]) if len(line.split()) != 3)
-        raise utils.CorruptDatasetFileError(builder, path, f"vertex {bad} has {len(body[bad].split())} values, "
-                                            "expected 3")
-    vertices = vertices.reshape(num_vertices, 3)
-    utils.check_points(vertices, builder=builder, path=path, what="vertices")
-    face_lines = body[num_vertices:num_vertices + num_faces]
-    try:
-        flat = np.array(" ".join(face_lines).split(), dtype=np.int64)
-        if flat.size == 4 * num_faces and np.all(flat[::4] == 3):  # all triangles: fast path
-            triangles = flat.reshape(num_faces, 4)[:, 1:]
-        else:
-            triangles = []
-            for line in face_lines:
-                values = [int(v) for v in line.split()]
-                k = values[0]
-                if k < 3 or len(values) < 1 + k:
-                    raise utils.CorruptDatasetFileError(builder, path, f"bad face line {line[:80]!r}")
-                idx = values[1:1 + k]
-                triangles += [(idx[0], idx[j], idx[j + 1]) for j in range(1, k - 1)]
-            triangles = np.array(triangles, dtype=np.int64)
-    except ValueError as error:
-        raise utils.CorruptDatasetFileError(builder, path, f"non-integer face entry: {error}") from error
-    if triangles.size == 0:
-        raise utils.CorruptDatasetFileError(builder, path, "mesh has no faces")
-    if triangles.min() < 0 or triangles.max() >= num_vertices:
-        raise utils.CorruptDatasetFileError(builder, path, f"face vertex index {int(triangles.max())} out of "
-                                            f"range for {num_vertices} vertices")
-    return vertices, triangles
-
-
 def sample_off_mesh(path: pathlib.Path, seed_key: str, num_points: int):
     """A raw ModelNet OFF mesh -> (points (num_points, 3) float32, normals (num_points, 3)) as `off_fps2048`
     stores it: OFF_SURFACE_SAMPLES area-weighted surface samples (the generator seeded by the CRC-32 of
     `seed_key`; the builder uses "<split>/<shape id>"), farthest point sampling to `num_points` in selection
-    order, rotated from z-up to y-up, points centred and scaled into the unit sphere. Errors name the file."""
-    vertices, triangles = read_off(path)
-    rng = np.random.default_rng(zlib.crc32(seed_key.encode()))
+    order, rotated from z-up to y-up, points centred and scaled into the unit sphere. The mesh is read by
+    `dcglr_tf.data.readers.read_shape` (trimesh); errors name the file."""
     try:
-        samples, sample_normals = utils.sample_triangles(vertices, triangles, OFF_SURFACE_SAMPLES, rng)
-    except ValueError as error:
-        raise utils.CorruptDatasetFileError(NAME, path, str(error)) from error
+        mesh = readers.read_shape(path)
+    except readers.UnreadableFile as error:
+        raise utils.CorruptDatasetFileError(NAME, path, error.reason) from error
+    rng = np.random.default_rng(readers.seed_of(seed_key))
+    samples, sample_normals = utils.sample_triangles(mesh.points, mesh.faces, OFF_SURFACE_SAMPLES, rng)
     keep = utils.farthest_point_indices(samples, num_points)
     # Raw ModelNet meshes are z-up; the other releases (and dcglr_tf) are y-up: (x, y, z) -> (x, z, -y).
     points = utils.normalize_unit_sphere(samples[keep] @ Z_UP_TO_Y_UP.T)
