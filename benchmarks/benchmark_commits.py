@@ -24,9 +24,9 @@ STEP = """
 import dataclasses, json, os, resource, statistics, sys, time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras, numpy as np
-from dcglr_tf.config import PRESETS
+from dcglr_tf.presets import PRESETS
 from dcglr_tf.data.pipeline import view_shapes
-from dcglr_tf.pretrain import build_model
+from dcglr_tf.training.pretrain import build_model
 preset, backbone, batch_size, steps = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 config = dataclasses.replace(PRESETS[preset](), backbone=backbone, batch_size=batch_size)
 keras.utils.set_random_seed(0)

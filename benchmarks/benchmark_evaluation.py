@@ -69,7 +69,7 @@ def bench_extract(args):
 
 
 def bench_features(args):
-    from dcglr_tf.evaluation.features import extract_features, resolve_encoder
+    from dcglr_tf.evaluation.tasks.features import extract_features, resolve_encoder
 
     encoder, name = resolve_encoder(args.encoder, args.backbone, args.preset)
     arrays = {}

@@ -28,18 +28,18 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-
-import keras  # noqa: E402
-from dcglr_tf.config import PRESETS  # noqa: E402
-from dcglr_tf.data.pipeline import pretraining_dataset, view_shapes  # noqa: E402
-from dcglr_tf.distribution import make_strategy, split_cpu, strategy_name  # noqa: E402
-from dcglr_tf.models import build_backbone  # noqa: E402
-from dcglr_tf.precision import PRECISIONS, dtype_policy  # noqa: E402
-from dcglr_tf.pretrain import build_model  # noqa: E402
 from breakdown import format_breakdown, step_breakdown  # noqa: E402
 from flops import analytic_step_flops, matmul_peak_gflops, xla_step_flops  # noqa: E402
+
+from dcglr_tf.data.pipeline import pretraining_dataset, view_shapes  # noqa: E402
+from dcglr_tf.models import build_backbone  # noqa: E402
+from dcglr_tf.models.precision import PRECISIONS, dtype_policy  # noqa: E402
+from dcglr_tf.presets import PRESETS  # noqa: E402
+from dcglr_tf.training.distribution import make_strategy, split_cpu, strategy_name  # noqa: E402
+from dcglr_tf.training.pretrain import build_model  # noqa: E402
 
 
 def peak_rss_mib():

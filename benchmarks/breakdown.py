@@ -14,10 +14,10 @@ import statistics
 import time
 
 import tensorflow as tf
-
-from dcglr_tf.dcglr import dcglr_loss
-from dcglr_tf.ops.points import knn, neighbour_counts, neighbour_max_and_sum
 from flops import step_view_groups
+
+from dcglr_tf.losses import dcglr_loss
+from dcglr_tf.ops.points import knn, neighbour_counts, neighbour_max_and_sum
 
 
 def median_seconds(fn, args, steps, warmup):

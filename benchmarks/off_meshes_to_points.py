@@ -25,8 +25,7 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from dcglr_tf.builders.modelnet40_cad.modelnet40_cad_dataset_builder import (  # noqa: E402
-    OFF_SURFACE_SAMPLES, sample_off_mesh)
+from dcglr_tf.builders.modelnet40_cad.modelnet40_cad_dataset_builder import OFF_SURFACE_SAMPLES, sample_off_mesh  # noqa: E402
 
 SPLIT_FOLDERS = ("train", "test")
 

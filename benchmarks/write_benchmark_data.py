@@ -79,6 +79,7 @@ def write_modelnet40_h5(root, *, train: Sizes = MODELNET40_SIZES["train"], test:
     train / test: a total (files of `per_file` clouds) or a list of per-file counts.
     Returns {split: (data, labels (n,) int64)} in file order with keep=True, else {split: count}."""
     import h5py
+
     from dcglr_tf.builders._builder_utils import MODELNET40_CLASS_NAMES
 
     rng = np.random.default_rng(seed)
@@ -119,6 +120,7 @@ def write_scanobjectnn(root, *, variants: Sequence[str] = tuple(SCANOBJECTNN_SIZ
     sizes: {"train": n, "test": n} for every variant (a missing or None count: the variant's real size).
     Returns {variant: {split: (data, labels)}} with keep=True, else {variant: {split: count}}."""
     import h5py
+
     from dcglr_tf.builders.scanobjectnn.scanobjectnn_dataset_builder import CLASS_NAMES, NUM_POINTS, VARIANTS
 
     rng = np.random.default_rng(seed)

@@ -1,4 +1,5 @@
-"""The DCGLR model: student and EMA teacher, centre, loss and the custom train step (SPEC steps 3-8).
+"""The DCGLR model: student and EMA teacher with their projectors, and the custom train step (steps 3-8 of the method;
+the loss is in `dcglr_tf.losses`, the teacher's EMA and centre updates in `dcglr_tf.teacher`).
 
 `DCGLR(points)` returns the teacher backbone's global feature (B, D): the representation used downstream.
 `fit` on batches of `dcglr_tf.data.pipeline.pretraining_dataset` trains it.
@@ -8,49 +9,15 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from dcglr_tf.losses import dcglr_loss, koleo_loss
 from dcglr_tf.models import build_backbone
-from dcglr_tf.models.registry import backbone_class
 from dcglr_tf.models.heads import DINOHead
-from dcglr_tf.precision import dtype_policy
+from dcglr_tf.models.precision import dtype_policy
+from dcglr_tf.models.registry import backbone_class
 from dcglr_tf.schedules import WarmupCosine
+from dcglr_tf.teacher import ema_update, teacher_student_pairs, update_center
 
 VIEW_GROUPS = ("global", "local", "half")  # the pipeline's view groups; the last two are the local set
-
-
-def dcglr_loss(teacher_logits, student_global, student_local, center, teacher_temp=0.04, student_temp=0.1):
-    """DCGLR's global-to-global and local-to-global cross-entropies (eqs. 8, 10, 11).
-
-    teacher_logits: (I, B, K) teacher outputs of the I global crops; student_global: (I, B, K) student
-    outputs of the same crops; student_local: (V, B, K) student outputs of the V local views (or None);
-    center: (K,) or (1, K).
-    Returns (loss_g, loss_l, teacher_probs (I, B, K)): loss_g is the mean over ordered pairs i != j of
-    H(softmax((t_i - c) / tau_t), log_softmax(s_j / tau_s)) averaged over the batch, loss_l the mean over
-    all (global i, local j) pairs (0 without local views).
-    """
-    targets = ops.stop_gradient(ops.softmax((teacher_logits - center) / teacher_temp, axis=-1))
-    num_global = ops.shape(teacher_logits)[0]
-    batch = ops.cast(ops.shape(teacher_logits)[1], "float32")
-
-    def pair_cross_entropy(student):  # (V, B, K) -> (I, V) batch-mean cross-entropies
-        log_probs = ops.log_softmax(student / student_temp, axis=-1)
-        return -ops.einsum("ibk,jbk->ij", targets, log_probs) / batch
-
-    global_ce = pair_cross_entropy(student_global)
-    off_diagonal = 1.0 - ops.eye(num_global, dtype=global_ce.dtype)
-    loss_g = ops.sum(global_ce * off_diagonal) / ops.sum(off_diagonal)
-    loss_l = ops.zeros((), "float32") if student_local is None else ops.mean(pair_cross_entropy(student_local))
-    return loss_g, loss_l, targets
-
-
-def koleo_loss(features, eps=1e-8):
-    """KoLeo regulariser (DINOv2; Sablayrolles et al. 2019): (B, D) features -> scalar
-    -mean_i log ||x_i - x_nn(i)||, x the L2-normalised features and nn(i) the nearest other row (largest cosine).
-    Lowering it spreads a batch's embeddings evenly over the sphere."""
-    x = features / ops.sqrt(ops.maximum(ops.sum(features * features, axis=-1, keepdims=True), eps * eps))
-    similarity = ops.matmul(x, ops.transpose(x)) - 3.0 * ops.eye(ops.shape(x)[0], dtype=x.dtype)  # never self
-    neighbours = ops.take(x, ops.argmax(ops.stop_gradient(similarity), axis=-1), axis=0)
-    distances = ops.sqrt(ops.sum(ops.square(x - neighbours + eps), axis=-1))
-    return -ops.mean(ops.log(distances + eps))
 
 
 def _views_first(views):
@@ -72,9 +39,10 @@ class DCGLR(keras.Model):
     head_args: DINOHead arguments (out_dim K, hidden_dim, bottleneck_dim, num_layers).
     teacher_temp, student_temp, center_momentum, global_weight, local_weight: the loss (eqs. 8-12).
     koleo_weight: weight of a KoLeo term (`koleo_loss`, DINOv2) on the student backbone's features, computed per
-        global crop over the replica's batch and averaged over the crops; 0 (the paper's loss) leaves it out.
+        global crop over the replica's batch (at least 2 clouds) and averaged over the crops; 0 (the paper's loss)
+        leaves it out.
     momentum_start, momentum_end, total_steps: teacher EMA momentum, cosine over `total_steps` steps.
-    dtype: "float32" (default), "mixed_bfloat16" or "mixed_float16" (see `dcglr_tf.precision`): the networks'
+    dtype: "float32" (default), "mixed_bfloat16" or "mixed_float16" (see `dcglr_tf.models.precision`): the networks'
         compute precision; loss, centre, EMA and optimizer state stay float32.
     freeze_last_layer_steps: steps during which the projector's last layer and its optimizer state stay
         unchanged (through the optimizer's `freeze`, see `compile`).
@@ -172,22 +140,11 @@ class DCGLR(keras.Model):
             name="center", shape=(1, self.head_args.get("out_dim", 512)), initializer="zeros",
             trainable=False, aggregation="only_first_replica", dtype="float32",
         )
-        self._ema_pairs = self._teacher_student_pairs()
+        self._ema_pairs = teacher_student_pairs((self.teacher_backbone, self.teacher_head),
+                                               (self.student_backbone, self.student_head))
         for teacher_var, student_var in self._ema_pairs:
             teacher_var.assign(student_var)
         self.built = True
-
-    def _teacher_student_pairs(self):
-        pairs = []
-        for teacher, student in ((self.teacher_backbone, self.student_backbone), (self.teacher_head, self.student_head)):
-            teacher_vars, student_vars = teacher.weights, student.weights
-            if len(teacher_vars) != len(student_vars):
-                raise RuntimeError(f"teacher {teacher.name} and student {student.name} have different weights")
-            for t, s in zip(teacher_vars, student_vars):
-                if tuple(t.shape) != tuple(s.shape):
-                    raise RuntimeError(f"teacher weight {t.path} {t.shape} does not match student {s.path} {s.shape}")
-                pairs.append((t, s))
-        return pairs
 
     def get_build_config(self):
         return {"input_shape": (None, None, 3)}
@@ -275,7 +232,7 @@ class DCGLR(keras.Model):
             loss = self.global_weight * loss_g + self.local_weight * loss_l
             parts = {"loss_g": loss_g, "loss_l": loss_l}
             if self.koleo_weight:
-                if global_features.shape[1] == 1:
+                if global_features.shape[1] == 1:  # a batch check (the config's is validate_config's)
                     raise ValueError("koleo_weight > 0 needs at least 2 clouds per replica batch (KoLeo measures each "
                                      "cloud's distance to its nearest other cloud); got 1")
                 parts["koleo"] = ops.mean(ops.stack([koleo_loss(global_features[i]) for i in range(num_global)]))
@@ -287,13 +244,8 @@ class DCGLR(keras.Model):
         grads = self._reduce_and_clip(grads, replicas, loss_scale)
         optimizer.apply_gradients(zip(grads, variables))
 
-        momentum = used["momentum"]
-        for teacher_var, student_var in self._ema_pairs:
-            teacher_var.assign(momentum * teacher_var + (1.0 - momentum) * student_var)
-
-        batch_center = ops.mean(ops.reshape(teacher_logits, (-1, ops.shape(teacher_logits)[-1])), axis=0, keepdims=True)
-        batch_center = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.MEAN, batch_center)
-        self.center.assign(self.center * self.center_momentum + batch_center * (1.0 - self.center_momentum))
+        ema_update(self._ema_pairs, used["momentum"])
+        update_center(self.center, teacher_logits, self.center_momentum)
 
         self._update_trackers(loss, parts, targets, used)
         return {name: tracker.result() for name, tracker in self.trackers.items()}

@@ -14,10 +14,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dcglr_tf.atomic import replacing
-from dcglr_tf.faults import fault_point
+from dcglr_tf.models.precision import float32_copy
 from dcglr_tf.ops.points import normalize_unit_sphere
-from dcglr_tf.precision import float32_copy
+from dcglr_tf.utils.atomic import replacing
+from dcglr_tf.utils.faults import fault_point
 
 METADATA_FILE = os.path.join("assets.extra", "encoder.json")
 

@@ -18,8 +18,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from dcglr_tf.dcglr import DCGLR  # noqa: E402
-from dcglr_tf.distribution import is_chief, make_strategy  # noqa: E402
-from dcglr_tf.training_loop import fit_with_strategy  # noqa: E402
+from dcglr_tf.training.distribution import is_chief, make_strategy  # noqa: E402
+from dcglr_tf.training.strategy_loop import fit_with_strategy  # noqa: E402
 
 GLOBAL_BATCH = 4
 

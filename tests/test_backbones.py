@@ -194,7 +194,7 @@ def test_dynamic_too_few_points_names_the_minimum(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_embedded_preset_takes_the_embedded_local_views(name):
-    from dcglr_tf.config import embedded_config
+    from dcglr_tf.presets import embedded_config
 
     crops = embedded_config().crops
     model = build_backbone(name, "embedded")

@@ -62,7 +62,7 @@ DATA_CASES = {
     "manual_dir_wrong_files": ("modelnet40_h5", lambda m: (m / "shapenet57448xyzonly.npz").write_bytes(b"x"),
                                ["--manual_dir", "not found", "shape_names.txt"]),
     "truncated_h5": ("modelnet40_h5", lambda m: _h5(m, dataset_files.truncate), ["cannot be read as HDF5"]),
-    "truncated_off": ("modelnet40_off", _off, ["data lines"]),
+    "truncated_off": ("modelnet40_off", _off, ["truncated or corrupt"]),
     "truncated_txt": ("modelnet40_cad", lambda m: _resampled(m, lambda lines: lines[:50] + [lines[50][:7]]),
                       ["line 51 has 1 comma-separated values, expected 6"]),
     "nan_coordinates": ("modelnet40_h5", lambda m: _h5(m, _with_value(np.nan)), ["NaN"]),

@@ -3,7 +3,7 @@ steps."""
 
 import csv
 
-from dcglr_tf.callbacks import MetricsCSVLogger
+from dcglr_tf.training.callbacks import MetricsCSVLogger
 
 
 def _log_epochs(path, epochs, logs):
@@ -37,7 +37,7 @@ def test_throughput_counts_every_step_with_steps_per_execution(monkeypatch):
     import keras
     import numpy as np
 
-    from dcglr_tf import callbacks
+    from dcglr_tf.training import callbacks
 
     clock = iter(range(100))  # each perf_counter call is one second later: the epoch lasts one second
     monkeypatch.setattr(callbacks.time, "perf_counter", lambda: float(next(clock)))

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from dcglr_tf.checkpointing import saved_epoch
+from dcglr_tf.training.checkpointing import saved_epoch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = {

@@ -4,13 +4,13 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import dataset_files
 import numpy as np
 import pytest
+from test_points import numpy_fps
 
-import dataset_files
 from dcglr_tf.builders.modelnet40_cad import modelnet40_cad_dataset_builder as cad
 from dcglr_tf.data import readers, sources
-from test_points import numpy_fps
 
 NAMES = dataset_files.MODELNET40_NAMES
 

@@ -4,10 +4,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import dataset_files
 import numpy as np
 import pytest
 
-import dataset_files
 from dcglr_tf.data import sources
 
 

@@ -5,10 +5,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import dataset_files
 import numpy as np
 import pytest
 
-import dataset_files
 from dcglr_tf.data import sources
 
 VARIANT_OF = {"scanobjectnn": "pb_t50_rs", "scanobjectnn_obj_bg": "obj_bg", "scanobjectnn_obj_only": "obj_only"}
@@ -82,7 +82,7 @@ def test_corrupt_file_named(tmp_path, problem):
 
 def test_frozen_feature_protocols_read_it(written, tmp_path):
     from dcglr_tf.commands import evaluate as cli
-    from dcglr_tf.evaluation.runner import run_task
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     manual, arrays = written
     args = cli.parse_args(["--task=knn", "--k", "1", "--encoder=random", "--backbone=pointnet", "--backbone_args",

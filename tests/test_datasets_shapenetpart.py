@@ -6,10 +6,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import dataset_files
 import numpy as np
 import pytest
 
-import dataset_files
 from dcglr_tf.builders.shapenetpart import shapenetpart_dataset_builder as snp
 from dcglr_tf.data import sources
 
@@ -128,7 +128,7 @@ def test_corrupt_inputs_name_file_and_problem(tmp_path, problem):
 
 def test_frozen_feature_protocols_use_the_category(written, tmp_path):
     from dcglr_tf.commands import evaluate as cli
-    from dcglr_tf.evaluation.runner import run_task
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     manual, shapes = written
     args = cli.parse_args(["--task=knn", "--k", "1", "--encoder=random", "--backbone=pointnet", "--backbone_args",

@@ -1,11 +1,12 @@
 """The DCGLR model: loss against NumPy, one train step's updates, freezing, distribution, serialisation."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-import keras
-from dcglr_tf.dcglr import DCGLR, dcglr_loss, koleo_loss
+from dcglr_tf.dcglr import DCGLR
+from dcglr_tf.losses import dcglr_loss, koleo_loss
 from dcglr_tf.schedules import ScheduledAdamW, WarmupCosine
 
 TINY_BACKBONE = dict(widths=(8, 8), k=4, emb_dim=16)

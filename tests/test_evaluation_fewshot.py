@@ -53,7 +53,7 @@ def test_settings_and_svm_trial():
 
 def test_task_table_and_json(shapes_data_dir, tmp_path):
     from dcglr_tf.commands import evaluate as cli
-    from dcglr_tf.evaluation.runner import run_task
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     argv = ["--task=fewshot", "--encoder=random", "--backbone=dgcnn", '--backbone_args={"widths": [8, 8], "k": 4, '
             '"emb_dim": 16}', f"--data_dir={shapes_data_dir}", "--dataset=synthetic_shapes", "--num_points=32",
@@ -75,7 +75,7 @@ def test_task_table_and_json(shapes_data_dir, tmp_path):
 
 def test_finetuned_variant_uses_the_same_trials(shapes_data_dir, tmp_path):
     from dcglr_tf.commands import evaluate as cli
-    from dcglr_tf.evaluation.runner import run_task
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     argv = ["--task=fewshot", "--encoder=random", "--backbone=pointnet", f"--data_dir={shapes_data_dir}",
             "--dataset=synthetic_shapes", "--num_points=32", "--limit=140", "--fewshot_settings", "3w2s", "--trials=1", "--queries=3",

@@ -8,11 +8,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-
-from dcglr_tf.evaluation import knn  # noqa: E402
-from dcglr_tf.evaluation.knn import knn_predict  # noqa: E402
 from test_evaluation_retrieval import MeanPointEncoder  # noqa: E402
 from test_evaluation_transfer import _directions_clouds  # noqa: E402
+
+from dcglr_tf.evaluation.knn import knn_predict  # noqa: E402
+from dcglr_tf.evaluation.tasks import knn  # noqa: E402
 
 
 def test_groups_exclude_a_querys_own_group_as_brute_force_does():
@@ -54,7 +54,7 @@ def _file(tmp_path, with_objects=True):
 
 def _run(tmp_path, monkeypatch, path, *extra):
     from dcglr_tf.commands import evaluate as cli
-    from dcglr_tf.evaluation.runner import run_task
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     monkeypatch.setattr(knn, "open_encoder", lambda spec, args: (MeanPointEncoder(), "mean point", spec, None))
     lines = []

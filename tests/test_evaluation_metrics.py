@@ -9,11 +9,11 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from dcglr_tf.callbacks import KNNMonitor  # noqa: E402
 from dcglr_tf.evaluation import metrics  # noqa: E402
 from dcglr_tf.evaluation.knn import hardest_classes, knn_accuracy, knn_predict  # noqa: E402
 from dcglr_tf.evaluation.spectrum import feature_spectrum  # noqa: E402
 from dcglr_tf.evaluation.svm import linear_svm_accuracy  # noqa: E402
+from dcglr_tf.training.callbacks import KNNMonitor  # noqa: E402
 
 LABELS = np.array([0, 0, 0, 1, 1, 2])
 PREDICTIONS = np.array([0, 0, 1, 1, 2, 2])

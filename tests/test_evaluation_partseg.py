@@ -8,12 +8,13 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import dataset_files  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-import dataset_files  # noqa: E402
 from dcglr_tf.evaluation import metrics  # noqa: E402
-from dcglr_tf.evaluation.partseg import PartSegmentationNet, part_mask, predict_parts  # noqa: E402
+from dcglr_tf.evaluation.tasks.partseg import part_mask, predict_parts  # noqa: E402
+from dcglr_tf.models.segmenter import PartSegmentationNet  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY_DGCNN = '{"widths": [8, 8], "k": 4, "emb_dim": 16}'
@@ -72,7 +73,7 @@ def shapenetpart_dir(tmp_path_factory):
 
 def _run(argv, tmp_path):
     from dcglr_tf.commands import evaluate as cli
-    from dcglr_tf.evaluation.runner import run_task
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     return run_task(cli.parse_args(argv + ["--output", str(tmp_path / "r.json"), "--verbose", "0"]),
                     log=lambda *_: None)

@@ -11,8 +11,8 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from dcglr_tf.data.points_file import load_points_file  # noqa: E402
-from dcglr_tf.evaluation import retrieval  # noqa: E402
-from dcglr_tf.evaluation.retrieval import cross_density_retrieval, retrieval_rates  # noqa: E402
+from dcglr_tf.evaluation.retrieval import cross_density_retrieval, retrieval_rates, shuffle_points  # noqa: E402
+from dcglr_tf.evaluation.tasks import retrieval  # noqa: E402
 from dcglr_tf.export import Encoder  # noqa: E402
 
 
@@ -65,7 +65,7 @@ def _shifted_clouds():
 @pytest.mark.parametrize("counts, top1", [(["64", "16"], 0.0), (["16", "16"], 1.0)])
 def test_task_with_a_toy_encoder_on_a_points_file(counts, top1, tmp_path, monkeypatch):
     from dcglr_tf.commands import evaluate as cli
-    from dcglr_tf.evaluation.runner import run_task
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     path = tmp_path / "clouds.npz"
     np.savez(path, data=_shifted_clouds())
@@ -85,7 +85,7 @@ def test_task_with_a_toy_encoder_on_a_points_file(counts, top1, tmp_path, monkey
 
 def test_task_errors(tmp_path):
     from dcglr_tf.commands import evaluate as cli
-    from dcglr_tf.evaluation.runner import run_task
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     path = tmp_path / "clouds.npz"
     np.savez(path, points=np.zeros((4, 32, 3), np.float32))
@@ -126,14 +126,14 @@ def test_points_file_reader(tmp_path):
 
 def test_shuffled_point_order_draws_seeded_random_subsets(shapes_data_dir, tmp_path):
     from dcglr_tf.commands import evaluate as cli
-    from dcglr_tf.evaluation.runner import run_task
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     clouds = _shifted_clouds()
-    shuffled = retrieval.shuffle_points(clouds, seed=3)
+    shuffled = shuffle_points(clouds, seed=3)
     for cloud, permuted in zip(clouds, shuffled):  # each cloud keeps its points, in a new order
         np.testing.assert_array_equal(np.sort(cloud, axis=0), np.sort(permuted, axis=0))
     assert not np.array_equal(shuffled, clouds)
-    np.testing.assert_array_equal(shuffled, retrieval.shuffle_points(clouds, seed=3))
+    np.testing.assert_array_equal(shuffled, shuffle_points(clouds, seed=3))
     base = ["--task=retrieval", "--encoder=random", "--backbone=pointnet", '--backbone_args={"widths": [8, 16]}',
             f"--data_dir={shapes_data_dir}", "--dataset=synthetic_shapes", "--limit=40", "--point_counts", "64", "32"]
     results = {order: run_task(cli.parse_args(base + [f"--point_order={order}", "--output", str(tmp_path / order)]),

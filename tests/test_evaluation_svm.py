@@ -11,8 +11,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
 from dcglr_tf.evaluation.linear_svm import LinearSVM, fit_ovr_squared_hinge  # noqa: E402
-from dcglr_tf.evaluation.svm import (FIXED_C, best_c, cv_plan, linear_svm_accuracy, past_the_peak,  # noqa: E402
-                                     svm_protocol)
+from dcglr_tf.evaluation.svm import FIXED_C, best_c, cv_plan, linear_svm_accuracy, past_the_peak, svm_protocol  # noqa: E402
 
 
 def blobs(n, dim, classes, seed, spread=1.0, n_test=0):
@@ -151,9 +150,10 @@ def test_c_path_stops_after_two_lower_values():
 
 def test_svm_task_on_modelnet40_h5_with_a_single_shape_class(tmp_path):
     """The issue's case: a small real-format ModelNet40 set where one class has a single training shape."""
-    from dcglr_tf.commands import evaluate as cli
-    from dcglr_tf.evaluation.runner import run_task
     import dataset_files
+
+    from dcglr_tf.commands import evaluate as cli
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     manual = tmp_path / "manual"
     dataset_files.write_modelnet40_h5(manual, train=(9,), test=(4,))

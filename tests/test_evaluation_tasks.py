@@ -23,7 +23,7 @@ COMMON_KEYS = {"task", "dataset", "encoder", "settings", "seeds", "metrics"}
 @pytest.fixture(autouse=True)
 def _small_default_dataset(monkeypatch):
     """Tasks run without --dataset read the (shrunk) synthetic_shapes here, not the larger default corpus."""
-    from dcglr_tf.evaluation import common
+    from dcglr_tf.evaluation.tasks import common
 
     monkeypatch.setattr(common, "DEFAULT_DATASET", "synthetic_shapes")
 
@@ -61,7 +61,7 @@ def exported(tmp_path_factory):
 
 def evaluate(argv, tmp_path):
     from dcglr_tf.commands import evaluate as cli
-    from dcglr_tf.evaluation.runner import run_task
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     args = cli.parse_args(argv + ["--output", str(tmp_path / "result.json"), "--verbose", "0"])
     lines = []
@@ -158,7 +158,7 @@ def test_finetune_pretrained_and_scratch_with_resume(data_dir, exported, tmp_pat
 
 
 def test_pretrained_weights_are_the_exported_ones(exported):
-    from dcglr_tf.evaluation.features import load_trainable_backbone
+    from dcglr_tf.evaluation.tasks.features import load_trainable_backbone
     from dcglr_tf.export import load_encoder
     from dcglr_tf.ops.points import normalize_unit_sphere
 
@@ -207,7 +207,7 @@ def test_attention(data_dir, exported, tmp_path):
 ])
 def test_wrong_combinations_have_clear_messages(argv, message, tmp_path):
     from dcglr_tf.commands import evaluate as cli
-    from dcglr_tf.evaluation.runner import run_task
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     with pytest.raises((ValueError, FileNotFoundError), match=message):
         run_task(cli.parse_args(argv + ["--output", str(tmp_path / "r.json")]), log=lambda *_: None)

@@ -9,10 +9,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-
-from dcglr_tf.evaluation import transfer  # noqa: E402
-from dcglr_tf.evaluation.transfer import transfer_scores  # noqa: E402
 from test_evaluation_retrieval import MeanPointEncoder  # noqa: E402
+
+from dcglr_tf.evaluation.tasks import transfer  # noqa: E402
+from dcglr_tf.evaluation.transfer import transfer_scores  # noqa: E402
 
 
 def test_scores_by_hand():
@@ -44,7 +44,7 @@ def _directions_clouds(directions, points=16):
 def test_task_with_a_toy_encoder(shapes_data_dir, tmp_path, monkeypatch):
     from dcglr_tf.commands import evaluate as cli
     from dcglr_tf.data import sources
-    from dcglr_tf.evaluation.runner import run_task
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     names = sources.class_names("synthetic_shapes")
     # Train features: classes 0, 1, 2 of synthetic_shapes along e0, e1, e2 (four clouds each).
@@ -73,7 +73,7 @@ def test_task_with_a_toy_encoder(shapes_data_dir, tmp_path, monkeypatch):
 
 def test_task_errors(shapes_data_dir, tmp_path):
     from dcglr_tf.commands import evaluate as cli
-    from dcglr_tf.evaluation.runner import run_task
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     path = tmp_path / "clouds.npz"
     np.savez(path, points=np.zeros((4, 32, 3), np.float32))
@@ -96,7 +96,7 @@ def test_task_errors(shapes_data_dir, tmp_path):
 def test_task_with_the_classes_the_file_names(shapes_data_dir, tmp_path, monkeypatch):
     from dcglr_tf.commands import evaluate as cli
     from dcglr_tf.data import sources
-    from dcglr_tf.evaluation.runner import run_task
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     names = sources.class_names("synthetic_shapes")
     eye = np.eye(3, dtype=np.float32)
@@ -134,7 +134,7 @@ def test_task_with_the_classes_the_file_names(shapes_data_dir, tmp_path, monkeyp
 ])
 def test_bad_class_names_in_the_file(shapes_data_dir, tmp_path, class_name, message):
     from dcglr_tf.commands import evaluate as cli
-    from dcglr_tf.evaluation.runner import run_task
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     path = tmp_path / "clouds.npz"
     np.savez(path, points=np.zeros((4, 32, 3), np.float32), class_name=class_name)

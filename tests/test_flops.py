@@ -7,9 +7,10 @@ import pytest
 import tensorflow as tf
 
 from benchmarks.flops import analytic_step_flops, hlo_matmul_flops, step_view_groups, xla_step_flops
-from dcglr_tf.config import CropConfig, HeadConfig, embedded_config
+from dcglr_tf.config import CropConfig, HeadConfig
 from dcglr_tf.data.pipeline import view_shapes
-from dcglr_tf.pretrain import build_model
+from dcglr_tf.presets import embedded_config
+from dcglr_tf.training.pretrain import build_model
 
 TINY = dataclasses.replace(
     embedded_config(),

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dcglr_tf.distribution import read_tf_config
+from dcglr_tf.training.distribution import read_tf_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
@@ -104,8 +104,8 @@ def test_two_worker_processes_equal_one_process(tmp_path):
 def test_two_worker_train_py_run_resumes_after_all_workers_are_killed_and_chief_exports(shapes_data_dir, tmp_path):
     from test_cli import TINY
 
-    from dcglr_tf.checkpointing import saved_epoch
     from dcglr_tf.export import load_encoder
+    from dcglr_tf.training.checkpointing import saved_epoch
 
     config = tmp_path / "tiny.json"
     config.write_text(json.dumps(TINY))

@@ -5,10 +5,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import dataset_files  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-import dataset_files  # noqa: E402
 from benchmarks import off_meshes_to_points as tool  # noqa: E402
 from dcglr_tf.builders.modelnet40_cad.modelnet40_cad_dataset_builder import sample_off_mesh  # noqa: E402
 

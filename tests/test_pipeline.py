@@ -5,8 +5,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from dcglr_tf.config import CropConfig, embedded_config
-from dcglr_tf.data.pipeline import labelled_dataset, pretraining_dataset, validate_crop_config, view_shapes
+from dcglr_tf.config import CropConfig, TrainConfig
+from dcglr_tf.data.pipeline import labelled_dataset, pretraining_dataset, view_shapes
+from dcglr_tf.presets import embedded_config
+from dcglr_tf.training.validation import validate_config
 
 
 def small_config(data_dir, **overrides):
@@ -99,7 +101,7 @@ def test_labelled_dataset_keeps_first_points_normalised(shapes_data_dir):
 def test_bad_crop_settings_are_named(change, message):
     crops = dataclasses.replace(CropConfig(global_points=32, local_points=16), **change)
     with pytest.raises(ValueError, match=message):
-        validate_crop_config(crops, 64)
+        validate_config(TrainConfig(num_points=64, crops=crops))
 
 
 def test_worker_shards_split_each_global_batch(shapes_data_dir):

@@ -4,8 +4,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dcglr_tf.ops.points import (farthest_point_downsample, farthest_point_sample, gather_points, knn,
-                                  normalize_unit_sphere, pairwise_sq_distances)
+from dcglr_tf.ops.points import (
+    farthest_point_downsample,
+    farthest_point_sample,
+    gather_points,
+    knn,
+    normalize_unit_sphere,
+    pairwise_sq_distances,
+)
 
 
 def numpy_fps(points, num_samples, start):

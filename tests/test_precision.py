@@ -8,8 +8,8 @@ import tensorflow as tf
 from dcglr_tf.dcglr import DCGLR
 from dcglr_tf.export import export_encoder, load_encoder
 from dcglr_tf.models import build_backbone
+from dcglr_tf.models.precision import dtype_policy, float32_copy
 from dcglr_tf.ops.points import normalize_unit_sphere
-from dcglr_tf.precision import dtype_policy, float32_copy
 from dcglr_tf.schedules import ScheduledAdamW, WarmupCosine
 
 POINTNET = dict(widths=(8, 16))

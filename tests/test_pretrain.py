@@ -1,4 +1,4 @@
-"""Run set-up of dcglr_tf.pretrain: learning-rate scaling."""
+"""Run set-up of dcglr_tf.training.pretrain: learning-rate scaling."""
 
 import dataclasses
 import json
@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from dcglr_tf.config import embedded_config, paper_config
-from dcglr_tf.pretrain import build_model
+from dcglr_tf.presets import embedded_config, paper_config
+from dcglr_tf.training.pretrain import build_model
 
 
 def peak_learning_rate(optimizer):
@@ -35,7 +35,7 @@ def test_the_encoder_works_at_max_points_by_default_the_global_view_size(max_poi
 
 
 def test_presets_are_consistent_and_cpu_long_is_the_embedded_run_trained_longer():
-    from dcglr_tf.config import PRESETS, cpu_long_config
+    from dcglr_tf.presets import PRESETS, cpu_long_config
 
     for make in PRESETS.values():
         config = make()
@@ -87,14 +87,14 @@ def test_the_config_files_backbone_is_used_unless_the_flag_is_given(tmp_path):
 
 
 def test_the_default_xla_choice_is_the_backbones_measured_faster_path():
-    from dcglr_tf.pretrain import resolve_jit_compile
+    from dcglr_tf.training.pretrain import resolve_jit_compile
 
     assert resolve_jit_compile(None, "pct") is False and resolve_jit_compile(None, "dgcnn") is True
     assert resolve_jit_compile(True, "pct") is True and resolve_jit_compile(False, "dgcnn") is False
 
 
 def test_the_run_records_its_architecture_and_refuses_a_directory_made_with_another(tmp_path):
-    from dcglr_tf.pretrain import RunConfigMismatch, run_pretraining
+    from dcglr_tf.training.pretrain import RunConfigMismatch, run_pretraining
 
     config = embedded_config(epochs=0, backbone_args={"widths": [8, 8], "emb_dim": 16})
     out = str(tmp_path / "run")

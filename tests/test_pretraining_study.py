@@ -1,4 +1,4 @@
-"""benchmarks/pretraining_study.py: the train.py commands a variant's runs get. A variant that keeps the encoder's
+"""tools/pretraining_study.py: the train.py commands a variant's runs get. A variant that keeps the encoder's
 architecture shares the default's random twin, built and checked by the default's own command (with the variant's
 flags, train.py refuses the finished twin as another config); one that changes the architecture gets its own."""
 
@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from benchmarks import pretraining_study as study
+from tools import pretraining_study as study
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Reliability: clean logs when redirected, one run per directory, and kill -9 at any moment.
 
-The end-to-end test kills train.py at each fault point of `dcglr_tf.faults` (DCGLR_FAULT) and checks that the
+The end-to-end test kills train.py at each fault point of `dcglr_tf.utils.faults` (DCGLR_FAULT) and checks that the
 same command resumes and finishes with one metrics.csv row per epoch; the others check the pieces in-process
 (a full disk while checkpointing: the one-line `CheckpointWriteError` that train.py prints, exit code 2).
 """
@@ -16,17 +16,18 @@ import keras
 import numpy as np
 import pytest
 
-from dcglr_tf import checkpointing, faults
-from dcglr_tf.callbacks import MetricsCSVLogger
-from dcglr_tf.progress import EpochLine, training_progress
-from dcglr_tf.runlock import RunDirInUse, run_dir_lock
+from dcglr_tf.training import checkpointing
+from dcglr_tf.training.callbacks import MetricsCSVLogger
+from dcglr_tf.training.progress import EpochLine, training_progress
+from dcglr_tf.utils import faults
+from dcglr_tf.utils.runlock import RunDirInUse, run_dir_lock
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=ROOT)
 ENV.pop("DCGLR_FAULT", None)
 HOLD = """
 import sys, time
-from dcglr_tf.runlock import run_dir_lock
+from dcglr_tf.utils.runlock import run_dir_lock
 with run_dir_lock(sys.argv[1]):
     print("held", flush=True)
     time.sleep(600)
@@ -86,7 +87,7 @@ def hold(run_dir):
 
 
 def test_a_second_process_is_refused_and_kill_9_frees_the_directory(tmp_path):
-    from dcglr_tf.evaluation.finetune import fit_in_run_dir
+    from dcglr_tf.evaluation.tasks.finetune import fit_in_run_dir
 
     run_dir = tmp_path / "run"
     holder = hold(run_dir)
@@ -165,7 +166,7 @@ def test_metrics_csv_drops_the_rows_of_epochs_a_resumed_run_repeats(tmp_path):
 def test_an_evaluation_training_run_resumes_with_one_row_per_epoch(tmp_path):
     import tensorflow as tf
 
-    from dcglr_tf.evaluation.finetune import fit_in_run_dir
+    from dcglr_tf.evaluation.tasks.finetune import fit_in_run_dir
 
     data = tf.data.Dataset.from_tensor_slices((np.ones((4, 3), np.float32), np.zeros((4, 2), np.float32))).batch(2)
     run_dir = str(tmp_path / "finetune")
@@ -186,7 +187,7 @@ PREPARE_KILLED = """
 import os, signal, sys
 from tensorflow_datasets.core import example_serializer
 from dcglr_tf.builders.synthetic_shapes import synthetic_shapes_dataset_builder as shapes
-from dcglr_tf.progress import prepare_with_progress
+from dcglr_tf.data.preparation import prepare_with_progress
 
 shapes.TRAIN_PER_CLASS, shapes.TEST_PER_CLASS = 3, 2
 serialize, written = example_serializer.ExampleSerializer.serialize_example, []
@@ -205,7 +206,7 @@ prepare_with_progress("synthetic_shapes", sys.argv[1])
 def test_a_dataset_preparation_killed_half_way_is_prepared_whole_next_time(tmp_path, monkeypatch):
     from dcglr_tf.builders.synthetic_shapes import synthetic_shapes_dataset_builder as shapes
     from dcglr_tf.data import sources
-    from dcglr_tf.progress import prepare_with_progress
+    from dcglr_tf.data.preparation import prepare_with_progress
 
     data_dir = str(tmp_path / "tfds")
     killed = subprocess.run([sys.executable, "-c", PREPARE_KILLED, data_dir], env=ENV, cwd=ROOT, capture_output=True,
@@ -234,7 +235,7 @@ def test_a_second_process_preparing_the_same_dataset_waits_for_the_first(tmp_pat
 
     from dcglr_tf.builders.synthetic_shapes import synthetic_shapes_dataset_builder as shapes
     from dcglr_tf.data import sources
-    from dcglr_tf.progress import prepare_with_progress
+    from dcglr_tf.data.preparation import prepare_with_progress
 
     monkeypatch.setattr(shapes, "TRAIN_PER_CLASS", 2)
     monkeypatch.setattr(shapes, "TEST_PER_CLASS", 1)

@@ -23,7 +23,7 @@ Prints a table, writes a JSON result next to the (first) encoder or to --output,
 import argparse
 import json
 
-from dcglr_tf.cli import BAD_INPUT, check_directory_flags, error_line, fail, quiet_tensorflow
+from dcglr_tf.commands.cli import BAD_INPUT, check_directory_flags, error_line, fail, quiet_tensorflow
 
 quiet_tensorflow()
 
@@ -32,10 +32,10 @@ TASKS = ("svm", "knn", "finetune", "segmentation", "partseg", "robustness", "tsn
 
 
 def parse_args(argv=None):
-    from dcglr_tf.config import PRESETS
     from dcglr_tf.data.sources import dataset_info, dataset_names
     from dcglr_tf.models import backbone_names
     from dcglr_tf.models.registry import backbone_class, check_backbone_args
+    from dcglr_tf.presets import PRESETS
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", required=True, choices=TASKS, help="evaluation protocol")
@@ -152,7 +152,7 @@ def main(argv=None):
     args = parse_args(argv)
     check_directory_flags({"--data_dir": args.data_dir, "--manual_dir": args.manual_dir,
                            "--output_dir": args.output_dir})
-    from dcglr_tf.evaluation.runner import run_task
+    from dcglr_tf.evaluation.tasks.runner import run_task
 
     try:
         run_task(args, log=print)

@@ -3,7 +3,7 @@
     python train.py --backbone=dgcnn                      # embedded data, CPU-sized preset (minutes)
     python train.py --backbone=dgcnn --preset=paper --dataset=shapenet --manual_dir=DIR   # the paper's setup
     python train.py ... --strategy=mirrored --precision=mixed_bfloat16      # all GPUs of a machine, bfloat16
-    TF_CONFIG='{...}' python train.py ... --strategy=multi_worker          # on every machine (see README)
+    TF_CONFIG='{...}' python train.py ... --strategy=multi_worker          # on every machine (see docs/distributed.md)
 
 Writes OUTPUT_DIR/{config.json, metrics.csv, logs/, checkpoints/, encoder/, dcglr.keras}. Running the same
 command again resumes from the last finished epoch; --epochs=0 exports the randomly initialised encoder.
@@ -14,17 +14,17 @@ import dataclasses
 import json
 import os
 
-from dcglr_tf.cli import BAD_INPUT, check_directory_flags, error_line, fail, quiet_tensorflow
+from dcglr_tf.commands.cli import BAD_INPUT, check_directory_flags, error_line, fail, quiet_tensorflow
 
 quiet_tensorflow()
 
 
 def parse_args(argv=None):
-    from dcglr_tf.config import PRESETS
     from dcglr_tf.data.sources import dataset_names
     from dcglr_tf.models import backbone_names
-    from dcglr_tf.distribution import STRATEGIES
-    from dcglr_tf.precision import PRECISIONS
+    from dcglr_tf.models.precision import PRECISIONS
+    from dcglr_tf.presets import PRESETS, describe_presets
+    from dcglr_tf.training.distribution import STRATEGIES
 
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -32,10 +32,7 @@ def parse_args(argv=None):
     parser.add_argument("--backbone", help=f"encoder architecture, one of: {', '.join(backbone_names())} (default: the "
                                            f"--config file's backbone, else dgcnn)")
     parser.add_argument("--preset", default="embedded", choices=sorted(PRESETS),
-                        help="defaults for every setting below: 'embedded' (CPU-sized, synthetic_objects, 3,600 steps "
-                             "for dgcnn, 2,400 for pct, 9,600 for vit3d, 1,200 for pointnet: under 10 minutes on 2 cores; "
-                             "dgcnn and vit3d with a KoLeo term; default), 'cpu_long' (the same trained longer: 30,000 steps for dgcnn, "
-                             "about an hour on 2 idle cores; 10,000 for pct, 40,000 for vit3d, 6,000 for pointnet) or 'paper' (the paper's sizes: ShapeNet, 2048 points, 2+8+2 views, K=512, for GPUs)")
+                        help="defaults for every setting below (default: embedded). " + describe_presets())
     parser.add_argument("--config", help="JSON file of TrainConfig values (nested: crops, head, loss, optim) applied over the preset")
     parser.add_argument("--dataset", help=f"pre-training data, one of: {', '.join(dataset_names())} (preset default)")
     parser.add_argument("--data_dir", help="TFDS data directory for prepared datasets (default ~/tensorflow_datasets)")
@@ -57,7 +54,7 @@ def parse_args(argv=None):
                         help="'default': one device; 'mirrored': tf.distribute.MirroredStrategy over all GPUs of this machine "
                              "(or CPUs with --cpu_replicas); 'multi_worker': MultiWorkerMirroredStrategy over several "
                              "machines, configured by the TF_CONFIG environment variable, every worker running the same "
-                             "command with the same --output_dir on a shared filesystem (see README, Training on several "
+                             "command with the same --output_dir on a shared filesystem (see docs/distributed.md"
                              "machines). --batch_size is always the global batch")
     parser.add_argument("--cpu_replicas", type=int, default=0, help="split the CPU into N logical devices (to run --strategy=mirrored without GPUs)")
     parser.add_argument("--cluster_timeout", type=float, default=300,
@@ -80,12 +77,17 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+FLAG_KEYS = {"backbone", "dataset", "data_dir", "manual_dir", "epochs", "batch_size", "steps_per_epoch", "num_points",
+             "max_points", "seed", "precision", "backbone_args"}
+
+
 def config_from_args(args):
-    """The TrainConfig of the flags: the preset, then --config, then the other flags. Exits with a one-line error
-    naming the flag (or the --config file and key) for a value that cannot work."""
-    from dcglr_tf.config import PRESETS, TrainConfig
-    from dcglr_tf.data.sources import dataset_info
-    from dcglr_tf.models.registry import backbone_class, build_backbone, check_backbone_args
+    """The TrainConfig of the flags: the preset, then --config, then the other flags, checked by
+    `validate_config`. Exits with a one-line error naming the flag (or the --config file and key) for a value that
+    cannot work."""
+    from dcglr_tf.config import TrainConfig
+    from dcglr_tf.presets import PRESETS
+    from dcglr_tf.training.validation import ConfigError, validate_config
 
     values = {}
     if args.config:
@@ -112,12 +114,7 @@ def config_from_args(args):
             config = TrainConfig.from_dict(merged)
         except ValueError as error:
             fail(f"--config {args.config}: {error}")
-    overrides = {
-        name: getattr(args, name)
-        for name in ("backbone", "dataset", "data_dir", "manual_dir", "epochs", "batch_size", "steps_per_epoch", "num_points",
-                     "max_points", "seed", "precision")
-        if getattr(args, name) is not None
-    }
+    overrides = {name: getattr(args, name) for name in FLAG_KEYS - {"backbone_args"} if getattr(args, name) is not None}
     if args.backbone_args:
         try:
             overrides["backbone_args"] = json.loads(args.backbone_args)
@@ -128,32 +125,33 @@ def config_from_args(args):
     config = dataclasses.replace(config, **overrides)
     if args.learning_rate is not None:
         config.optim.learning_rate = args.learning_rate
-    for flag, check in (("--backbone", lambda: backbone_class(config.backbone)),
-                        ("--dataset", lambda: dataset_info(config.dataset)),
-                        ("--backbone_args" if args.backbone_args else f"--config {args.config}",
-                         lambda: (check_backbone_args(config.backbone, config.backbone_args),  # keys, then values
-                                  build_backbone(config.backbone, config.backbone_preset, **config.backbone_args)))):
-        try:
-            check()
-        except ValueError as error:
-            fail(f"{flag}: {error}")
-    for name in ("epochs", "batch_size", "num_points"):
-        minimum = 0 if name == "epochs" else 1
-        if getattr(config, name) < minimum:
-            fail(f"--{name} must be >= {minimum}, got {getattr(config, name)}")
-    if config.max_points is not None and config.max_points < 0:
-        fail(f"--max_points must be >= 0 (0: every point), got {config.max_points}")
+    try:
+        validate_config(config)
+    except ConfigError as error:
+        fail(config_error_line(error, args))
     return config
+
+
+def config_error_line(error, args):
+    """A ConfigError as one line that starts with the flag that set the value (`--epochs: ...`), else the --config
+    file that did."""
+    flag = "learning_rate" if error.key == "optim.learning_rate" else error.key
+    if flag in FLAG_KEYS | {"learning_rate"} and getattr(args, flag, None) is not None:
+        return f"--{flag}: {error}"
+    if args.config:
+        return f"--config {args.config}: {error}"
+    return str(error)
 
 
 def main(argv=None):
     args = parse_args(argv)
     if args.cpu_replicas:
-        from dcglr_tf.distribution import split_cpu
+        from dcglr_tf.training.distribution import split_cpu
 
         split_cpu(args.cpu_replicas)
-    from dcglr_tf.distribution import make_strategy
-    from dcglr_tf.pretrain import run_pretraining
+    from dcglr_tf.training.distribution import make_strategy
+    from dcglr_tf.training.pretrain import run_pretraining
+    from dcglr_tf.training.validation import ConfigError
 
     try:
         config = config_from_args(args)
@@ -164,7 +162,7 @@ def main(argv=None):
         strategy = make_strategy(args.strategy, cluster_timeout=args.cluster_timeout)  # before TensorFlow runs anything
         monitors = []
         if args.knn_monitor:
-            from dcglr_tf.callbacks import KNNMonitor
+            from dcglr_tf.training.callbacks import KNNMonitor
 
             monitors.append(KNNMonitor.from_dataset(
                 config.dataset, num_points=config.num_points, data_dir=config.data_dir, manual_dir=config.manual_dir,
@@ -174,6 +172,8 @@ def main(argv=None):
             config, output_dir, strategy=strategy, jit_compile=jit, overwrite=args.overwrite,
             verbose="auto" if args.verbose is None else args.verbose, extra_callbacks=monitors,
         )
+    except ConfigError as error:
+        fail(config_error_line(error, args))
     except BAD_INPUT as error:
         fail(error_line(error))
     except KeyboardInterrupt:

@@ -12,25 +12,6 @@ from dcglr_tf.ops.points import normalize_unit_sphere
 AUTOTUNE = tf.data.AUTOTUNE
 
 
-def validate_crop_config(config, num_points):
-    """Raise a ValueError naming the setting when the crop sizes cannot be cut from `num_points` points."""
-    crop = config
-    if crop.num_global < 2:
-        raise ValueError(f"num_global must be >= 2 (the global loss compares different global crops), got {crop.num_global}")
-    for name in ("global_points", "local_points"):
-        value = getattr(crop, name)
-        if not 1 <= value <= num_points:
-            raise ValueError(f"crops.{name}={value} must be between 1 and num_points={num_points}")
-    for name in ("global_ratio", "local_ratio"):
-        low, high = getattr(crop, name)
-        if not 0.0 < low <= high <= 1.0:
-            raise ValueError(f"crops.{name}={(low, high)} must satisfy 0 < low <= high <= 1")
-    if crop.global_sampling not in ("random", "fps"):
-        raise ValueError(f"crops.global_sampling must be 'random' or 'fps', got {crop.global_sampling!r}")
-    if crop.num_half_res and num_points // 2 < 1:
-        raise ValueError(f"half-resolution copies need num_points >= 2, got {num_points}")
-
-
 def view_shapes(config):
     """Static per-sample shapes of the pre-training views of `config` (a TrainConfig), by group name."""
     crop = config.crops
@@ -60,7 +41,6 @@ def pretraining_dataset(config, *, initial_epoch=0, split="train", shard=(0, 1),
     stream; with B = global batch / count, the shards' k-th batches hold the k-th global batch's clouds
     (the half-resolution copies get per-shard seeds).
     """
-    validate_crop_config(config.crops, config.num_points)
     sources.check_num_points(config.dataset, config.num_points)
     crop_config = config.crops
     source = sources.load_split(config.dataset, split, data_dir=config.data_dir, manual_dir=config.manual_dir)

@@ -30,7 +30,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from dcglr_tf.builders import _builder_utils as _utils
-from dcglr_tf.runlock import lock_holder
+from dcglr_tf.utils.runlock import lock_holder
 
 DatasetFileError = _utils.DatasetFileError
 DatasetFilesMissingError = _utils.DatasetFilesMissingError

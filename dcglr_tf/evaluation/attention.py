@@ -3,19 +3,13 @@
 Each point takes the attention weight of its nearest patch centre; one row per cloud, one column per head.
 Colours show the weight relative to uniform attention (S * weight for S patches: 1 = uniform), on one colour
 scale for the whole figure, so a head that attends evenly looks flat and a focused head shows bright spots.
-Each panel states the head's attention entropy (log S for uniform).
+Each panel states the head's attention entropy (log S for uniform). The `attention` task
+(`evaluation.tasks.attention`) picks the clouds.
 """
-
-import os
 
 import numpy as np
 
-from dcglr_tf.evaluation.common import (backbone_args, base_result, check_classification, class_names_of,
-                                        encoder_description, encoder_slug, num_points_of, split_of, task_dataset)
-from dcglr_tf.evaluation.features import load_trainable_backbone, parse_encoder_spec
-from dcglr_tf.evaluation.finetune import load_arrays
 from dcglr_tf.evaluation.plots import plt, save
-from dcglr_tf.evaluation.report import format_table
 
 
 def point_attention(backbone, points):
@@ -59,41 +53,3 @@ def plot_attention(points, per_point, titles, path, title, num_patches=None, ent
     bar = figure.colorbar(scatter, ax=figure.axes, shrink=0.5, pad=0.02)
     bar.set_label("attention x patches (1 = uniform), nearest patch")
     return save(figure, path)
-
-
-def run_attention(args, spec, ctx, log=print):
-    dataset = task_dataset(args)
-    check_classification(dataset, "attention")
-    path, backbone_name = parse_encoder_spec(spec, args.backbone)
-    if path == "random":
-        if backbone_name != "vit3d":
-            raise ValueError(f"attention maps exist for the vit3d backbone only, not {backbone_name!r}")
-        description = {}
-    else:
-        description = encoder_description(path)
-        if description.get("backbone_class") != "ViT3D":
-            raise ValueError(f"attention maps exist for the vit3d backbone only; {path} is a "
-                             f"{description.get('backbone_class')} encoder")
-    backbone, name = load_trainable_backbone(path, backbone_name, args.preset, args.seed, backbone_args(args))
-    num_points = num_points_of(args, description)
-    points, labels = load_arrays(dataset, split_of(args, "test"), num_points, args.data_dir, args.manual_dir)
-    firsts = [int(np.flatnonzero(labels == c)[0]) for c in np.unique(labels)][: args.num_clouds]
-    points, labels = points[firsts], labels[firsts]
-    per_point, patch_attention, _ = point_attention(backbone, points)
-    names = class_names_of(dataset, args)
-    titles = [names[y] if y < len(names) else f"class {y}" for y in labels]
-    picture = os.path.join(ctx["picture_dir"], f"attention_{dataset}_{encoder_slug(spec, args)}.png")
-    entropy = -np.sum(patch_attention * np.log(np.maximum(patch_attention, 1e-12)), axis=-1)  # (B, heads)
-    plot_attention(points, per_point, titles, picture,
-                   f"3D-ViT class-token attention, last block ({name})\nrows: {dataset} test clouds, columns: heads; "
-                   f"H: entropy in nats (uniform over {patch_attention.shape[-1]} patches = "
-                   f"{np.log(patch_attention.shape[-1]):.2f})", num_patches=patch_attention.shape[-1], entropy=entropy)
-    rows = [[titles[b]] + [f"{entropy[b, h]:.2f}" for h in range(entropy.shape[1])] for b in range(len(titles))]
-    log("attention entropy per head (nats; uniform = log(patches) = "
-        f"{np.log(patch_attention.shape[-1]):.2f})")
-    log(format_table(["cloud"] + [f"head {h + 1}" for h in range(entropy.shape[1])], rows))
-    settings = {"num_points": num_points, "clouds": titles, "heads": int(per_point.shape[1]),
-                "patches": int(patch_attention.shape[-1]), "block": "last"}
-    metrics = {"attention_entropy": entropy.tolist(), "uniform_entropy": float(np.log(patch_attention.shape[-1]))}
-    return base_result("attention", dataset, name, settings, [], metrics, pictures=[picture],
-                       summary={"mean entropy": float(entropy.mean())})

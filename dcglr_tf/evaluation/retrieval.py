@@ -1,34 +1,15 @@
-"""Cross-density retrieval: does a shape embedded from few points find itself among all shapes embedded from
-many points (and the other way round)?
+"""Cross-density retrieval rates: does a shape embedded from few points find itself among all shapes embedded from
+many points (and the other way round)? Plain NumPy on two feature sets of the same shapes; the `retrieval` task
+(`evaluation.tasks.retrieval`) embeds them.
 
-Every shape of a set is embedded twice, from its first `a` and from its first `b` points (`--point_counts A B`,
-default 1024 256); features are L2-normalised. A query from one density ranks all M shapes at the other density
-by cosine similarity; it is a top-k hit when its own shape ranks among the first k. Exact ties (identical
-features) are broken at random in expectation: with g shapes strictly more similar than its own and t others
-exactly as similar, the hit rate counts min(1, max(0, (k - g) / (t + 1))), so a constant encoder scores the
-chance rate k / M, never 100 %. Reported: top-1 and top-5 rates a->b, b->a and their mean. Labels are not used:
-any dataset split or a NumPy file of clouds (`--points_file`) works.
-
-`--point_order=shuffled` first permutes each cloud's points at random (seeded by `--seed`), so the two densities
-are independent random subsets rather than prefixes of the stored order. It matters for files stored in
-farthest-point order (modelnet40_normal_resampled, synthetic_objects), where the first 256 points are the FPS
-selection of 256 of the first 1024 and an encoder that down-samples by FPS sees the same points at both densities.
+Ties: with g shapes strictly more similar than its own and t others exactly as similar, a query's top-k hit counts
+min(1, max(0, (k - g) / (t + 1))), so a constant encoder scores the chance rate k / M, never 100 %.
 """
-
-import os
 
 import numpy as np
 
-from dcglr_tf.data import sources
-from dcglr_tf.evaluation.common import (base_result, open_encoder, points_file_clouds, split_features, split_of,
-                                        task_dataset)
-from dcglr_tf.evaluation.features import embed_points
-from dcglr_tf.evaluation.finetune import load_arrays
 from dcglr_tf.evaluation.knn import l2_normalise
-from dcglr_tf.progress import Stage
-from dcglr_tf.evaluation.report import format_table
 
-DEFAULT_POINT_COUNTS = (1024, 256)
 TOP_K = (1, 5)
 
 
@@ -64,77 +45,7 @@ def cross_density_retrieval(features_a, features_b, ks=TOP_K):
     return metrics
 
 
-def default_split(dataset):
-    """`test` when the dataset has it, else its only split; a dataset with several other splits needs --split."""
-    splits = sources.dataset_info(dataset).splits
-    if "test" in splits or len(splits) == 1:
-        return "test" if "test" in splits else splits[0]
-    raise ValueError(f"dataset {dataset!r} has no test split; choose one with --split (its splits: "
-                     f"{', '.join(splits)})")
-
-
-def retrieval_point_counts(args):
-    counts = tuple(args.point_counts or DEFAULT_POINT_COUNTS)
-    if len(counts) != 2:
-        raise ValueError(f"--task=retrieval compares two densities: give --point_counts A B, got {list(counts)}")
-    return counts
-
-
-def _shapes(args, ctx, max_points):
-    """(label for the result, split or None, clouds array or None): the points file's clouds (read once per run),
-    or the dataset split to embed."""
-    if args.points_file:
-        if args.dataset:
-            raise ValueError("give either --points_file or --dataset for --task=retrieval, not both")
-        points = points_file_clouds(args, ctx, max_points, "--point_counts")
-        return os.path.basename(args.points_file), None, points
-    dataset = task_dataset(args)
-    stored = sources.dataset_info(dataset).num_points
-    if max_points > stored:
-        raise ValueError(f"{dataset!r} stores {stored} points per cloud; --point_counts must not exceed that")
-    split = args.split or default_split(dataset)
-    if args.point_order == "shuffled":  # the whole clouds are needed to draw random subsets
-        return dataset, split, load_arrays(dataset, split_of(args, split, dataset), stored, args.data_dir,
-                                           args.manual_dir)[0]
-    return dataset, split, None
-
-
 def shuffle_points(points, seed):
     """Each cloud of (M, N, 3) with its points in an independent random order (deterministic from `seed`)."""
     rng = np.random.default_rng(seed)
     return np.stack([cloud[rng.permutation(len(cloud))] for cloud in points])
-
-
-def run_retrieval(args, spec, ctx, log=print):
-    n_a, n_b = retrieval_point_counts(args)
-    label, split, points = _shapes(args, ctx, max(n_a, n_b))
-    if args.point_order == "shuffled":
-        points = shuffle_points(points, args.seed)
-    encoder, name, _, _ = open_encoder(spec, args)
-    log(f"cross-density retrieval, {n_a} vs {n_b} points per cloud, with {name}")
-    features = {}
-    for n in (n_a, n_b):
-        if points is None:
-            features[n] = split_features(encoder, args, label, split, n, log=log, ctx=ctx, spec=spec)[0]
-            continue
-        with Stage(f"embedding {label} ({n} points per cloud)", len(points), "clouds", log) as stage:
-            features[n] = embed_points(encoder, points[:, :n], batch_size=args.batch_size, on_batch=stage.update)
-    metrics = cross_density_retrieval(features[n_a], features[n_b])
-    split = None if split is None else split_of(args, split, label)
-    shapes = int(len(features[n_a]))
-    rows = [[f"{n_a} -> {n_b}", metrics["top1_a_to_b"], metrics["top5_a_to_b"]],
-            [f"{n_b} -> {n_a}", metrics["top1_b_to_a"], metrics["top5_b_to_a"]],
-            ["mean", metrics["top1"], metrics["top5"]]]
-    log(format_table(["query -> gallery points", "top-1", "top-5"], rows))
-    log(f"cross-density retrieval among {shapes} shapes: top-1 {metrics['top1']:.4f} (chance {1 / shapes:.4f})")
-    settings = {"point_counts": [n_a, n_b], "a_points": n_a, "b_points": n_b, "shapes": shapes,
-                "source": "points_file" if points is not None else "dataset", "split": split,
-                "points_file": args.points_file, "chance_top1": 1.0 / shapes,
-                "similarity": "cosine (L2-normalised features); exact ties broken at random in expectation",
-                "point_order": args.point_order, "seed": args.seed,
-                "points": ("the first N points of each cloud" if args.point_order == "file" else
-                           "N random points of each cloud (shuffled with --seed, then the first N)")
-                          + ", centred and scaled to the unit sphere"}
-    return base_result("retrieval", label, name, settings, [], metrics, **metrics,
-                       summary={"top1": metrics["top1"], "top1 a->b": metrics["top1_a_to_b"],
-                                "top1 b->a": metrics["top1_b_to_a"], "top5": metrics["top5"]})

@@ -4,18 +4,17 @@ Eigenvalues of the covariance of the (centred, not standardised) features, sorte
 plotted on a log scale. A healthy encoder decays gradually over many dimensions; a collapsed one has a single
 dominant eigenvalue followed by a cliff to numerical zero, or (constant features) no variance at all.
 Summary numbers: effective rank exp(H(p)), p = eigenvalues / sum (1 for one direction, D for isotropic),
-and the count of eigenvalues above 1e-3 of the largest.
+and the count of eigenvalues above 1e-3 of the largest. The `spectrum` task (`evaluation.tasks.spectrum`)
+extracts the features.
 """
-
-import os
 
 import numpy as np
 
-from dcglr_tf.evaluation.common import FEATURES_NOTE, base_result, encoder_slug, frozen_features, split_of
 from dcglr_tf.evaluation.plots import plt, save
-from dcglr_tf.evaluation.report import format_table
 
 FLOOR = 1e-12  # zero eigenvalues are drawn here on the log scale
+
+
 ZERO_VARIANCE = 1e-12  # total variance below this (per dimension): constant features
 
 
@@ -76,22 +75,3 @@ def plot_spectra(spectra, path, title):
     axis.grid(True, which="major", alpha=0.3)
     axis.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1 if len(spectra) < 3 else 2)
     return save(figure, path)
-
-
-def run_spectrum(args, spec, ctx, log=print):
-    dataset, name, num_points, [(features, _)] = frozen_features(args, spec, "spectrum", log, splits=("train",),
-                                                                  ctx=ctx)
-    spectrum = feature_spectrum(features)
-    picture = os.path.join(ctx["picture_dir"], f"spectrum_{dataset}_{encoder_slug(spec, args)}.png")
-    plot_spectra([(name, spectrum)], picture,
-                 f"Feature covariance spectrum: {dataset} train split, {len(features)} clouds")
-    ctx.setdefault("spectra", []).append((name, spectrum))
-    log(format_table(["encoder", "dim", "eff. rank", "rank@1e-3", "top share", "collapsed"],
-                     [[name, spectrum["feature_dim"], spectrum["effective_rank"], spectrum["rank_1e-3"],
-                       spectrum["top_eigenvalue_share"], spectrum["collapsed"]]]))
-    settings = {"num_points": num_points, "split": split_of(args, "train"), "clouds": int(len(features)),
-                "covariance": "of centred (not standardised) features", "normalisation": "divided by the largest"}
-    summary = {"eff. rank": spectrum["effective_rank"], "rank@1e-3": spectrum["rank_1e-3"],
-               "collapsed": spectrum["collapsed"]}
-    return base_result("spectrum", dataset, name, settings, [], spectrum, features=FEATURES_NOTE, pictures=[picture],
-                       summary=summary)

@@ -20,10 +20,8 @@ import copy
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
-from dcglr_tf.evaluation.common import FEATURES_NOTE, base_result, frozen_features
 from dcglr_tf.evaluation.linear_svm import LinearSVM, fit_ovr_squared_hinge
-from dcglr_tf.progress import Stage
-from dcglr_tf.evaluation.report import format_table
+from dcglr_tf.utils.progress import Stage
 
 DEFAULT_C_GRID = (0.0001, 0.001, 0.01, 0.1, 1.0)
 FIXED_C = 0.01  # used without CV when the train split is too small to cross-validate
@@ -164,20 +162,3 @@ def linear_svm_accuracy(train_x, train_y, test_x, test_y, *, seeds=(0, 1, 2), c_
 CLASSIFIER = ("standardised features, one-vs-rest linear SVM (squared hinge, L2, intercept: the objective of "
               "LinearSVC(dual=False)), C in {1e-4, 1e-3, 1e-2, 0.1, 1} by stratified k-fold CV on the train split only")
 
-
-def run_svm(args, spec, ctx, log=print):
-    dataset, name, num_points, splits = frozen_features(args, spec, "svm", log, ctx=ctx)
-    (train_x, train_y), (test_x, test_y) = splits
-    scores = linear_svm_accuracy(train_x, train_y, test_x, test_y, seeds=tuple(args.seeds), log=log)
-    for warning in scores["warnings"]:
-        log(f"warning: {warning}")
-    settings = {"num_points": num_points, "seeds": list(args.seeds), "train_examples": int(len(train_y)),
-                "test_examples": int(len(test_y)), "feature_dim": int(train_x.shape[1]),
-                "cv_folds": scores["cv_folds"], "classifier": CLASSIFIER}
-    rows = [[r["seed"], r["C"], "-" if r["cv_accuracy"] is None else r["cv_accuracy"], r["accuracy"]]
-            for r in scores["per_seed"]]
-    log(format_table(["seed", "C", "cv acc (train)", "test acc"], rows))
-    log(f"linear SVM test accuracy: {scores['accuracy']:.4f} +- {scores['accuracy_std']:.4f} ({dataset}, {name})")
-    log(f"features: {FEATURES_NOTE}")
-    return base_result("svm", dataset, name, settings, args.seeds, scores, features=FEATURES_NOTE, **scores,
-                       summary={"svm acc": scores["accuracy"], "+-": scores["accuracy_std"]})

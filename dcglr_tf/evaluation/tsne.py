@@ -1,14 +1,10 @@
-"""t-SNE of frozen features: a 2-D map of the test clouds coloured by class, with a legend of class names."""
-
-import os
+"""t-SNE of features: a 2-D map coloured by class, with a legend of class names (the `tsne` task,
+`evaluation.tasks.tsne`, extracts the features)."""
 
 import numpy as np
 from sklearn.manifold import TSNE
 
-from dcglr_tf.evaluation.common import (FEATURES_NOTE, base_result, class_names_of, encoder_slug, frozen_features,
-                                        split_of)
 from dcglr_tf.evaluation.plots import class_colours, plt, save
-from dcglr_tf.evaluation.report import format_table
 
 
 def tsne_embedding(features, *, seed=0, perplexity=30.0):
@@ -33,18 +29,3 @@ def plot_tsne(coords, labels, class_names, path, title):
     axis.set_ylabel("t-SNE dimension 2")
     axis.legend(title="class (clouds)", loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, markerscale=1.5)
     return save(figure, path)
-
-
-def run_tsne(args, spec, ctx, log=print):
-    dataset, name, num_points, [(features, labels)] = frozen_features(args, spec, "tsne", log, splits=("test",),
-                                                                      ctx=ctx)
-    log(f"t-SNE of {len(labels)} {dataset} test clouds ({name})")
-    coords = tsne_embedding(features, seed=args.seed)
-    picture = os.path.join(ctx["picture_dir"], f"tsne_{dataset}_{encoder_slug(spec, args)}.png")
-    plot_tsne(coords, labels, class_names_of(dataset, args), picture,
-              f"t-SNE of frozen features: {dataset} test split, {len(labels)} clouds\nencoder: {name}")
-    log(format_table(["encoder", "clouds", "picture"], [[name, len(labels), picture]]))
-    settings = {"num_points": num_points, "split": split_of(args, "test"), "clouds": int(len(labels)),
-                "perplexity": float(min(30.0, max((len(labels) - 1) / 3.0, 1.0))), "tsne_seed": args.seed}
-    return base_result("tsne", dataset, name, settings, [args.seed], {"coordinates_saved": False},
-                       features=FEATURES_NOTE, pictures=[picture], summary={"clouds": len(labels)})

@@ -125,7 +125,7 @@ class DGCNN(Backbone):
     presets = {
         "paper": dict(widths=(64, 64, 128, 256), k=20, emb_dim=1024),
         # k = 8 over the 128 points the embedded encoder works at: a 1.5x faster training step than k = 16, spent on
-        # more steps, and better features (README, "Why 8 neighbours").
+        # more steps, and better features (docs/results.md).
         "embedded": dict(widths=(32, 32, 64, 128), k=8, emb_dim=256),
     }
 

@@ -137,7 +137,7 @@ class PCT(Backbone):
     Paper preset: 64, (128, 256), (512, 256), k 32, 4 OA layers, 1024 -> (B, 2048).
     Embedded preset: 32, (64, 64), (512, 256), k 16, 4 OA layers, 256 -> (B, 512).
     Its training step is slower XLA-compiled on our CPUs (embedded preset 0.85x, paper preset at batch 4 0.87x;
-    README "Speed"), so XLA is not its default.
+    docs/results.md, "Speed"), so XLA is not its default.
     """
 
     xla_default = False

@@ -19,8 +19,8 @@ directory, so one made with another config or architecture (a study root from an
 variant's name meant other flags or a preset other values) is refused with the difference named, never
 reported as the variant's result.
 
-    python benchmarks/pretraining_study.py --variants default no_head_bn --seeds 0 1 2 --root /tmp/study
-    python benchmarks/pretraining_study.py --list                      # the variants and their flags
+    python tools/pretraining_study.py --variants default no_head_bn --seeds 0 1 2 --root /tmp/study
+    python tools/pretraining_study.py --list                      # the variants and their flags
 
 `--jobs N` runs N variant/seed pairs at once (for a machine with many cores or a GPU); on a 2-core CPU keep 1.
 """
@@ -37,7 +37,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from dcglr_tf.config import embedded_config  # noqa: E402  (dataclasses only, no TensorFlow)
+from dcglr_tf.presets import embedded_config  # noqa: E402  (dataclasses only, no TensorFlow)
 
 
 def learning_rate_times(factor):

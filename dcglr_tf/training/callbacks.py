@@ -8,7 +8,7 @@ import time
 import keras
 import numpy as np
 
-from dcglr_tf.atomic import replacing
+from dcglr_tf.utils.atomic import replacing
 
 
 class ThroughputMonitor(keras.callbacks.Callback):
@@ -113,7 +113,7 @@ class KNNMonitor(keras.callbacks.Callback):
         labels); `max_train` / `max_test` keep the first clouds of each split. ValueError for unlabelled data."""
         from dcglr_tf.data import sources
         from dcglr_tf.data.pipeline import labelled_dataset
-        from dcglr_tf.progress import prepare_with_progress
+        from dcglr_tf.data.preparation import prepare_with_progress
 
         info = sources.dataset_info(dataset)
         if info.kind != "classification" or not info.has_labels:

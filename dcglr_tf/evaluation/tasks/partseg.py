@@ -17,32 +17,13 @@ shape keeps a fixed random subset of `num_points` of its stored points, centred 
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import ops
 
 from dcglr_tf.data import sources
-from dcglr_tf.evaluation import common
-from dcglr_tf.evaluation.finetune import augment, cosine_adamw, fit_in_run_dir
 from dcglr_tf.evaluation.metrics import overall_accuracy, part_segmentation_miou
-from dcglr_tf.evaluation.segmentation import SegmentationNet
-from dcglr_tf.models.layers import SharedMLP
+from dcglr_tf.evaluation.tasks import common
+from dcglr_tf.evaluation.tasks.finetune import augment, cosine_adamw, fit_in_run_dir
+from dcglr_tf.models.segmenter import PartSegmentationNet
 from dcglr_tf.ops.points import normalize_unit_sphere
-
-
-@keras.saving.register_keras_serializable(package="dcglr_tf")
-class PartSegmentationNet(SegmentationNet):
-    """(points (B, N, 3), category (B,) int) -> (B, N, num_parts) per-point part logits."""
-
-    def __init__(self, backbone, num_parts, num_categories, category_dim=64, **kwargs):
-        super().__init__(backbone, num_classes=num_parts, **kwargs)
-        self.num_categories = int(num_categories)
-        self.category_mlp = SharedMLP([int(category_dim)], name="category_mlp")
-
-    def call(self, inputs, training=False):
-        points, category = inputs
-        features = self.backbone.point_features(points, training=training)  # (B, N, F)
-        category = self.category_mlp(ops.one_hot(ops.cast(category, "int32"), self.num_categories), training=training)
-        context = ops.concatenate([self.global_feature(points, features, training), category], axis=-1)
-        return self.per_point_logits(features, context, training)
 
 
 def part_mask(category_parts, num_parts):
@@ -114,8 +95,8 @@ def train_part_segmentation(backbone, train, test, *, category_parts, num_parts,
 
 def run_partseg(args, spec, ctx, log=print):
     """`evaluate.py --task=partseg`: pre-trained and/or from-scratch part segmentation of one encoder."""
-    from dcglr_tf.evaluation.features import load_trainable_backbone, parse_encoder_spec
     from dcglr_tf.evaluation.report import format_table
+    from dcglr_tf.evaluation.tasks.features import load_trainable_backbone, parse_encoder_spec
 
     dataset = common.task_dataset(args)
     info = sources.dataset_info(dataset)

@@ -2,7 +2,7 @@
 densities, and what does it do to the class-level score? A measured experiment behind a row of the README's study;
 the exported encoder does not do this.
 
-    python benchmarks/fps_sample_averaging.py --encoders runs/study/default-s0/encoder \
+    python tools/fps_sample_averaging.py --encoders runs/study/default-s0/encoder \
         runs/study/default-s0-random/encoder --points_file ../shared/data/modelnet40_airplanes_2048.npz --samples 1 4 8
 
 An exported encoder reduces a cloud denser than its `max_points` to the farthest-point sample that starts at the
@@ -26,9 +26,9 @@ import tensorflow as tf  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from dcglr_tf.evaluation.finetune import load_arrays  # noqa: E402
 from dcglr_tf.evaluation.knn import knn_predict, l2_normalise  # noqa: E402
 from dcglr_tf.evaluation.retrieval import cross_density_retrieval, shuffle_points  # noqa: E402
+from dcglr_tf.evaluation.tasks.finetune import load_arrays  # noqa: E402
 from dcglr_tf.export import load_encoder  # noqa: E402
 from dcglr_tf.ops.points import farthest_point_downsample, normalize_unit_sphere  # noqa: E402
 

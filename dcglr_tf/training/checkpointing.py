@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import keras
 
-from dcglr_tf.atomic import remove, replacing
-from dcglr_tf.faults import fault_point
+from dcglr_tf.utils.atomic import remove, replacing
+from dcglr_tf.utils.faults import fault_point
 
 KEEP = 2
 WEIGHTS = "state.weights.h5"

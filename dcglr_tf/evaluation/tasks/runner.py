@@ -11,22 +11,23 @@ encoder under "results" and a side-by-side table under "table".
 import os
 
 from dcglr_tf.data import sources
-from dcglr_tf.evaluation.attention import run_attention
-from dcglr_tf.evaluation.common import data_label, json_safe, task_datasets
-from dcglr_tf.evaluation.features import parse_encoder_spec
-from dcglr_tf.evaluation.fewshot import run_fewshot
-from dcglr_tf.evaluation.finetune import run_finetune
-from dcglr_tf.evaluation.knn import run_knn
-from dcglr_tf.evaluation.partseg import run_partseg
+from dcglr_tf.data.preparation import tfds_bars_on_terminals_only
 from dcglr_tf.evaluation.report import default_result_path, format_table, write_result
-from dcglr_tf.evaluation.retrieval import run_retrieval
-from dcglr_tf.evaluation.robustness import run_robustness
-from dcglr_tf.evaluation.segmentation import run_segmentation
-from dcglr_tf.evaluation.spectrum import plot_spectra, run_spectrum
-from dcglr_tf.evaluation.svm import run_svm
-from dcglr_tf.evaluation.transfer import run_transfer
-from dcglr_tf.evaluation.tsne import run_tsne
-from dcglr_tf.progress import tfds_bars_on_terminals_only
+from dcglr_tf.evaluation.spectrum import plot_spectra
+from dcglr_tf.evaluation.tasks.attention import run_attention
+from dcglr_tf.evaluation.tasks.common import data_label, json_safe, task_datasets
+from dcglr_tf.evaluation.tasks.features import parse_encoder_spec
+from dcglr_tf.evaluation.tasks.fewshot import run_fewshot
+from dcglr_tf.evaluation.tasks.finetune import run_finetune
+from dcglr_tf.evaluation.tasks.knn import run_knn
+from dcglr_tf.evaluation.tasks.partseg import run_partseg
+from dcglr_tf.evaluation.tasks.retrieval import run_retrieval
+from dcglr_tf.evaluation.tasks.robustness import run_robustness
+from dcglr_tf.evaluation.tasks.segmentation import run_segmentation
+from dcglr_tf.evaluation.tasks.spectrum import run_spectrum
+from dcglr_tf.evaluation.tasks.svm import run_svm
+from dcglr_tf.evaluation.tasks.transfer import run_transfer
+from dcglr_tf.evaluation.tasks.tsne import run_tsne
 
 TASK_RUNNERS = {"svm": run_svm, "knn": run_knn, "finetune": run_finetune, "segmentation": run_segmentation,
                 "robustness": run_robustness, "tsne": run_tsne, "spectrum": run_spectrum, "attention": run_attention,

@@ -12,55 +12,22 @@ area K and tests on area 6. Metrics: overall point accuracy, mIoU, per-class IoU
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import ops
 
 from dcglr_tf.data import sources
-from dcglr_tf.evaluation.common import (backbone_args, base_result, inits_of, point_feature_backbones, run_dir_of,
-                                        split_of, task_dataset)
-from dcglr_tf.evaluation.features import load_trainable_backbone, parse_encoder_spec
-from dcglr_tf.evaluation.finetune import cosine_adamw, fit_in_run_dir, predict_classes
 from dcglr_tf.evaluation.metrics import mean_iou, overall_accuracy, per_class_iou
 from dcglr_tf.evaluation.report import format_table
-from dcglr_tf.models.dgcnn import DGCNN
-from dcglr_tf.models.layers import SharedMLP
-
-
-@keras.saving.register_keras_serializable(package="dcglr_tf")
-class SegmentationNet(keras.Model):
-    """(B, N, 3) points -> (B, N, num_classes) per-point logits."""
-
-    def __init__(self, backbone, num_classes=13, hidden=(256, 256, 128), dropout=0.5, **kwargs):
-        super().__init__(**kwargs)
-        if not getattr(backbone, "has_point_features", False):
-            raise ValueError(f"backbone {backbone.name!r} has no per-point features")
-        if not backbone.built:  # point_features bypasses Keras' build-on-call
-            backbone.build((None, None, 3))
-        self.backbone = backbone
-        self.num_classes = int(num_classes)
-        self.mlp = SharedMLP(list(hidden[:-1]), name="seg_mlp")
-        self.drop = keras.layers.Dropout(dropout, name="seg_dropout")
-        self.last = SharedMLP([hidden[-1]], name="seg_mlp_last")
-        self.classifier = keras.layers.Dense(self.num_classes, name="seg_classifier")
-
-    def global_feature(self, points, features, training=False):
-        """(B, N, 3) points and their (B, N, F) per-point features -> (B, D) global feature (DGCNN: the
-        encoder's 1x1 embedding of `features`, max and mean pooled, so the EdgeConvs run once)."""
-        if isinstance(self.backbone, DGCNN):
-            embedded = self.backbone.embed(features, training=training)
-            return ops.concatenate([ops.max(embedded, axis=1), ops.mean(embedded, axis=1)], axis=-1)
-        return self.backbone(points, training=training)
-
-    def per_point_logits(self, features, context, training=False):
-        """(B, N, F) per-point features and a (B, C) per-cloud context repeated at every point -> the per-point
-        MLP -> (B, N, num_classes) logits."""
-        repeated = ops.repeat(context[:, None, :], ops.shape(features)[1], axis=1)
-        x = self.mlp(ops.concatenate([features, repeated], axis=-1), training=training)
-        x = self.last(self.drop(x, training=training), training=training)
-        return self.classifier(x)
-
-    def call(self, points, training=False):
-        features = self.backbone.point_features(points, training=training)  # (B, N, F)
-        return self.per_point_logits(features, self.global_feature(points, features, training), training)
+from dcglr_tf.evaluation.tasks.common import (
+    backbone_args,
+    base_result,
+    inits_of,
+    point_feature_backbones,
+    run_dir_of,
+    split_of,
+    task_dataset,
+)
+from dcglr_tf.evaluation.tasks.features import load_trainable_backbone, parse_encoder_spec
+from dcglr_tf.evaluation.tasks.finetune import cosine_adamw, fit_in_run_dir, predict_classes
+from dcglr_tf.models.segmenter import SegmentationNet
 
 
 def load_blocks(dataset, split, num_points, *, seed=0, data_dir=None, manual_dir=None):

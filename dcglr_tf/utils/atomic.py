@@ -3,7 +3,7 @@
 A writer writes under a temporary name next to the target and renames it into place when done (a rename is
 atomic on POSIX filesystems), so a process killed while writing leaves the previous version, never a
 truncated one. A temporary left behind by a killed writer is removed by the next writer of the same path
-(one writer per run directory: see `dcglr_tf.runlock`).
+(one writer per run directory: see `dcglr_tf.utils.runlock`).
 """
 
 import contextlib

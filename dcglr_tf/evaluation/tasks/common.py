@@ -10,11 +10,12 @@ import re
 
 import numpy as np
 
-from dcglr_tf.config import PRESETS
 from dcglr_tf.data import sources
 from dcglr_tf.data.points_file import load_points_file
-from dcglr_tf.evaluation.features import extract_features, parse_encoder_spec, resolve_encoder
-from dcglr_tf.progress import Stage, prepare_with_progress
+from dcglr_tf.data.preparation import prepare_with_progress
+from dcglr_tf.evaluation.tasks.features import extract_features, parse_encoder_spec, resolve_encoder
+from dcglr_tf.presets import PRESETS
+from dcglr_tf.utils.progress import Stage
 
 FEATURES_NOTE = ("teacher backbone global feature of the exported encoder (DGCNN/PointNet/PCT: max+mean pooled "
                  "per-point features; 3D-ViT: class token), clouds centred and scaled to the unit sphere, "

@@ -5,7 +5,7 @@ about y), coloured by part, then a few real airplanes (grey) from an npz with ke
 `../shared/data/modelnet40_airplanes_2048.npz`), all drawn from the same viewpoint in the datasets' shared frame
 (y up, front towards -z):
 
-    python benchmarks/plot_synthetic_objects.py --airplanes ../shared/data/modelnet40_airplanes_2048.npz \\
+    python tools/plot_synthetic_objects.py --airplanes ../shared/data/modelnet40_airplanes_2048.npz \\
         --output docs/images/synthetic_objects.png
 """
 
@@ -31,6 +31,7 @@ def parse_args(argv=None):
 def load_airplanes(path, count):
     """The first `count` clouds of the npz's `points`, each centred and scaled into the unit sphere."""
     import numpy as np  # pylint: disable=import-outside-toplevel
+
     from dcglr_tf.builders import _builder_utils as utils  # pylint: disable=import-outside-toplevel
 
     try:
@@ -51,8 +52,8 @@ def main(argv=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
     import numpy as np  # pylint: disable=import-outside-toplevel
-    from dcglr_tf.builders.synthetic_objects import (  # pylint: disable=C0415
-        synthetic_objects_dataset_builder as objects)
+
+    from dcglr_tf.builders.synthetic_objects import synthetic_objects_dataset_builder as objects  # pylint: disable=C0415
 
     real = load_airplanes(args.airplanes, args.real)
     panels = [(name, objects.generate_object(c, np.random.default_rng([args.seed, c, 0]))) for c, name in

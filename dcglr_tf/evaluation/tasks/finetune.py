@@ -16,44 +16,27 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dcglr_tf.atomic import replacing, write_text
-from dcglr_tf.callbacks import MetricsCSVLogger, ThroughputMonitor
-from dcglr_tf.checkpointing import EpochCheckpoints, latest_checkpoint
 from dcglr_tf.data import sources
-from dcglr_tf.evaluation.common import (backbone_args, base_result, check_classification, encoder_description,
-                                        inits_of, num_points_of, run_dir_of, split_of, task_dataset)
-from dcglr_tf.evaluation.features import load_trainable_backbone, parse_encoder_spec
 from dcglr_tf.evaluation.metrics import mean_class_accuracy, overall_accuracy, per_class_accuracy
 from dcglr_tf.evaluation.report import format_table
-from dcglr_tf.progress import training_progress
-from dcglr_tf.runlock import run_dir_lock
-
-
-@keras.saving.register_keras_serializable(package="dcglr_tf")
-class PointClassifier(keras.Model):
-    """backbone (B, N, 3) -> (B, D) -> MLP head with dropout -> (B, num_classes) logits."""
-
-    def __init__(self, backbone, num_classes, hidden=(512, 256), dropout=0.5, **kwargs):
-        super().__init__(**kwargs)
-        self.backbone = backbone
-        self.num_classes = int(num_classes)
-        self.hidden = tuple(int(h) for h in hidden)
-        self.dropout = float(dropout)
-        self.head_layers = []
-        for i, units in enumerate(self.hidden):
-            self.head_layers += [
-                keras.layers.Dense(units, use_bias=False, name=f"head_dense_{i}"),
-                keras.layers.BatchNormalization(name=f"head_bn_{i}"),
-                keras.layers.LeakyReLU(0.2, name=f"head_act_{i}"),
-                keras.layers.Dropout(self.dropout, name=f"head_dropout_{i}"),
-            ]
-        self.classifier = keras.layers.Dense(self.num_classes, name="classifier")
-
-    def call(self, points, training=False):
-        x = self.backbone(points, training=training)
-        for layer in self.head_layers:
-            x = layer(x, training=training)
-        return self.classifier(x)
+from dcglr_tf.evaluation.tasks.common import (
+    backbone_args,
+    base_result,
+    check_classification,
+    encoder_description,
+    inits_of,
+    num_points_of,
+    run_dir_of,
+    split_of,
+    task_dataset,
+)
+from dcglr_tf.evaluation.tasks.features import load_trainable_backbone, parse_encoder_spec
+from dcglr_tf.models.classifier import PointClassifier
+from dcglr_tf.training.callbacks import MetricsCSVLogger, ThroughputMonitor
+from dcglr_tf.training.checkpointing import EpochCheckpoints, latest_checkpoint
+from dcglr_tf.training.progress import training_progress
+from dcglr_tf.utils.atomic import replacing, write_text
+from dcglr_tf.utils.runlock import run_dir_lock
 
 
 def augment(points):
@@ -128,7 +111,7 @@ def cosine_adamw(learning_rate, *, epochs, num_examples, batch_size):
 
 def fit_in_run_dir(model, data, *, run_dir, settings, epochs, batch_size, verbose, log=print):
     """`model.fit` on `data` (batches of `batch_size`) in `run_dir`, which this process holds for the time
-    (`dcglr_tf.runlock`; another process training there gets `RunDirInUse`) and whose config.json must match
+    (`dcglr_tf.utils.runlock`; another process training there gets `RunDirInUse`) and whose config.json must match
     `settings` (`check_run_dir`). The training state is saved after every epoch (crash-safe: re-running resumes
     from the last finished epoch), per-epoch metrics go to its metrics.csv (one row per epoch) and the final
     weights to final.weights.h5. Returns {history (all sessions), epochs_run_now, train_seconds, run_dir}."""

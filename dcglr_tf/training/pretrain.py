@@ -5,7 +5,7 @@
 encoder `encoder/` (SavedModel: raw points -> teacher-backbone embedding) and the full model `dcglr.keras`.
 Running again with the same config and directory resumes from the last finished epoch. Under
 `strategy="multi_worker"` every worker runs this with the same arguments; only the chief writes the run
-directory (see `dcglr_tf.distribution`), which must be one directory shared by all workers.
+directory (see `dcglr_tf.training.distribution`), which must be one directory shared by all workers.
 """
 
 import contextlib
@@ -16,23 +16,30 @@ import os
 import keras
 import tensorflow as tf
 
-from dcglr_tf.atomic import remove, replacing, write_text
-from dcglr_tf.callbacks import MetricsCSVLogger, ThroughputMonitor
-from dcglr_tf.checkpointing import EpochCheckpoints, latest_checkpoint, load
 from dcglr_tf.config import TrainConfig
 from dcglr_tf.data import sources
-from dcglr_tf.data.pipeline import pretraining_dataset, validate_crop_config
+from dcglr_tf.data.pipeline import pretraining_dataset
+from dcglr_tf.data.preparation import prepare_with_progress
 from dcglr_tf.dcglr import DCGLR
-from dcglr_tf.distribution import (
-    is_chief, is_multi_worker, make_strategy, same_on_all_workers, strategy_name, worker_name, worker_output_dir,
-)
 from dcglr_tf.export import METADATA_FILE, export_encoder
 from dcglr_tf.models.registry import backbone_class, backbone_kwargs
-from dcglr_tf.precision import check_precision
-from dcglr_tf.progress import prepare_with_progress, training_progress
-from dcglr_tf.runlock import LOCK_FILE, run_dir_lock
 from dcglr_tf.schedules import ScheduledAdamW, WarmupCosine, scaled_learning_rate
-from dcglr_tf.training_loop import fit_with_strategy
+from dcglr_tf.training.callbacks import MetricsCSVLogger, ThroughputMonitor
+from dcglr_tf.training.checkpointing import EpochCheckpoints, latest_checkpoint, load
+from dcglr_tf.training.distribution import (
+    is_chief,
+    is_multi_worker,
+    make_strategy,
+    same_on_all_workers,
+    strategy_name,
+    worker_name,
+    worker_output_dir,
+)
+from dcglr_tf.training.progress import training_progress
+from dcglr_tf.training.strategy_loop import fit_with_strategy
+from dcglr_tf.training.validation import validate_config
+from dcglr_tf.utils.atomic import remove, replacing, write_text
+from dcglr_tf.utils.runlock import LOCK_FILE, run_dir_lock
 
 
 class RunConfigMismatch(ValueError):
@@ -169,43 +176,29 @@ def run_pretraining(
 ):
     """Pre-train (or resume) a DCGLR run in `output_dir`, then export the teacher encoder.
 
-    strategy: a tf.distribute.Strategy, or its name for `dcglr_tf.distribution.make_strategy` ("default",
+    strategy: a tf.distribute.Strategy, or its name for `dcglr_tf.training.distribution.make_strategy` ("default",
     "mirrored" or "multi_worker", `cluster_timeout` seconds for a multi-worker cluster to form).
     jit_compile: XLA for the train step under every strategy; None: the backbone's measured faster path
     (`Backbone.xla_default`: on for all but PCT). The precision is
     `config.precision`. `config.batch_size` is the global batch (all replicas of all workers).
-    `extra_callbacks` (e.g. `dcglr_tf.callbacks.KNNMonitor`) run after the throughput monitor and before the
+    `extra_callbacks` (e.g. `dcglr_tf.training.callbacks.KNNMonitor`) run after the throughput monitor and before the
     loggers, so values they add to the epoch logs reach metrics.csv and TensorBoard.
 
     verbose: 0 silent; 1 or "auto": Keras's progress bar when `log` is print to a terminal; otherwise (2, a
-    file, a pipe) one line per epoch (`dcglr_tf.progress`).
+    file, a pipe) one line per epoch (`dcglr_tf.training.progress`).
 
     One process trains in a run directory at a time (its chief, under multi-worker): another one gets
-    `dcglr_tf.runlock.RunDirInUse`. Killed at any moment (kill -9 included), the same call resumes from the last
-    finished epoch: checkpoints and exports are written whole or not at all (`dcglr_tf.checkpointing`,
-    `dcglr_tf.atomic`) and metrics.csv keeps one row per epoch.
+    `dcglr_tf.utils.runlock.RunDirInUse`. Killed at any moment (kill -9 included), the same call resumes from the last
+    finished epoch: checkpoints and exports are written whole or not at all (`dcglr_tf.training.checkpointing`,
+    `dcglr_tf.utils.atomic`) and metrics.csv keeps one row per epoch.
 
     Returns a summary dict (also written to `summary.json`): output_dir, encoder (the export's path),
     resumed_from_epoch, epochs, final_metrics (last epoch's logs of this session; empty if nothing trained).
     """
-    validate_crop_config(config.crops, config.num_points)
-    check_precision(config.precision)
-    config = with_resolved_backbone_args(config)
     strategy_obj = strategy if isinstance(strategy, tf.distribute.Strategy) else make_strategy(strategy, cluster_timeout)
-    replicas = strategy_obj.num_replicas_in_sync
-    if config.batch_size % replicas:
-        raise ValueError(
-            f"batch_size={config.batch_size} is not divisible by the {replicas} replicas of {strategy_name(strategy_obj)}"
-            f" (--batch_size is the global batch: use a multiple of {replicas})"
-        )
-    if config.loss.koleo_weight and config.batch_size // replicas < 2:
-        raise ValueError(
-            f"batch_size={config.batch_size} gives {config.batch_size // replicas} cloud per replica; the KoLeo term "
-            f"(loss.koleo_weight={config.loss.koleo_weight:g}) needs at least 2 (use a larger --batch_size, or set "
-            f"koleo_weight to 0 in --config)"
-        )
+    validate_config(config, strategy_obj.num_replicas_in_sync)  # bad settings and data fail before the run directory
+    config = with_resolved_backbone_args(config)
     chief = is_chief(strategy_obj)
-    sources.check_num_points(config.dataset, config.num_points)  # bad data fails before the run directory exists
     if config.epochs > 0:
         prepare_with_progress(config.dataset, config.data_dir, config.manual_dir, log)
     with run_dir_lock(output_dir) if chief else contextlib.nullcontext():  # the other workers write elsewhere

@@ -12,8 +12,8 @@ split, tested on the test split. With `--backbone` the cosine kNN (k=20, T=0.07:
 random-init encoder of that architecture is added. A corpus on which these reach the accuracy of learned
 features cannot show what pre-training gains.
 
-    python benchmarks/corpus_difficulty.py --dataset synthetic_objects --data_dir /tmp/me_tfds   # prepared data
-    python benchmarks/corpus_difficulty.py --generate 80 20 --backbone pointnet     # synthetic_objects, in memory
+    python tools/corpus_difficulty.py --dataset synthetic_objects --data_dir /tmp/me_tfds   # prepared data
+    python tools/corpus_difficulty.py --generate 80 20 --backbone pointnet     # synthetic_objects, in memory
 """
 
 import argparse
@@ -46,6 +46,7 @@ def parse_args(argv=None):
 def load_prepared(dataset, split, num_points, data_dir):
     """(clouds (M, num_points, 3) float32, labels (M,)) of a prepared split, as evaluate.py feeds them."""
     import numpy as np  # pylint: disable=import-outside-toplevel
+
     from dcglr_tf.data.pipeline import labelled_dataset  # pylint: disable=import-outside-toplevel
 
     try:
@@ -59,9 +60,9 @@ def load_prepared(dataset, split, num_points, data_dir):
 def generate(split, per_category, num_points):
     """synthetic_objects clouds generated in memory, as `load_prepared` returns them."""
     import numpy as np  # pylint: disable=import-outside-toplevel
+
     from dcglr_tf.builders import _builder_utils as utils  # pylint: disable=import-outside-toplevel
-    from dcglr_tf.builders.synthetic_objects import (  # pylint: disable=C0415
-        synthetic_objects_dataset_builder as objects)
+    from dcglr_tf.builders.synthetic_objects import synthetic_objects_dataset_builder as objects  # pylint: disable=C0415
 
     examples = list(objects.generate_split(split, per_category=per_category, num_points=num_points))
     clouds = utils.normalize_unit_sphere(np.stack([e[1] for e in examples]))
@@ -111,8 +112,8 @@ def score_statistics(train, test, seed):
 
 def score_random_encoder(backbone, train, test, seed):
     """kNN accuracy (k=20, T=0.07) of a random-init `backbone` and its test predictions."""
-    from dcglr_tf.evaluation.features import resolve_encoder  # pylint: disable=import-outside-toplevel
     from dcglr_tf.evaluation.knn import knn_accuracy, knn_predict  # pylint: disable=import-outside-toplevel
+    from dcglr_tf.evaluation.tasks.features import resolve_encoder  # pylint: disable=import-outside-toplevel
 
     encoder, _ = resolve_encoder("random", backbone, "embedded", seed)
     train_f, test_f = (_embed(encoder, clouds) for clouds, _ in (train, test))
@@ -129,8 +130,7 @@ def _embed(encoder, clouds, batch=64):
 
 def class_names(args):
     if args.generate:
-        from dcglr_tf.builders.synthetic_objects import (  # pylint: disable=C0415
-            synthetic_objects_dataset_builder as objects)
+        from dcglr_tf.builders.synthetic_objects import synthetic_objects_dataset_builder as objects  # pylint: disable=C0415
         return objects.CATEGORIES
     from dcglr_tf.data import sources  # pylint: disable=import-outside-toplevel
     return sources.class_names(args.dataset, data_dir=args.data_dir)

@@ -1,0 +1,52 @@
+"""Robustness to the point count (the paper's Table 4 grid).
+
+For each encoder (pre-trained with 2048 or 1024 points - its `num_points` is reported) and each dataset,
+features are extracted once with each point count for the train and the test split, and a linear SVM (the svm
+protocol: C by CV on train only, several seeds) is fitted once per (seed, training count) and scores the test
+split at every count.
+"""
+
+from dcglr_tf.data import sources
+from dcglr_tf.evaluation.report import format_table
+from dcglr_tf.evaluation.robustness import robustness_grid
+from dcglr_tf.evaluation.svm import CLASSIFIER
+from dcglr_tf.evaluation.tasks.common import (
+    FEATURES_NOTE,
+    base_result,
+    check_classification,
+    open_encoder,
+    split_features,
+    task_datasets,
+)
+
+DEFAULT_POINT_COUNTS = (2048, 1024)
+
+
+def run_robustness(args, spec, ctx, log=print):
+    point_counts = list(args.point_counts or DEFAULT_POINT_COUNTS)
+    datasets = task_datasets(args)
+    for dataset in datasets:
+        check_classification(dataset, "robustness")
+        stored = sources.dataset_info(dataset).num_points
+        if max(point_counts) > stored:
+            raise ValueError(f"{dataset!r} stores {stored} points per cloud; --point_counts must not exceed that")
+    encoder, name, _, _ = open_encoder(spec, args)
+    pretrained_points = encoder.description.get("num_points")
+    grid, rows, summary = {}, [], {}
+    for dataset in datasets:
+        features, labels = {}, {}
+        for split in ("train", "test"):
+            for n in point_counts:
+                features[(split, n)], labels[split] = split_features(encoder, args, dataset, split, n, log=log,
+                                                                     ctx=ctx, spec=spec)
+        grid[dataset] = robustness_grid(features, labels, point_counts, args.seeds, log=log)
+        for cell in grid[dataset]:
+            rows.append([dataset, pretrained_points or "-", cell["train_points"], cell["test_points"],
+                         cell["accuracy"], cell["accuracy_std"]])
+            summary[f"{dataset} {cell['train_points']}->{cell['test_points']}"] = cell["accuracy"]
+    log(format_table(["dataset", "pre-trained pts", "SVM train pts", "SVM test pts", "test acc", "+-"], rows))
+    settings = {"point_counts": list(point_counts), "datasets": datasets, "seeds": list(args.seeds),
+                "pretrained_num_points": pretrained_points,
+                "classifier": f"the svm protocol ({CLASSIFIER}), one fit per (seed, training point count)"}
+    return base_result("robustness", ",".join(datasets), name, settings, args.seeds, {"grid": grid},
+                       features=FEATURES_NOTE, summary=summary)

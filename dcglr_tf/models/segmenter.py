@@ -1,0 +1,72 @@
+"""Per-point networks on an encoder's point features: semantic segmentation (S3DIS-style) and part segmentation
+(ShapeNetPart-style), DGCNN's segmentation heads.
+
+`SegmentationNet(backbone, num_classes)`: points (B, N, 3) -> (B, N, num_classes) logits. The encoder's per-point
+features (B, N, F) (`point_features`) are concatenated with the global feature repeated at every point (for DGCNN
+the encoder's own 1x1 embedding of the per-point features, max and mean pooled), then a per-point MLP (256, 256,
+128 with batch norm, LeakyReLU, dropout 0.5 before the last layer) and a per-point linear layer to the classes.
+
+`PartSegmentationNet(backbone, num_parts, num_categories)`: (points (B, N, 3), category (B,)) -> (B, N, num_parts)
+logits; the shape's category (one-hot -> Dense(64)-BN-LeakyReLU, as DGCNN) joins the per-point context.
+"""
+
+import keras
+from keras import ops
+
+from dcglr_tf.models.dgcnn import DGCNN
+from dcglr_tf.models.layers import SharedMLP
+
+
+@keras.saving.register_keras_serializable(package="dcglr_tf")
+class SegmentationNet(keras.Model):
+    """(B, N, 3) points -> (B, N, num_classes) per-point logits."""
+
+    def __init__(self, backbone, num_classes=13, hidden=(256, 256, 128), dropout=0.5, **kwargs):
+        super().__init__(**kwargs)
+        if not getattr(backbone, "has_point_features", False):
+            raise ValueError(f"backbone {backbone.name!r} has no per-point features")
+        if not backbone.built:  # point_features bypasses Keras' build-on-call
+            backbone.build((None, None, 3))
+        self.backbone = backbone
+        self.num_classes = int(num_classes)
+        self.mlp = SharedMLP(list(hidden[:-1]), name="seg_mlp")
+        self.drop = keras.layers.Dropout(dropout, name="seg_dropout")
+        self.last = SharedMLP([hidden[-1]], name="seg_mlp_last")
+        self.classifier = keras.layers.Dense(self.num_classes, name="seg_classifier")
+
+    def global_feature(self, points, features, training=False):
+        """(B, N, 3) points and their (B, N, F) per-point features -> (B, D) global feature (DGCNN: the
+        encoder's 1x1 embedding of `features`, max and mean pooled, so the EdgeConvs run once)."""
+        if isinstance(self.backbone, DGCNN):
+            embedded = self.backbone.embed(features, training=training)
+            return ops.concatenate([ops.max(embedded, axis=1), ops.mean(embedded, axis=1)], axis=-1)
+        return self.backbone(points, training=training)
+
+    def per_point_logits(self, features, context, training=False):
+        """(B, N, F) per-point features and a (B, C) per-cloud context repeated at every point -> the per-point
+        MLP -> (B, N, num_classes) logits."""
+        repeated = ops.repeat(context[:, None, :], ops.shape(features)[1], axis=1)
+        x = self.mlp(ops.concatenate([features, repeated], axis=-1), training=training)
+        x = self.last(self.drop(x, training=training), training=training)
+        return self.classifier(x)
+
+    def call(self, points, training=False):
+        features = self.backbone.point_features(points, training=training)  # (B, N, F)
+        return self.per_point_logits(features, self.global_feature(points, features, training), training)
+
+
+@keras.saving.register_keras_serializable(package="dcglr_tf")
+class PartSegmentationNet(SegmentationNet):
+    """(points (B, N, 3), category (B,) int) -> (B, N, num_parts) per-point part logits."""
+
+    def __init__(self, backbone, num_parts, num_categories, category_dim=64, **kwargs):
+        super().__init__(backbone, num_classes=num_parts, **kwargs)
+        self.num_categories = int(num_categories)
+        self.category_mlp = SharedMLP([int(category_dim)], name="category_mlp")
+
+    def call(self, inputs, training=False):
+        points, category = inputs
+        features = self.backbone.point_features(points, training=training)  # (B, N, F)
+        category = self.category_mlp(ops.one_hot(ops.cast(category, "int32"), self.num_categories), training=training)
+        context = ops.concatenate([self.global_feature(points, features, training), category], axis=-1)
+        return self.per_point_logits(features, context, training)
