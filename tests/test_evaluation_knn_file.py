@@ -8,11 +8,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from test_evaluation_retrieval import MeanPointEncoder  # noqa: E402
+from test_evaluation_retrieval import OffsetMeanEncoder  # noqa: E402
 from test_evaluation_transfer import _directions_clouds  # noqa: E402
 
 from dcglr_tf.evaluation.knn import knn_predict  # noqa: E402
-from dcglr_tf.evaluation.tasks import knn  # noqa: E402
+from dcglr_tf.evaluation.tasks import common  # noqa: E402
 
 
 def test_groups_exclude_a_querys_own_group_as_brute_force_does():
@@ -56,10 +56,11 @@ def _run(tmp_path, monkeypatch, path, *extra):
     from dcglr_tf.commands import evaluate as cli
     from dcglr_tf.evaluation.tasks.runner import run_task
 
-    monkeypatch.setattr(knn, "open_encoder", lambda spec, args: (MeanPointEncoder(), "mean point", spec, None))
+    monkeypatch.setattr(common, "open_encoder", lambda spec, args: (OffsetMeanEncoder(), "toy", spec, None))
     lines = []
     args = cli.parse_args(["--task=knn", "--protocol=loo", "--encoder=random", "--backbone=dgcnn",
-                           f"--points_file={path}", "--num_points=16", "--output", str(tmp_path / "k.json"), *extra])
+                           f"--points_file={path}", "--num_points=16", "--output", str(tmp_path / "k.json"),
+                           f"--data_dir={tmp_path / 'tfds'}", *extra])
     return run_task(args, log=lines.append), "\n".join(lines)
 
 
@@ -69,9 +70,9 @@ def test_task_on_a_file_with_classes_and_objects(tmp_path, monkeypatch):
     assert k1["accuracy"] == pytest.approx(6 / 8) and k1["per_class_accuracy"] == [1.0, 0.5]
     assert k1["confused_with"] == [None, 0]  # lamps (class 1, sorted names) taken for chairs
     settings = result["settings"]
-    assert settings["examples"] == 8 and settings["file_classes"] == {"chair": 4, "lamp": 4}
-    assert "other objects" in settings["neighbours"] and result["dataset"] == "shapes.npz"
-    assert "LOO acc (shapes.npz)" in text and "hardest classes at k=1: lamp 0.500 (most often taken for chair)" in text
+    assert settings["examples"] == 8 and settings["split"] == "all"
+    assert "other objects" in settings["neighbours"] and result["dataset"] == str(tmp_path / "shapes.npz")
+    assert "LOO acc (all)" in text and "hardest classes at k=1: lamp 0.500 (most often taken for chair)" in text
     # without 'object' every cloud's nearest is its own object's other sampling
     result, _ = _run(tmp_path, monkeypatch, _file(tmp_path, with_objects=False))
     assert result["metrics"]["accuracy"] == 1.0 and "other clouds" in result["settings"]["neighbours"]
@@ -82,14 +83,14 @@ def test_task_errors(tmp_path, monkeypatch):
 
     unlabelled = tmp_path / "clouds.npz"
     np.savez(unlabelled, points=np.zeros((4, 32, 3), np.float32))
-    with pytest.raises(ValueError, match="needs a file naming each cloud's class under 'class_name'; .*clouds.npz"):
+    with pytest.raises(ValueError, match="needs a dataset with class labels.*clouds.npz has no classes .*'class_name'"):
         _run(tmp_path, monkeypatch, unlabelled)
     one_object = tmp_path / "one.npz"
     np.savez(one_object, points=np.zeros((4, 32, 3), np.float32), class_name=np.array(["a", "a", "b", "b"]),
              object=np.array(["x"] * 4))
     with pytest.raises(ValueError, match="one.npz: every cloud is of one object"):
         _run(tmp_path, monkeypatch, one_object)
-    with pytest.raises(ValueError, match="no --split"):
+    with pytest.raises(ValueError, match="takes every cloud of it: no --split"):
         _run(tmp_path, monkeypatch, _file(tmp_path), "--split=test")
     for argv in (["--task=knn", f"--points_file={unlabelled}"],  # the standard protocol has no file form
                  ["--task=knn", "--protocol=loo", "--point_order=shuffled"]):

@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from dcglr_tf.data.points_file import load_points_file  # noqa: E402
+from dcglr_tf.data.points_file import read_stacked  # noqa: E402
 from dcglr_tf.evaluation.retrieval import cross_density_retrieval, retrieval_rates, shuffle_points  # noqa: E402
 from dcglr_tf.evaluation.tasks import retrieval  # noqa: E402
 from dcglr_tf.export import Encoder  # noqa: E402
@@ -39,27 +39,30 @@ def test_ties_count_as_random_order():
         retrieval_rates(np.ones((3, 2)), np.ones((4, 2)))
 
 
-class MeanPointEncoder(Encoder):
-    """Toy encoder: a cloud's feature is its mean point, (B, n, 3) -> (B, 3)."""
+class OffsetMeanEncoder(Encoder):
+    """Toy encoder: a cloud's feature is its mean point minus its first point, (B, n, 3) -> (B, 3); the pipeline's
+    centring and scaling into the unit sphere change only the feature's length."""
 
     def __init__(self):
-        super().__init__(lambda points: tf.reduce_mean(points, axis=1), 3, 1, {})
+        super().__init__(lambda points: tf.reduce_mean(points, axis=1) - points[:, 0], 3, 1, {})
+
+
+def _around(direction, count, rng):
+    """`count` points whose mean is `direction`: offsets in +r, -r pairs (and one point on it for an odd count)."""
+    noise = rng.normal(scale=0.05, size=(count // 2, 3))
+    offsets = np.stack([noise, -noise], axis=1).reshape(-1, 3)
+    return np.asarray(direction) + np.concatenate([offsets, np.zeros((count % 2, 3))])
 
 
 def _shifted_clouds():
-    """Six clouds along the cycle of directions d = e0, e1, e2, -e0, -e1, -e2 (neighbours orthogonal). Cloud i:
-    16 points around d_i, then 48 around d_(i+1), each block's offsets summing to zero. Mean of the first 16
-    points: d_i; of all 64: 0.25 d_i + 0.75 d_(i+1). So at 64 vs 16 points every shape's own copy ranks second
-    (behind shape i+1, resp. i-1) in both directions: top-1 0, top-5 1; at 16 vs 16 it ranks first."""
+    """Six clouds along the cycle of directions d = e0, e1, e2, -e0, -e1, -e2 (neighbours orthogonal). Cloud i: the
+    origin, 15 points around d_i, then 48 around d_(i+1). Toy feature of the first 16 points: 15/16 d_i; of all 64:
+    (15 d_i + 48 d_(i+1)) / 64. So at 64 vs 16 points every shape's own copy ranks second (after shape i+1's),
+    while at 16 vs 16 it ranks first."""
     rng = np.random.default_rng(0)
     directions = np.concatenate([np.eye(3), -np.eye(3)])
-    clouds = np.zeros((6, 64, 3), np.float32)
-    for i in range(6):
-        noise = rng.normal(scale=0.05, size=(32, 3))
-        offsets = np.stack([noise, -noise], axis=1).reshape(64, 3)  # +r, -r pairs: every even prefix sums to 0
-        clouds[i, :16] = directions[i] + offsets[:16]
-        clouds[i, 16:] = directions[(i + 1) % 6] + offsets[16:]
-    return clouds
+    return np.stack([np.concatenate([np.zeros((1, 3)), _around(directions[i], 15, rng),
+                                     _around(directions[(i + 1) % 6], 48, rng)]) for i in range(6)]).astype(np.float32)
 
 
 @pytest.mark.parametrize("counts, top1", [(["64", "16"], 0.0), (["16", "16"], 1.0)])
@@ -69,18 +72,19 @@ def test_task_with_a_toy_encoder_on_a_points_file(counts, top1, tmp_path, monkey
 
     path = tmp_path / "clouds.npz"
     np.savez(path, data=_shifted_clouds())
-    monkeypatch.setattr(retrieval, "open_encoder", lambda spec, args: (MeanPointEncoder(), "mean point", spec, None))
+    monkeypatch.setattr(retrieval, "open_encoder", lambda spec, args: (OffsetMeanEncoder(), "toy", spec, None))
     output = tmp_path / "retrieval.json"
     lines = []
     args = cli.parse_args(["--task=retrieval", "--encoder=random", "--backbone=dgcnn", f"--points_file={path}",
-                           "--point_counts", *counts, "--batch_size=4", "--output", str(output)])
+                           "--point_counts", *counts, "--batch_size=4", "--output", str(output),
+                           f"--data_dir={tmp_path / 'tfds'}"])
     result = run_task(args, log=lines.append)
     assert json.loads(output.read_text()) == result
     metrics = result["metrics"]
     assert metrics["top1"] == metrics["top1_a_to_b"] == metrics["top1_b_to_a"] == top1 == result["top1"]
     assert metrics["top5"] == 1.0
     assert result["settings"]["point_counts"] == [int(c) for c in counts] and result["settings"]["shapes"] == 6
-    assert result["dataset"] == "clouds.npz" and "top-1" in "\n".join(lines)
+    assert result["dataset"] == str(path) and "top-1" in "\n".join(lines)
 
 
 def test_task_errors(tmp_path):
@@ -89,9 +93,10 @@ def test_task_errors(tmp_path):
 
     path = tmp_path / "clouds.npz"
     np.savez(path, points=np.zeros((4, 32, 3), np.float32))
-    base = ["--task=retrieval", "--encoder=random", "--backbone=dgcnn", "--output", str(tmp_path / "r.json")]
+    base = ["--task=retrieval", "--encoder=random", "--backbone=dgcnn", "--output", str(tmp_path / "r.json"),
+            f"--data_dir={tmp_path / 'tfds'}"]
     for extra, message in ((["--point_counts", "16", "8", "4"], "two densities"),
-                           (["--point_counts", "64", "16"], "holds 32 points per cloud"),
+                           (["--point_counts", "64", "16"], "stores 32 points per cloud; --point_counts must not"),
                            (["--dataset=synthetic_shapes"], "not both")):
         with pytest.raises(ValueError, match=message):
             run_task(cli.parse_args(base + [f"--points_file={path}"] + extra), log=lambda *_: None)
@@ -105,22 +110,18 @@ def test_points_file_reader(tmp_path):
     clouds = np.random.default_rng(0).normal(size=(5, 20, 6))  # xyz + normals: the normals are dropped
     np.savez(tmp_path / "ok.npz", points=clouds)
     np.save(tmp_path / "ok.npy", clouds[..., :3])
-    loaded = load_points_file(tmp_path / "ok.npz")
+    loaded = read_stacked(tmp_path / "ok.npz")
     assert loaded.shape == (5, 20, 3) and loaded.dtype == np.float32
     np.testing.assert_allclose(loaded, clouds[..., :3].astype(np.float32))
-    np.testing.assert_array_equal(load_points_file(tmp_path / "ok.npy"), loaded)
+    np.testing.assert_array_equal(read_stacked(tmp_path / "ok.npy"), loaded)
 
     np.savez(tmp_path / "key.npz", clouds=clouds)
     np.savez(tmp_path / "shape.npz", data=clouds[0])
-    bad = clouds.copy()
-    bad[3, 2, 1] = np.nan
-    np.savez(tmp_path / "nan.npz", data=bad)
     (tmp_path / "text.npz").write_text("not numpy")
     for name, message in (("missing.npz", "does not exist"), ("key.npz", r"no array under the key .* keys: clouds"),
-                          ("shape.npz", r"expected an \(M, N, 3\).*\[20, 6\]"), ("nan.npz", "1 clouds contain NaN"),
-                          ("text.npz", "not a readable NumPy")):
+                          ("shape.npz", r"expected an \(M, N, 3\).*\[20, 6\]"), ("text.npz", "not a readable NumPy")):
         with pytest.raises(ValueError, match=message) as error:
-            load_points_file(tmp_path / name)
+            read_stacked(tmp_path / name)
         assert name in str(error.value)
 
 

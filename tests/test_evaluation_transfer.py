@@ -9,7 +9,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from test_evaluation_retrieval import MeanPointEncoder  # noqa: E402
+from test_evaluation_retrieval import OffsetMeanEncoder, _around  # noqa: E402
 
 from dcglr_tf.evaluation.tasks import transfer  # noqa: E402
 from dcglr_tf.evaluation.transfer import transfer_scores  # noqa: E402
@@ -32,13 +32,19 @@ def test_scores_by_hand():
 
 
 def _directions_clouds(directions, points=16):
-    """One cloud per direction: `points` points whose mean is that direction (the toy encoder's feature)."""
+    """One cloud per direction: the origin, then `points` - 1 points around that direction (the toy encoder's feature
+    is along it)."""
     rng = np.random.default_rng(0)
-    clouds = []
-    for d in directions:
-        noise = rng.normal(scale=0.05, size=(points // 2, 3))
-        clouds.append(np.asarray(d) + np.concatenate([noise, -noise]))
-    return np.stack(clouds).astype(np.float32)
+    return np.stack([np.concatenate([np.zeros((1, 3)), _around(d, points - 1, rng)]) for d in directions]
+                    ).astype(np.float32)
+
+
+def _reference_features(monkeypatch, features):
+    """The reference dataset's train features replaced by `features`; the file's clouds embedded for real."""
+    real = transfer.split_features
+    monkeypatch.setattr(transfer, "split_features", lambda encoder, args, dataset, *a, **k: (
+        features if dataset == "synthetic_shapes" else real(encoder, args, dataset, *a, **k)))
+    monkeypatch.setattr(transfer, "open_encoder", lambda spec, args: (OffsetMeanEncoder(), "toy", spec, None))
 
 
 def test_task_with_a_toy_encoder(shapes_data_dir, tmp_path, monkeypatch):
@@ -49,9 +55,7 @@ def test_task_with_a_toy_encoder(shapes_data_dir, tmp_path, monkeypatch):
     names = sources.class_names("synthetic_shapes")
     # Train features: classes 0, 1, 2 of synthetic_shapes along e0, e1, e2 (four clouds each).
     eye = np.eye(3, dtype=np.float32)
-    train = (np.repeat(eye, 4, axis=0) + 0.01, np.repeat(np.arange(3), 4))
-    monkeypatch.setattr(transfer, "split_features", lambda *a, **k: train)
-    monkeypatch.setattr(transfer, "open_encoder", lambda spec, args: (MeanPointEncoder(), "mean point", spec, None))
+    _reference_features(monkeypatch, (np.repeat(eye, 4, axis=0) + 0.01, np.repeat(np.arange(3), 4)))
     path = tmp_path / "clouds.npz"
     np.savez(path, points=_directions_clouds([eye[1]] * 4 + [eye[2]] * 2))  # 4 look like class 1, 2 like class 2
     output = tmp_path / "transfer.json"
@@ -64,7 +68,7 @@ def test_task_with_a_toy_encoder(shapes_data_dir, tmp_path, monkeypatch):
     assert [s["k"] for s in result["metrics"]["per_k"]] == [1, 4]
     for s in result["metrics"]["per_k"]:
         assert s["accuracy"] == pytest.approx(4 / 6) and s["predicted"] == {names[1]: 4, names[2]: 2}
-    assert result["metrics"]["accuracy"] == pytest.approx(4 / 6) and result["dataset"] == "clouds.npz"
+    assert result["metrics"]["accuracy"] == pytest.approx(4 / 6) and result["dataset"] == str(path)
     settings = result["settings"]
     assert settings["file_clouds"] == 6 and settings["reference_examples"] == 12 and settings["file_class"] == names[1]
     assert settings["chance"] == pytest.approx(1 / len(names))
@@ -80,10 +84,10 @@ def test_task_errors(shapes_data_dir, tmp_path):
     base = ["--task=transfer", "--encoder=random", "--backbone=pointnet", f"--data_dir={shapes_data_dir}",
             "--dataset=synthetic_shapes", "--output", str(tmp_path / "t.json")]
     for extra, message in (([f"--points_file={path}", "--file_class=teapot"], "'teapot' is not a class of"),
-                           ([f"--points_file={path}"], "needs --file_class .* under 'class_name'; .*clouds.npz has none"),
+                           ([f"--points_file={path}"], "needs --file_class .*'class_name'.*clouds.npz has no classes"),
                            (["--file_class=box"], "needs --points_file .* and --file_class"),
                            ([f"--points_file={path}", "--file_class=box", "--num_points=64"],
-                            "holds 32 points per cloud; --num_points 64")):
+                            "num_points=64: dataset .*clouds.npz' stores 32 points per cloud")):
         with pytest.raises(ValueError, match=message):
             run_task(cli.parse_args(base + extra), log=lambda *_: None)
     with pytest.raises(ValueError, match="needs a dataset with class labels"):
@@ -100,9 +104,7 @@ def test_task_with_the_classes_the_file_names(shapes_data_dir, tmp_path, monkeyp
 
     names = sources.class_names("synthetic_shapes")
     eye = np.eye(3, dtype=np.float32)
-    monkeypatch.setattr(transfer, "split_features", lambda *a, **k: (np.repeat(eye, 4, axis=0) + 0.01,
-                                                                      np.repeat(np.arange(3), 4)))
-    monkeypatch.setattr(transfer, "open_encoder", lambda spec, args: (MeanPointEncoder(), "mean point", spec, None))
+    _reference_features(monkeypatch, (np.repeat(eye, 4, axis=0) + 0.01, np.repeat(np.arange(3), 4)))
     path = tmp_path / "clouds.npz"
     # the clouds look like classes 0, 0, 1, 2, 2; the file names them 0, 1, 1, 2, 0
     classes = np.array([names[0], names[1], names[1], names[2], names[0]])
@@ -140,5 +142,5 @@ def test_bad_class_names_in_the_file(shapes_data_dir, tmp_path, class_name, mess
     np.savez(path, points=np.zeros((4, 32, 3), np.float32), class_name=class_name)
     args = cli.parse_args(["--task=transfer", "--encoder=random", "--backbone=pointnet", f"--data_dir={shapes_data_dir}",
                            "--dataset=synthetic_shapes", f"--points_file={path}", "--output", str(tmp_path / "t.json")])
-    with pytest.raises(ValueError, match=f"points file .*clouds.npz: {message}"):
+    with pytest.raises(ValueError, match=f".*clouds.npz: {message}"):
         run_task(args, log=lambda *_: None)

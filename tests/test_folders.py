@@ -37,8 +37,9 @@ def test_modelnet_and_keras_layouts_give_class_and_split(tmp_path):
                                             "val/cup/d.obj": ("cup", "val")}
     plan = folders.plan_splits(listing)
     assert plan.rule == "split folders" and plan.names == ("train", "val", "test")
-    assert plan.counts() == {"train": 3, "val": 1, "test": 1}
-    assert "1 of the 5 files" in plan.problem and "(first: train/e.stl)" in plan.problem  # unlabelled: no svm
+    assert plan.counts() == {"train": 3, "val": 1, "test": 1} and not plan.problem
+    problem = folders.label_problem(listing)  # a file without class: no classification task
+    assert "1 of the 5 files" in problem and "(first: train/e.stl)" in problem
 
 
 def test_files_are_sorted_hidden_ones_ignored_and_a_file_is_a_listing(tmp_path):
@@ -52,7 +53,8 @@ def test_files_are_sorted_hidden_ones_ignored_and_a_file_is_a_listing(tmp_path):
     single = folders.scan(root / "b" / "2.ply")
     assert single.root == str(root / "b" / "2.ply") and [f.relpath for f in single.files] == ["2.ply"]
     plan = folders.plan_splits(folders.scan(root / "b"))  # unlabelled: everything in train
-    assert plan.splits == ("train", "train") and "has no classes" in plan.problem
+    assert plan.splits == ("train", "train") and "no classes to split it by" in plan.problem
+    assert "has no classes" in folders.label_problem(folders.scan(root / "b"))
     with pytest.raises(ValueError, match="no files of the supported formats"):
         folders.scan(_touch(tmp_path / "empty", "x.doc"))
     with pytest.raises(ValueError, match="nowhere: no such folder or file"):
@@ -88,7 +90,7 @@ def test_labels_csv_names_classes_by_file_or_folder(tmp_path):
     other.write_text("./02691156/m1/models/model_normalized.obj, plane\n")
     listing = folders.scan(root, labels=str(other))
     assert [f.class_name for f in listing.files] == ["plane", None, None, None]
-    assert "3 of the 4 files" in folders.plan_splits(listing).problem  # the root labels.csv is never a cloud
+    assert "3 of the 4 files" in folders.label_problem(listing)  # the root labels.csv is never a cloud
     for text, message in (("02691156,airplane\nmissing/x.obj,cup\n", "1 of its paths name no file or folder .*missing"),
                           ("02691156\n", "line 1: expected 'relative path,label'"),
                           ("02691156,a\n02691156,b\n", "line 2: 02691156 is labelled both 'a' and 'b'")):

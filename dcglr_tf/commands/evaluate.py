@@ -2,6 +2,7 @@
 
     python evaluate.py --task=svm --encoder=runs/dgcnn-synthetic_objects/encoder
     python evaluate.py --task=svm --encoder=random --backbone=dgcnn          # the random-init baseline
+    python evaluate.py --task=svm --encoder=ENC --dataset=~/shapes           # your files: class = folder name
     python evaluate.py --task=knn --compare runs/dgcnn-synthetic_objects/encoder random:dgcnn
     python evaluate.py --task=finetune --encoder=ENC --epochs=10             # pre-trained vs from scratch
     python evaluate.py --task=segmentation --encoder=ENC --train_area=1      # synthetic_rooms, test on area 6
@@ -9,7 +10,7 @@
     python evaluate.py --task=robustness --encoder=ENC --dataset modelnet40_h5 modelnet40_cad --manual_dir=DIR
     python evaluate.py --task=tsne|spectrum|attention --encoder=ENC          # pictures
     python evaluate.py --task=knn --protocol=loo --split=test --encoder=ENC  # leave-one-out 1-NN on one split
-    python evaluate.py --task=knn --protocol=loo --points_file=shapes.npz --encoder=ENC  # ... on your labelled clouds
+    python evaluate.py --task=knn --protocol=loo --points_file=shapes.npz --encoder=ENC  # ... on all your clouds
     python evaluate.py --task=retrieval --encoder=ENC --points_file=clouds.npz --point_counts 1024 256
     python evaluate.py --task=fewshot --encoder=ENC                          # 5w10s 5w20s 10w10s 10w20s, 10 trials
     python evaluate.py --task=transfer --encoder=ENC --points_file=planes.npz --file_class=airplane  # other clouds
@@ -22,6 +23,7 @@ Prints a table, writes a JSON result next to the (first) encoder or to --output,
 
 import argparse
 import json
+import os
 
 from dcglr_tf.commands.cli import BAD_INPUT, check_directory_flags, error_line, fail, quiet_tensorflow
 
@@ -32,7 +34,7 @@ TASKS = ("svm", "knn", "finetune", "segmentation", "partseg", "robustness", "tsn
 
 
 def parse_args(argv=None):
-    from dcglr_tf.data.sources import dataset_info, dataset_names
+    from dcglr_tf.data.sources import dataset_info, dataset_names, is_path
     from dcglr_tf.models import backbone_names
     from dcglr_tf.models.registry import backbone_class, check_backbone_args
     from dcglr_tf.presets import PRESETS
@@ -50,7 +52,16 @@ def parse_args(argv=None):
     parser.add_argument("--dataset", nargs="+",
                         help=f"dataset (default synthetic_objects; segmentation: synthetic_rooms; partseg: synthetic_objects, "
                              f"or a dataset with part labels such as shapenetpart); robustness takes "
-                             f"several. One of: {', '.join(dataset_names())}")
+                             f"several. One of: {', '.join(dataset_names())}; or a path: a folder of point-cloud and "
+                             f"mesh files (class = folder name, train/test folders set the split, else a seeded "
+                             f"stratified split), a .npz/.npy of stacked clouds, or a single file; prepared once into "
+                             f"--data_dir at the points per cloud the task reads")
+    parser.add_argument("--labels", help="CSV of 'relative path,label' rows naming the classes of a folder given by "
+                                         "--dataset or --points_file whose folders are not its classes (default: "
+                                         "labels.csv at its root)")
+    parser.add_argument("--strict", action="store_true",
+                        help="a file of a folder (or a cloud of a stacked file) that cannot be read is an error "
+                             "(default: it is skipped and listed in a report beside the prepared data)")
     parser.add_argument("--data_dir", help="TFDS data directory (default ~/tensorflow_datasets)")
     parser.add_argument("--manual_dir", help="directory with the user's dataset files for real datasets")
     parser.add_argument("--limit", type=int, help="use only the first N examples (clouds or blocks) of each split (quick runs)")
@@ -70,10 +81,12 @@ def parse_args(argv=None):
     parser.add_argument("--point_order", default="file", choices=["file", "shuffled"],
                         help="retrieval, transfer: take the first N points as stored (file) or N random points of each cloud "
                              "(shuffled, seeded by --seed)")
-    parser.add_argument("--points_file", help="retrieval: NumPy .npz (key 'points' or 'data') or .npy of (M, N, 3) "
-                                              "clouds, instead of --dataset; transfer: the clouds to classify; knn "
-                                              "--protocol=loo: leave-one-out among its clouds, their classes under "
-                                              "'class_name' (and objects under 'object')")
+    parser.add_argument("--points_file", help="every cloud of a NumPy .npz (key 'points' or 'data') or .npy of (M, N, "
+                                              "3) clouds, or of a folder of files (as --dataset reads them), or one "
+                                              "file. retrieval: instead of --dataset; transfer: the clouds to "
+                                              "classify; knn --protocol=loo: leave-one-out among its clouds, their "
+                                              "classes under 'class_name' (and objects under 'object') or from the "
+                                              "folder's class folders")
     parser.add_argument("--file_class", help="transfer: the class (of --dataset) every cloud of --points_file belongs to "
                                               "(default: each cloud's class as the file names it under 'class_name')")
     parser.add_argument("--temperature", type=float, default=0.07, help="knn, transfer: vote temperature T")
@@ -99,11 +112,17 @@ def parse_args(argv=None):
     parser.add_argument("--output", help="JSON result file (default: next to the encoder)")
     parser.add_argument("--output_dir", help="pictures and training runs (default: the JSON's folder)")
     args = parser.parse_args(argv)
+    if args.dataset:  # results name a folder or file by its absolute path
+        args.dataset = [os.path.abspath(os.path.expanduser(d)) if is_path(d) else d for d in args.dataset]
+    if args.points_file:
+        args.points_file = os.path.abspath(os.path.expanduser(args.points_file))
     for name in args.dataset or []:
         try:
             dataset_info(name)
         except ValueError as error:
             parser.error(f"--dataset: {error}")
+    if (args.labels or args.strict) and not any(is_path(d) for d in (args.dataset or []) + [args.points_file] if d):
+        parser.error("--labels and --strict are for a folder or file given by --dataset or --points_file")
     args.backbone_args_dict = {}
     if args.backbone_args:
         try:

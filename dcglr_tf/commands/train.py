@@ -2,6 +2,7 @@
 
     python train.py --backbone=dgcnn                      # embedded data, CPU-sized preset (minutes)
     python train.py --backbone=dgcnn --preset=paper --dataset=shapenet --manual_dir=DIR   # the paper's setup
+    python train.py --backbone=dgcnn --dataset=~/scans    # your own files: a folder of .ply/.obj/.off/.xyz/... files
     python train.py ... --strategy=mirrored --precision=mixed_bfloat16      # all GPUs of a machine, bfloat16
     TF_CONFIG='{...}' python train.py ... --strategy=multi_worker          # on every machine (see docs/distributed.md)
 
@@ -34,10 +35,21 @@ def parse_args(argv=None):
     parser.add_argument("--preset", default="embedded", choices=sorted(PRESETS),
                         help="defaults for every setting below (default: embedded). " + describe_presets())
     parser.add_argument("--config", help="JSON file of TrainConfig values (nested: crops, head, loss, optim) applied over the preset")
-    parser.add_argument("--dataset", help=f"pre-training data, one of: {', '.join(dataset_names())} (preset default)")
+    parser.add_argument("--dataset", help=f"pre-training data (preset default): one of {', '.join(dataset_names())}; "
+                                          f"or a folder of point-cloud and mesh files, searched recursively (its train "
+                                          f"folders when it has train/test folders, else every file), or a .npz/.npy "
+                                          f"of stacked clouds: prepared once into --data_dir at --num_points points "
+                                          f"per cloud (see docs/datasets.md)")
+    parser.add_argument("--labels", help="CSV of 'relative path,label' rows naming the classes of a --dataset folder "
+                                         "whose folders are not its classes (default: labels.csv at its root); used "
+                                         "by --knn_monitor")
+    parser.add_argument("--strict", action="store_true",
+                        help="a file of a --dataset folder that cannot be read is an error (default: it is skipped and "
+                             "listed in a report beside the prepared data)")
     parser.add_argument("--data_dir", help="TFDS data directory for prepared datasets (default ~/tensorflow_datasets)")
     parser.add_argument("--manual_dir", help="directory with the user's dataset files for real datasets (see docs/datasets.md)")
-    parser.add_argument("--output_dir", help="run directory (default runs/<backbone>-<dataset>); re-running resumes it")
+    parser.add_argument("--output_dir", help="run directory (default runs/<backbone>-<dataset>, the folder's name for "
+                                             "a folder); re-running resumes it")
     parser.add_argument("--overwrite", action="store_true", help="delete OUTPUT_DIR first instead of resuming it")
     parser.add_argument("--epochs", type=int, help="training epochs; 0 exports the random-init encoder (preset default)")
     parser.add_argument("--batch_size", type=int, help="global batch size, split over all replicas and workers (preset default)")
@@ -86,6 +98,7 @@ def config_from_args(args):
     `validate_config`. Exits with a one-line error naming the flag (or the --config file and key) for a value that
     cannot work."""
     from dcglr_tf.config import TrainConfig
+    from dcglr_tf.data import sources
     from dcglr_tf.presets import PRESETS
     from dcglr_tf.training.validation import ConfigError, validate_config
 
@@ -123,6 +136,8 @@ def config_from_args(args):
         if not isinstance(overrides["backbone_args"], dict):
             fail(f"--backbone_args must be a JSON object, got {args.backbone_args}")
     config = dataclasses.replace(config, **overrides)
+    if sources.is_path(config.dataset):  # config.json names a folder by its absolute path
+        config = dataclasses.replace(config, dataset=os.path.abspath(os.path.expanduser(config.dataset)))
     if args.learning_rate is not None:
         config.optim.learning_rate = args.learning_rate
     try:
@@ -149,28 +164,36 @@ def main(argv=None):
         from dcglr_tf.training.distribution import split_cpu
 
         split_cpu(args.cpu_replicas)
+    from dcglr_tf.data import sources
     from dcglr_tf.training.distribution import make_strategy
     from dcglr_tf.training.pretrain import run_pretraining
     from dcglr_tf.training.validation import ConfigError
 
     try:
         config = config_from_args(args)
-        output_dir = args.output_dir or os.path.join("runs", f"{config.backbone}-{config.dataset}")
+        output_dir = args.output_dir or os.path.join("runs", f"{config.backbone}-{sources.short_name(config.dataset)}")
         check_directory_flags({"--output_dir": output_dir, "--data_dir": config.data_dir,
                                "--manual_dir": config.manual_dir})
+        if (args.labels or args.strict) and not sources.is_path(config.dataset):
+            fail(f"--labels and --strict are for a --dataset folder or file; {config.dataset!r} is a dataset name")
+        dataset = sources.dataset_info(config.dataset, num_points=config.num_points, labels=args.labels,
+                                       strict=args.strict)
         jit = {"auto": None, "true": True, "false": False}[args.jit_compile]
         strategy = make_strategy(args.strategy, cluster_timeout=args.cluster_timeout)  # before TensorFlow runs anything
         monitors = []
         if args.knn_monitor:
             from dcglr_tf.training.callbacks import KNNMonitor
 
+            problem = sources.dataset_problem(dataset)
+            if problem:
+                fail(f"--knn_monitor: {problem}")
             monitors.append(KNNMonitor.from_dataset(
-                config.dataset, num_points=config.num_points, data_dir=config.data_dir, manual_dir=config.manual_dir,
+                dataset, num_points=config.num_points, data_dir=config.data_dir, manual_dir=config.manual_dir,
                 max_train=512, max_test=256, every=args.knn_monitor,
             ))
         summary = run_pretraining(
             config, output_dir, strategy=strategy, jit_compile=jit, overwrite=args.overwrite,
-            verbose="auto" if args.verbose is None else args.verbose, extra_callbacks=monitors,
+            verbose="auto" if args.verbose is None else args.verbose, extra_callbacks=monitors, dataset=dataset,
         )
     except ConfigError as error:
         fail(config_error_line(error, args))

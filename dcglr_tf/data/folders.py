@@ -99,7 +99,7 @@ class SplitPlan:
     Attributes:
         splits: tuple of str, the split of each file of `listing.files`, in that order.
         rule: str, how the splits were made, for printing (e.g. "split folders", "a seeded stratified split ...").
-        problem: str, why the listing gives no labelled train/test split (classification tasks cannot run), or "".
+        problem: str, why the listing gives no train/test split (classification tasks cannot run), or "".
     """
 
     splits: Tuple[str, ...]
@@ -169,13 +169,12 @@ def plan_splits(listing: Listing, test_fraction: float = TEST_FRACTION) -> Split
         class has 2 files or more; else every file in `train`, with the reason in `problem`.
     """
     files = listing.files
-    problem = _label_problem(listing)
     if any(f.split is not None for f in files):
         splits = tuple(f.split or "train" for f in files)
         outside = sum(f.split is None for f in files)
         rule = "split folders" + (f" ({outside:,} files outside them joined train)" if outside else "")
-        if "test" not in splits and not problem:
-            problem = f"{listing.root} has no test folder (its split folders: {', '.join(sorted(set(splits)))})"
+        problem = "" if "test" in splits else \
+            f"{listing.root} has no test folder (its split folders: {', '.join(sorted(set(splits)))})"
         return SplitPlan(splits, rule, problem)
     by_class = {}
     for number, entry in enumerate(files):
@@ -183,7 +182,8 @@ def plan_splits(listing: Listing, test_fraction: float = TEST_FRACTION) -> Split
             by_class.setdefault(entry.class_name, []).append(number)
     too_few = sorted((len(numbers), name) for name, numbers in by_class.items() if len(numbers) < 2)
     if not by_class or too_few:
-        if too_few and not problem:
+        problem = f"{listing.root} has no train/test split folders and no classes to split it by"
+        if too_few:
             count, name = too_few[0]
             problem = (f"{listing.root} has no train/test split folders, and its class {name!r} has {count} file: a "
                        f"stratified split needs at least 2 files of each class")
@@ -195,10 +195,11 @@ def plan_splits(listing: Listing, test_fraction: float = TEST_FRACTION) -> Split
             splits[numbers[position]] = "test"
     rule = (f"no split folders: a seeded stratified split, {100 * (1 - test_fraction):.0f} % train / "
             f"{100 * test_fraction:.0f} % test of each class")
-    return SplitPlan(tuple(splits), rule, problem)
+    return SplitPlan(tuple(splits), rule)
 
 
-def _label_problem(listing):
+def label_problem(listing: Listing) -> str:
+    """Why some files of `listing` have no class (classification tasks cannot run), or "" when all have one."""
     unlabelled = listing.unlabelled
     if not unlabelled:
         return ""

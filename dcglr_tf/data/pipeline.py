@@ -1,4 +1,5 @@
-"""tf.data pipelines: dataset name -> batches of multi-crop views (pre-training) or labelled clouds.
+"""tf.data pipelines: dataset (a name, a path or a `sources.DatasetInfo`) -> batches of multi-crop views (pre-training)
+or labelled clouds.
 
 Files -> TFDS (`dcglr_tf.data.sources`) -> these pipelines -> model. Everything is vectorised, parallel,
 prefetched, deterministic under a seed, and has static shapes (batches are dropped at the remainder).
@@ -28,10 +29,12 @@ def _cloud_and_label(example):
     return tf.cast(example["points"][:, :3], tf.float32), tf.cast(label, tf.int64)
 
 
-def pretraining_dataset(config, *, initial_epoch=0, split="train", shard=(0, 1), batch_size=None):
+def pretraining_dataset(config, *, initial_epoch=0, split=None, shard=(0, 1), batch_size=None, dataset=None):
     """Endless batches of multi-crop views for DCGLR pre-training.
 
-    config: TrainConfig. Each element is a dict with
+    config: TrainConfig; `dataset`: the `sources.DatasetInfo` of config.dataset (default: resolved at
+    config.num_points); `split`: default the dataset's pre-training split (train, or every split of a folder that
+    has no split folders). Each element is a dict with
     "global" (B, num_global, global_points, 3), "local" (B, num_local, local_points, 3),
     "half" (B, num_half_res, num_points // 2, 3) and "label" (B,) (-1 where the data has no labels),
     B = `batch_size` (default config.batch_size, the global batch). `initial_epoch` gives a resumed run its
@@ -41,9 +44,11 @@ def pretraining_dataset(config, *, initial_epoch=0, split="train", shard=(0, 1),
     stream; with B = global batch / count, the shards' k-th batches hold the k-th global batch's clouds
     (the half-resolution copies get per-shard seeds).
     """
-    sources.check_num_points(config.dataset, config.num_points)
+    dataset = sources.dataset_info(dataset or config.dataset, num_points=config.num_points)
+    sources.check_num_points(dataset, config.num_points)
     crop_config = config.crops
-    source = sources.load_split(config.dataset, split, data_dir=config.data_dir, manual_dir=config.manual_dir)
+    source = sources.load_split(dataset, split or dataset.pretrain_split, data_dir=config.data_dir,
+                                manual_dir=config.manual_dir)
     stream_seed = config.seed + 1_000_003 * int(initial_epoch)
     shard_index, shard_count = (int(v) for v in shard)
 
@@ -84,7 +89,8 @@ def pretraining_dataset(config, *, initial_epoch=0, split="train", shard=(0, 1),
 
 
 def labelled_dataset(name, split, *, num_points, batch_size, data_dir=None, manual_dir=None):
-    """Batches of (points (B, num_points, 3), label (B,)) for feature extraction and supervised tasks.
+    """Batches of (points (B, num_points, 3), label (B,)) for feature extraction and supervised tasks; `name`: a
+    registered name or a `sources.DatasetInfo` (a path dataset resolved at its points per cloud).
 
     Clouds keep their first `num_points` points (the usual protocol), centred and scaled to the unit
     sphere; the last batch may be smaller (nothing is dropped).

@@ -1,10 +1,11 @@
-"""Clouds from a user's NumPy file: `.npz` with an (M, N, 3) array under key `points` or `data` (STRL's ShapeNet
-file uses `data`), or a `.npy` holding the array itself. Columns beyond the third (normals, colours) are dropped.
-An `.npz` may also name each cloud's class: an (M,) array of strings under key `class_name` (the transfer task
-scores each cloud against its own class then, and the kNN task's leave-one-out runs on the file), its split under
-key `split` (`train`, `val` or `test`), and the object each cloud was sampled from under key `object` (clouds of one
-object are never each other's neighbours there). Every problem (missing file, unreadable file, no such key, wrong
-shape, NaN/Inf) is a ValueError naming the file.
+"""Clouds from a user's NumPy file of stacked clouds: `.npz` with an (M, N, 3) array under key `points` or `data`
+(STRL's ShapeNet file uses `data`), or a `.npy` holding the array itself. Columns beyond the third (normals, colours)
+are dropped. An `.npz` may also name each cloud's class: an (M,) array of strings under key `class_name` (the transfer
+task scores each cloud against its own class then, and the kNN task's leave-one-out runs on the file), its split
+under key `split` (`train`, `val` or `test`), and the object each cloud was sampled from under key `object` (clouds of
+one object are never each other's neighbours there). Such a file is a dataset like a folder of files
+(`dcglr_tf.data.folders`); every problem with the file itself (missing, unreadable, no such key, wrong shape) is a
+ValueError naming it, while a cloud with NaN or Inf values is skipped when the file is prepared.
 """
 
 import os
@@ -34,38 +35,6 @@ def _read_array(path):
                          f"{error.args[0]})") from None
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
         raise ValueError(f"points file {path} is not a readable NumPy .npz/.npy file: {error}") from None
-
-
-def load_points_file(path, min_points=1):
-    """float32 (M, N, 3) clouds of `path` (`.npz`: key `points` or `data`; `.npy`: the array); N >= `min_points`."""
-    path = os.fspath(os.path.expanduser(path))
-    if not os.path.isfile(path):
-        raise ValueError(f"points file {path} does not exist")
-    array = _read_array(path)
-    if array.dtype.kind not in "fiu" or array.ndim != 3 or array.shape[-1] < 3:
-        raise ValueError(f"points file {path}: expected an (M, N, 3) numeric array of M clouds of N points, got "
-                         f"shape {list(array.shape)} of {array.dtype}")
-    points = np.ascontiguousarray(array[..., :3], dtype=np.float32)
-    if points.shape[0] < 1 or points.shape[1] < min_points:
-        raise ValueError(f"points file {path}: {points.shape[0]} clouds of {points.shape[1]} points; at least one "
-                         f"cloud of {min_points} points is needed")
-    bad = ~np.isfinite(points).all(axis=(1, 2))
-    if bad.any():
-        raise ValueError(f"points file {path}: {int(bad.sum())} clouds contain NaN or Inf values (first: cloud "
-                         f"{int(np.flatnonzero(bad)[0])})")
-    return points
-
-
-def load_file_classes(path, num_clouds):
-    """The (num_clouds,) class names stored under `class_name` in the `.npz` file `path`, as a list of str, or None
-    when the file holds none (a `.npy` never does); a ValueError naming the file when they do not fit its clouds."""
-    return load_file_strings(path, CLASS_KEY, num_clouds)
-
-
-def load_file_objects(path, num_clouds):
-    """The (num_clouds,) object names stored under `object` (which object each cloud was sampled from), as
-    `load_file_classes` reads class names; None when the file holds none."""
-    return load_file_strings(path, OBJECT_KEY, num_clouds)
 
 
 def array_shape(path):

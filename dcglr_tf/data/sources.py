@@ -11,6 +11,13 @@ user's files from `manual_dir` for real datasets, and returns a `tf.data.Dataset
 - segmentation sets: `{"points": float32 (4096, 3), "labels": int64 (4096,), "features": float32 (4096, 6),
   "room": string}`.
 
+Instead of a name, a dataset may be a path: a folder of the user's point-cloud and mesh files, a `.npz`/`.npy` of
+stacked clouds, or a single file (`dcglr_tf.data.folders` lists them, the `user_files` builder prepares them). Its
+`DatasetInfo` comes from `dataset_info(path, num_points=N, labels=CSV, strict=...)`: a folder is prepared at the
+run's N points per cloud (a stacked file keeps its clouds whole), once per folder content; every function here takes
+that `DatasetInfo` wherever it takes a name. A file that cannot be read is skipped and listed in the prepared
+folder's report (`skipped_files`); with `strict=True` any skipped file is a `SkippedFilesError`.
+
 Missing or corrupt input files raise `DatasetFilesMissingError` / `CorruptDatasetFileError` (both
 `ValueError`s) with a message naming the builder, the directory searched and the files expected; TFDS writes
 into a temporary directory that is renamed only on success, so a failed preparation leaves nothing behind
@@ -24,17 +31,25 @@ import glob
 import importlib
 import os
 import shutil
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from dcglr_tf.builders import _builder_utils as _utils
+from dcglr_tf.data import folders, readers
 from dcglr_tf.utils.runlock import lock_holder
 
 DatasetFileError = _utils.DatasetFileError
 DatasetFilesMissingError = _utils.DatasetFilesMissingError
 CorruptDatasetFileError = _utils.CorruptDatasetFileError
+FILES_BUILDER = "user_files"  # the builder of path datasets
+ALL = "all"  # every split of a dataset, as one
+SHOWN_SKIPPED = 3  # skipped files a SkippedFilesError names
+
+
+class SkippedFilesError(DatasetFileError):
+    """Files of a path dataset could not be read and strict mode makes that an error."""
 
 S3DIS_CLASS_NAMES = ["ceiling", "floor", "wall", "beam", "column", "window", "door", "table", "chair", "sofa",
                      "bookcase", "board", "clutter"]
@@ -55,6 +70,10 @@ class DatasetInfo:
     embedded: bool = False  # generated procedurally, no files needed
     description: str = ""
     num_parts: Optional[int] = None  # classification sets with a part label per point: global part ids 0..num_parts-1
+    name: str = ""  # what results and messages call it: the registered name, or a path dataset's folder or file
+    files: Any = None  # path datasets: the user_files FilesConfig (the listing, its split plan, the points per cloud)
+    pretrain_split: str = "train"  # what pre-training reads: train, or every split when no folder set them
+    strict: bool = False  # path datasets: a file that cannot be read is an error, not a skipped file
 
     @property
     def tfds_name(self) -> str:
@@ -110,58 +129,162 @@ def dataset_names() -> List[str]:
     return sorted(DATASETS)
 
 
-def dataset_info(name: str) -> DatasetInfo:
-    """The `DatasetInfo` of `name`; ValueError listing the valid names when unknown."""
+def is_path(dataset) -> bool:
+    """Whether `dataset` names a path rather than a registered dataset: it is not a registered name and exists, or
+    holds a path separator or `~`, or ends in a supported file suffix."""
+    if isinstance(dataset, DatasetInfo) or dataset in DATASETS:
+        return False
+    text = os.fspath(dataset)
+    return (os.path.exists(os.path.expanduser(text)) or os.sep in text or "/" in text or text.startswith("~")
+            or text.lower().endswith(readers.SUPPORTED_SUFFIXES))
+
+
+def dataset_info(dataset, *, num_points: Optional[int] = None, labels=None, strict: bool = False) -> DatasetInfo:
+    """The `DatasetInfo` of a registered name or of a path (a `DatasetInfo` is returned as it is).
+
+    Args:
+        dataset: a name of `dataset_names()`, a path (a folder of files, a `.npz`/`.npy` of stacked clouds, or a
+            single file), or a DatasetInfo.
+        num_points: int or None: the points per cloud a folder is prepared at; None describes the folder (classes,
+            splits) without the preparation (`num_points` of the info is then None: any count can be asked).
+        labels: a labels CSV for a folder (`dcglr_tf.data.folders`), or None.
+        strict: bool, whether a file of a path dataset that cannot be read is an error.
+
+    Returns:
+        DatasetInfo.
+
+    Raises:
+        ValueError: an unknown name (listing the valid ones), or a path that cannot be a dataset (naming it).
+    """
+    if isinstance(dataset, DatasetInfo):
+        return dataset
     try:
-        return DATASETS[name]
+        return dataclasses.replace(DATASETS[dataset], name=dataset)
     except (KeyError, TypeError):
-        raise ValueError(f"unknown dataset {name!r}; valid names are: {', '.join(dataset_names())}") from None
+        if dataset is not None and is_path(dataset):
+            return _files_info(dataset, num_points, labels, strict)
+        raise ValueError(f"unknown dataset {dataset!r}; valid names are: {', '.join(dataset_names())}, or the path of "
+                         f"a folder of point or mesh files, or of a .npz/.npy of stacked clouds") from None
 
 
-def check_num_points(name: str, num_points: int) -> None:
+def _files_info(path, num_points, labels, strict) -> DatasetInfo:
+    listing = folders.scan(path, labels=labels)
+    plan = folders.plan_splits(listing)
+    config = _import_builder_module(FILES_BUILDER).files_config(listing, plan, num_points)
+    classes = listing.class_names
+    from_folders = any(entry.split for entry in listing.files) and "train" in plan.names
+    return DatasetInfo(
+        FILES_BUILDER, config.name, plan.names, "classification" if classes else "pretrain",
+        bool(classes) and not listing.unlabelled, len(classes) or None, config.num_points,
+        description=f"{listing.root}: {len(listing.files):,} clouds, {len(classes)} classes ({plan.rule})",
+        name=listing.root, files=config, pretrain_split="train" if from_folders else "+".join(plan.names),
+        strict=strict)
+
+
+def short_name(dataset) -> str:
+    """A dataset's name for run directories and file names: a registered name, or the name of a path's folder (the
+    stem of a file)."""
+    if isinstance(dataset, DatasetInfo):
+        dataset = dataset.name
+    if not is_path(dataset):
+        return dataset
+    path = os.path.abspath(os.path.expanduser(os.fspath(dataset)))
+    return os.path.basename(path) if os.path.isdir(path) else os.path.splitext(os.path.basename(path))[0]
+
+
+def dataset_problem(dataset, splits=("train", "test"), labelled: bool = True) -> str:
+    """Why a task cannot run on `dataset`: a split of `splits` it lacks (`ALL` is always there), or with `labelled`
+    clouds without a class; "" when it can."""
+    info = dataset_info(dataset)
+    if labelled and info.files is not None and folders.label_problem(info.files.listing):
+        return folders.label_problem(info.files.listing)
+    if labelled and (info.kind != "classification" or not info.has_labels):
+        named = [n for n in dataset_names() if DATASETS[n].kind == "classification"]
+        return (f"{info.name!r} is a {info.kind} dataset{'' if info.has_labels else ' without labels'}; use one "
+                f"of: {', '.join(named)}, or a folder of files in class folders")
+    missing = next((s for s in splits if s != ALL and s not in info.splits), None)
+    if missing is None:
+        return ""
+    if info.files is not None and info.files.plan.problem:
+        return info.files.plan.problem
+    return f"{info.name!r} has no {missing} split; its splits: {', '.join(info.splits)}"
+
+
+def check_num_points(name, num_points: int) -> None:
     """ValueError when the clouds of `name` store fewer than `num_points` points (or `name` is unknown)."""
-    stored = dataset_info(name).num_points
-    if num_points > stored:
-        raise ValueError(f"num_points={num_points}: dataset {name!r} stores {stored} points per cloud, fewer than "
-                         f"asked (--num_points must be at most {stored})")
+    info = dataset_info(name)
+    stored = info.num_points
+    if stored is not None and num_points > stored:
+        raise ValueError(f"num_points={num_points}: dataset {info.name!r} stores {stored} points per cloud, fewer "
+                         f"than asked (--num_points must be at most {stored})")
 
 
 def _import_builder_module(builder: str):
     return importlib.import_module(f"dcglr_tf.builders.{builder}.{builder}_dataset_builder")
 
 
-def _builder(name: str, data_dir: Optional[str]) -> tfds.core.DatasetBuilder:
+def _builder(name, data_dir: Optional[str]) -> tfds.core.DatasetBuilder:
     info = dataset_info(name)
-    _import_builder_module(info.builder)
+    module = _import_builder_module(info.builder)
     data_dir = os.fspath(data_dir) if data_dir is not None else None
+    if info.files is not None:
+        return module.Builder(config=info.files, data_dir=data_dir)
     return tfds.builder(info.tfds_name, data_dir=data_dir)
 
 
-def is_prepared(name: str, *, data_dir=None) -> bool:
+def is_prepared(name, *, data_dir=None) -> bool:
     """Whether `name` is already prepared in `data_dir` (then `prepare` and `load_split` only read it)."""
     return _builder(name, data_dir).is_prepared()
 
 
-def prepare(name: str, *, data_dir=None, manual_dir=None, on_wait=None) -> tfds.core.DatasetBuilder:
+def prepare(name, *, data_dir=None, manual_dir=None, on_wait=None, on_progress=None) -> tfds.core.DatasetBuilder:
     """Prepare `name` once into `data_dir` (no-op when already prepared) and return its TFDS builder.
 
     One process prepares a dataset version at a time: a second one waits for the first (`on_wait(message)` is
     called once when it starts waiting) and then finds the data prepared. TFDS writes into an `incomplete.*`
     folder that is renamed when whole; a preparation killed with SIGKILL leaves that folder behind, and the next
-    preparation deletes it (holding the lock, no other process can be writing it).
+    preparation deletes it (holding the lock, no other process can be writing it). A path dataset calls
+    `on_progress(1)` after each file read; with `strict`, its skipped files raise a `SkippedFilesError` (also when it
+    was prepared before).
     """
-    builder = _builder(name, data_dir)
-    if builder.is_prepared():
-        return builder
-    with _preparation_lock(builder, name, on_wait):
-        builder = _builder(name, data_dir)  # another process may have prepared it while this one waited
-        if not builder.is_prepared():
-            for stale in _incomplete_folders(builder):
-                shutil.rmtree(stale, ignore_errors=True)
-            config = tfds.download.DownloadConfig(
-                manual_dir=os.fspath(manual_dir) if manual_dir is not None else None)
-            builder.download_and_prepare(download_config=config)
+    info = dataset_info(name)
+    builder = _builder(info, data_dir)
+    if not builder.is_prepared():
+        with _preparation_lock(builder, info.name, on_wait):
+            builder = _builder(info, data_dir)  # another process may have prepared it while this one waited
+            if not builder.is_prepared():
+                for stale in _incomplete_folders(builder):
+                    shutil.rmtree(stale, ignore_errors=True)
+                config = tfds.download.DownloadConfig(
+                    manual_dir=os.fspath(manual_dir) if manual_dir is not None else None)
+                builder.on_progress = on_progress
+                builder.download_and_prepare(download_config=config)
+    if info.strict:
+        _check_nothing_skipped(info, builder)
     return builder
+
+
+def skipped_files(dataset, *, data_dir=None) -> Tuple[List[Dict[str, str]], Optional[str]]:
+    """The files of a prepared path dataset that could not be read: ([{"file": relative path, "reason": ...}], the
+    path of the report listing them); ([], None) for a registered dataset."""
+    info = dataset_info(dataset)
+    return _skipped(info, _builder(info, data_dir))
+
+
+def _skipped(info, builder):
+    if info.files is None:
+        return [], None
+    module = _import_builder_module(FILES_BUILDER)
+    return module.read_report(builder.data_dir)["skipped"], os.path.join(os.fspath(builder.data_dir), module.REPORT_FILE)
+
+
+def _check_nothing_skipped(info, builder):
+    skipped, report = _skipped(info, builder)
+    if skipped:
+        first = "; ".join(f"{s['file']}: {s['reason']}" for s in skipped[:SHOWN_SKIPPED])
+        more = "; ..." if len(skipped) > SHOWN_SKIPPED else ""
+        raise SkippedFilesError(f"{info.name}: {len(skipped):,} of its {len(info.files.listing.files):,} files cannot "
+                                f"be read, an error in strict mode: {first}{more} (all of them: {report})")
 
 
 def _incomplete_folders(builder) -> List[str]:
@@ -195,24 +318,28 @@ def _preparation_lock(builder, name, on_wait):
         yield
 
 
-def _check_split(name: str, split: str) -> None:
+def split_of(name, split: str) -> str:
+    """`split` checked against the dataset's splits, `ALL` written out as every split joined by `+`."""
     info = dataset_info(name)
-    base = split.split("[", 1)[0].split("+", 1)[0]
-    if base not in info.splits:
-        raise ValueError(f"dataset {name!r} has no split {split!r}; its splits are: {', '.join(info.splits)}")
+    if split == ALL:
+        return "+".join(info.splits)
+    for part in split.split("+"):
+        if part.split("[", 1)[0] not in info.splits:
+            raise ValueError(f"dataset {info.name!r} has no split {split!r}; its splits are: {', '.join(info.splits)}")
+    return split
 
 
-def load_split(name: str, split: str, *, data_dir=None, manual_dir=None,
+def load_split(name, split: str, *, data_dir=None, manual_dir=None,
                shuffle_files: bool = False) -> tf.data.Dataset:
     """A `tf.data.Dataset` of one split of `name` as plain dicts (see the module docstring).
 
-    `split` is a split name of the dataset (TFDS slicing like `"train[:10%]"` is accepted too). Prepares the
-    dataset first if needed, reading real datasets' files from `manual_dir` (TFDS's default
-    `<data_dir>/downloads/manual` when None).
+    `split` is a split name of the dataset, or `ALL` (TFDS slicing like `"train[:10%]"` and `"train+test"` are
+    accepted too). Prepares the dataset first if needed, reading real datasets' files from `manual_dir` (TFDS's
+    default `<data_dir>/downloads/manual` when None).
     """
     info = dataset_info(name)
-    _check_split(name, split)
-    builder = prepare(name, data_dir=data_dir, manual_dir=manual_dir)
+    split = split_of(info, split)
+    builder = prepare(info, data_dir=data_dir, manual_dir=manual_dir)
     ds = builder.as_dataset(split=split, shuffle_files=shuffle_files)
     if info.kind == "segmentation":
         def convert(example):
@@ -232,21 +359,32 @@ def load_split(name: str, split: str, *, data_dir=None, manual_dir=None,
     return ds.map(convert, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
-def num_examples(name: str, split: str, *, data_dir=None, manual_dir=None) -> int:
+def num_examples(name, split: str, *, data_dir=None, manual_dir=None) -> int:
     """Number of examples of `split` (prepares the dataset if needed)."""
-    _check_split(name, split)
+    split = split_of(name, split)
     builder = prepare(name, data_dir=data_dir, manual_dir=manual_dir)
     return int(builder.info.splits[split].num_examples)
 
 
-def class_names(name: str, *, data_dir=None, manual_dir=None) -> List[str]:
+def objects(name, split: str, *, data_dir=None) -> List[str]:
+    """What each cloud of `split` of a path dataset was sampled from (its own name, or a stacked file's `object`), in
+    the order of `load_split`."""
+    info = dataset_info(name)
+    builder = prepare(info, data_dir=data_dir)
+    examples = builder.as_dataset(split=split_of(info, split), decoders={"points": tfds.decode.SkipDecoding()})
+    return [value.decode() for value in examples.map(lambda example: example["object"]).as_numpy_iterator()]
+
+
+def class_names(name, *, data_dir=None, manual_dir=None) -> List[str]:
     """Class names of `name` (cloud classes, or per-point classes for segmentation); [] when unlabelled.
 
-    Names are fixed by the builders, so this does not need the data prepared; `manual_dir` is accepted for a
-    uniform signature.
+    Names are fixed by the builders (a path dataset: its listing), so this does not need the data prepared;
+    `manual_dir` is accepted for a uniform signature.
     """
     del manual_dir
     info = dataset_info(name)
+    if info.files is not None:
+        return list(info.files.class_names)
     features = _builder(name, data_dir).info.features
     key = "labels" if info.kind == "segmentation" else "label"
     feature = features[key] if key in features else None
@@ -256,7 +394,7 @@ def class_names(name: str, *, data_dir=None, manual_dir=None) -> List[str]:
     return list(getattr(_import_builder_module(info.builder), "CLASS_NAMES", []))
 
 
-def category_parts(name: str) -> List[List[int]]:
+def category_parts(name) -> List[List[int]]:
     """Global part ids of each category of a dataset with part labels, in category (class-label) order.
 
     Built from the builder module's `CATEGORIES` (class-label order) and `PART_NAMES` (category -> part names):

@@ -55,10 +55,12 @@ def with_resolved_backbone_args(config):
     )
 
 
-def steps_per_epoch_for(config):
+def steps_per_epoch_for(config, dataset=None):
     if config.steps_per_epoch:
         return int(config.steps_per_epoch)
-    examples = sources.num_examples(config.dataset, "train", data_dir=config.data_dir, manual_dir=config.manual_dir)
+    dataset = sources.dataset_info(dataset or config.dataset, num_points=config.num_points)
+    examples = sources.num_examples(dataset, dataset.pretrain_split, data_dir=config.data_dir,
+                                    manual_dir=config.manual_dir)
     steps = examples // config.batch_size
     if steps < 1:
         raise ValueError(
@@ -172,7 +174,7 @@ def resolve_jit_compile(requested, backbone):
 
 def run_pretraining(
     config: TrainConfig, output_dir, *, strategy="default", jit_compile=None, cluster_timeout=300, overwrite=False,
-    verbose="auto", log=print, extra_callbacks=(),
+    verbose="auto", log=print, extra_callbacks=(), dataset=None,
 ):
     """Pre-train (or resume) a DCGLR run in `output_dir`, then export the teacher encoder.
 
@@ -186,6 +188,8 @@ def run_pretraining(
 
     verbose: 0 silent; 1 or "auto": Keras's progress bar when `log` is print to a terminal; otherwise (2, a
     file, a pipe) one line per epoch (`dcglr_tf.training.progress`).
+    dataset: the `sources.DatasetInfo` of `config.dataset` as the caller resolved it (a folder with its labels CSV
+    and strict mode); default: resolved at `config.num_points`.
 
     One process trains in a run directory at a time (its chief, under multi-worker): another one gets
     `dcglr_tf.utils.runlock.RunDirInUse`. Killed at any moment (kill -9 included), the same call resumes from the last
@@ -199,13 +203,15 @@ def run_pretraining(
     validate_config(config, strategy_obj.num_replicas_in_sync)  # bad settings and data fail before the run directory
     config = with_resolved_backbone_args(config)
     chief = is_chief(strategy_obj)
+    dataset = sources.dataset_info(dataset or config.dataset, num_points=config.num_points)
     if config.epochs > 0:
-        prepare_with_progress(config.dataset, config.data_dir, config.manual_dir, log)
+        prepare_with_progress(dataset, config.data_dir, config.manual_dir, log)
     with run_dir_lock(output_dir) if chief else contextlib.nullcontext():  # the other workers write elsewhere
-        return _pretrain(config, output_dir, strategy_obj, chief, jit_compile, overwrite, verbose, log, extra_callbacks)
+        return _pretrain(config, output_dir, strategy_obj, chief, jit_compile, overwrite, verbose, log, extra_callbacks,
+                         dataset)
 
 
-def _pretrain(config, output_dir, strategy_obj, chief, jit_compile, overwrite, verbose, log, extra_callbacks):
+def _pretrain(config, output_dir, strategy_obj, chief, jit_compile, overwrite, verbose, log, extra_callbacks, dataset):
     """`run_pretraining` once the run directory is this process's."""
     if not chief:
         name = worker_name(strategy_obj)
@@ -224,7 +230,7 @@ def _pretrain(config, output_dir, strategy_obj, chief, jit_compile, overwrite, v
         log(f"resuming {output_dir} at epoch {initial_epoch} of {config.epochs}")
 
     keras.utils.set_random_seed(config.seed)
-    steps = steps_per_epoch_for(config) if config.epochs > 0 else 1
+    steps = steps_per_epoch_for(config, dataset) if config.epochs > 0 else 1
     with strategy_obj.scope():
         model, optimizer = build_model(config, steps)
         model.build((None, config.num_points, 3))
@@ -249,7 +255,7 @@ def _pretrain(config, output_dir, strategy_obj, chief, jit_compile, overwrite, v
                 f"{config.optim.learning_rate:.3g} x {config.batch_size} / 256), precision {config.precision}; "
                 f"{_describe(strategy_obj, jit)}"
             )
-            history = _train(model, config, strategy_obj, steps, initial_epoch, callbacks, keras_verbose)
+            history = _train(model, config, strategy_obj, steps, initial_epoch, callbacks, keras_verbose, dataset)
 
         encoder_dir = os.path.join(write_dir, "encoder")
         if config.epochs > 0 and not history:  # a finished run, exported again
@@ -271,13 +277,13 @@ def _pretrain(config, output_dir, strategy_obj, chief, jit_compile, overwrite, v
     return summary
 
 
-def _train(model, config, strategy, steps, initial_epoch, callbacks, verbose):
+def _train(model, config, strategy, steps, initial_epoch, callbacks, verbose, dataset):
     """Keras `fit` on one machine; the loop over `strategy.run` (same train_step) across workers."""
     if is_multi_worker(strategy):
         def dataset_fn(context):  # this worker's shard, in per-replica batches
             return pretraining_dataset(
                 config, initial_epoch=initial_epoch, shard=(context.input_pipeline_id, context.num_input_pipelines),
-                batch_size=context.get_per_replica_batch_size(config.batch_size),
+                batch_size=context.get_per_replica_batch_size(config.batch_size), dataset=dataset,
             )
 
         fit = fit_with_strategy(
@@ -286,8 +292,8 @@ def _train(model, config, strategy, steps, initial_epoch, callbacks, verbose):
         )
     else:
         fit = model.fit(
-            pretraining_dataset(config, initial_epoch=initial_epoch), epochs=config.epochs, steps_per_epoch=steps,
-            initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose, shuffle=False,
+            pretraining_dataset(config, initial_epoch=initial_epoch, dataset=dataset), epochs=config.epochs,
+            steps_per_epoch=steps, initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose, shuffle=False,
         )
     return {k: [float(v) for v in values] for k, values in fit.history.items()}
 

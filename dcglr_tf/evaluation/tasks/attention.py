@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 
+from dcglr_tf.data import sources
 from dcglr_tf.evaluation.attention import plot_attention, point_attention
 from dcglr_tf.evaluation.report import format_table
 from dcglr_tf.evaluation.tasks.common import (
@@ -17,9 +18,11 @@ from dcglr_tf.evaluation.tasks.common import (
     base_result,
     check_classification,
     class_names_of,
+    dataset_of,
     encoder_description,
     encoder_slug,
     num_points_of,
+    prepared_dataset,
     split_of,
     task_dataset,
 )
@@ -29,7 +32,7 @@ from dcglr_tf.evaluation.tasks.finetune import load_arrays
 
 def run_attention(args, spec, ctx, log=print):
     dataset = task_dataset(args)
-    check_classification(dataset, "attention")
+    check_classification(dataset_of(args, dataset), "attention")
     path, backbone_name = parse_encoder_spec(spec, args.backbone)
     if path == "random":
         if backbone_name != "vit3d":
@@ -42,13 +45,14 @@ def run_attention(args, spec, ctx, log=print):
                              f"{description.get('backbone_class')} encoder")
     backbone, name = load_trainable_backbone(path, backbone_name, args.preset, args.seed, backbone_args(args))
     num_points = num_points_of(args, description)
-    points, labels = load_arrays(dataset, split_of(args, "test"), num_points, args.data_dir, args.manual_dir)
+    info = prepared_dataset(args, dataset, num_points, log)
+    points, labels = load_arrays(info, split_of(args, "test", info), num_points, args.data_dir, args.manual_dir)
     firsts = [int(np.flatnonzero(labels == c)[0]) for c in np.unique(labels)][: args.num_clouds]
     points, labels = points[firsts], labels[firsts]
     per_point, patch_attention, _ = point_attention(backbone, points)
     names = class_names_of(dataset, args)
     titles = [names[y] if y < len(names) else f"class {y}" for y in labels]
-    picture = os.path.join(ctx["picture_dir"], f"attention_{dataset}_{encoder_slug(spec, args)}.png")
+    picture = os.path.join(ctx["picture_dir"], f"attention_{sources.short_name(dataset)}_{encoder_slug(spec, args)}.png")
     entropy = -np.sum(patch_attention * np.log(np.maximum(patch_attention, 1e-12)), axis=-1)  # (B, heads)
     plot_attention(points, per_point, titles, picture,
                    f"3D-ViT class-token attention, last block ({name})\nrows: {dataset} test clouds, columns: heads; "

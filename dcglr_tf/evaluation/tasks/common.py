@@ -2,6 +2,9 @@
 encoder to evaluate, frozen features of a split, and the result dict (task, dataset, encoder, settings, seeds,
 metrics). Each task module (`svm`, `knn`, ...) has a `run_<task>(args, spec, ctx, log)` built on these;
 `runner.TASK_RUNNERS` maps task names to them.
+
+A dataset is a registered name or a path (a folder of files, a stacked `.npz`/`.npy`): `dataset_of` resolves either
+with the run's --labels and --strict, a path at the points per cloud the task reads (it is prepared at that count).
 """
 
 import math
@@ -11,7 +14,6 @@ import re
 import numpy as np
 
 from dcglr_tf.data import sources
-from dcglr_tf.data.points_file import load_points_file
 from dcglr_tf.data.preparation import prepare_with_progress
 from dcglr_tf.evaluation.tasks.features import extract_features, parse_encoder_spec, resolve_encoder
 from dcglr_tf.presets import PRESETS
@@ -34,20 +36,35 @@ def task_dataset(args):
 
 
 def data_label(args):
-    """What the task ran on, for file names and tables: the --points_file's stem, else the dataset name(s)."""
+    """What the task ran on, for file names and tables: the --points_file's name, else the dataset name(s) (a path's
+    folder name, or its file's stem)."""
     points_file = getattr(args, "points_file", None)
-    if points_file:
-        return os.path.splitext(os.path.basename(points_file))[0]
-    return "-".join(task_datasets(args))
+    return "-".join(sources.short_name(d) for d in ([points_file] if points_file else task_datasets(args)))
+
+
+def dataset_of(args, dataset, num_points=None):
+    """The `sources.DatasetInfo` of `dataset` (a name, a path or a DatasetInfo) with --labels and --strict; a path is
+    prepared at `num_points` points per cloud (None: only described, not prepared)."""
+    return sources.dataset_info(dataset, num_points=num_points, labels=getattr(args, "labels", None),
+                                strict=bool(getattr(args, "strict", False)))
 
 
 def split_of(args, split, dataset=None):
-    """`split`, or its first --limit examples (the whole split when it has no more than that)."""
+    """`split` of `dataset` (a name or a prepared `DatasetInfo`, default --dataset; `sources.ALL`: every split), or its
+    first --limit examples (the whole split when it has no more than that)."""
+    dataset = dataset or task_dataset(args)
+    split = sources.split_of(dataset, split)
     limit = getattr(args, "limit", None)
     if not limit:
         return split
-    size = sources.num_examples(dataset or task_dataset(args), split, data_dir=args.data_dir, manual_dir=args.manual_dir)
-    return split if limit >= size else f"{split}[:{int(limit)}]"
+    parts, left = [], int(limit)
+    for part in split.split("+"):
+        size = sources.num_examples(dataset, part, data_dir=args.data_dir, manual_dir=args.manual_dir)
+        parts.append(part if left >= size else f"{part}[:{left}]")
+        left -= min(left, size)
+        if not left:
+            break
+    return "+".join(parts)
 
 
 def backbone_args(args):
@@ -76,50 +93,48 @@ def num_points_of(args, encoder_description, default=None):
     return int(encoder_description.get("num_points") or PRESETS["embedded"]().num_points)
 
 
-def check_classification(dataset, task):
-    info = sources.dataset_info(dataset)
-    if info.kind != "classification" or not info.has_labels:
-        labelled = [n for n in sources.dataset_names() if sources.dataset_info(n).kind == "classification"]
-        raise ValueError(f"task {task!r} needs a dataset with class labels; {dataset!r} is a {info.kind} dataset"
-                         f"{'' if info.has_labels else ' without labels'}. Use one of: {', '.join(labelled)}")
+def check_classification(dataset, task, splits=("train", "test"), labelled=True):
+    """ValueError naming the problem when `dataset` (a name or a DatasetInfo) lacks a split of `splits` or, when
+    `labelled`, class labels (`sources.dataset_problem`)."""
+    problem = sources.dataset_problem(dataset, splits, labelled)
+    if problem:
+        needs = f"{'class labels and ' if labelled else ''}the split{'s' if len(splits) > 1 else ''} {'/'.join(splits)}"
+        raise ValueError(f"task {task!r} needs a dataset with {needs}; {problem}")
+
+
+def prepared_dataset(args, dataset, num_points, log=print):
+    """`dataset_of(args, dataset, num_points)`, checked to store `num_points` points per cloud (before preparing: a
+    wrong --num_points fails at once), then prepared with progress output."""
+    info = dataset_of(args, dataset, num_points)
+    sources.check_num_points(info, num_points)
+    prepare_with_progress(info, args.data_dir, args.manual_dir, log)
+    return info
 
 
 def split_features(encoder, args, dataset, split, num_points, *, log=print, ctx=None, spec=None):
     """(features (M, D), labels (M,)) of `split` of `dataset` (--limit applied), the first `num_points` points of
-    each cloud, extracted in batches of --batch_size with progress output. With a task context `ctx`, each
+    each cloud, extracted in batches of --batch_size with progress output. `dataset`: a name, a path (prepared at
+    `num_points` points per cloud) or a DatasetInfo (a path prepared at more). With a task context `ctx`, each
     (encoder `spec`, dataset, split, num_points) is extracted once per run and reused."""
-    sources.check_num_points(dataset, num_points)  # before preparing: a wrong --num_points fails at once
-    prepare_with_progress(dataset, args.data_dir, args.manual_dir, log)
-    split = split_of(args, split, dataset)
+    info = prepared_dataset(args, dataset, num_points, log)
+    split = split_of(args, split, info)
     cache = None if ctx is None else ctx.setdefault("features", {})
-    key = (spec, dataset, split, int(num_points))
+    key = (spec, info.tfds_name, split, int(num_points))
     if cache is not None and key in cache:
         return cache[key]
-    total = sources.num_examples(dataset, split, data_dir=args.data_dir, manual_dir=args.manual_dir)
-    with Stage(f"extracting {dataset} {split} features ({num_points} points per cloud)", total, "clouds",
+    total = sources.num_examples(info, split, data_dir=args.data_dir, manual_dir=args.manual_dir)
+    with Stage(f"extracting {info.name} {split} features ({num_points} points per cloud)", total, "clouds",
                log) as stage:
-        features = extract_features(encoder, dataset, split, num_points=num_points, batch_size=args.batch_size,
+        features = extract_features(encoder, info, split, num_points=num_points, batch_size=args.batch_size,
                                     data_dir=args.data_dir, manual_dir=args.manual_dir, on_batch=stage.update)
     if cache is not None:
         cache[key] = features
     return features
 
 
-def points_file_clouds(args, ctx, num_points, flag):
-    """float32 (M, N, 3) clouds of --points_file, read once per run (kept in the task context `ctx`); a ValueError
-    naming the file and `flag` (the option that asked for them) when they hold fewer than `num_points` points."""
-    if "points_file" not in ctx:
-        ctx["points_file"] = load_points_file(args.points_file)
-    points = ctx["points_file"]
-    if points.shape[1] < num_points:
-        raise ValueError(f"points file {args.points_file} holds {points.shape[1]} points per cloud; {flag} must not "
-                         f"exceed that")
-    return points
-
-
 def class_names_of(dataset, args):
     try:
-        return sources.class_names(dataset, data_dir=args.data_dir)
+        return sources.class_names(dataset_of(args, dataset), data_dir=args.data_dir)
     except Exception:  # names are decoration; never fail a result over them
         return []
 
@@ -145,11 +160,12 @@ def base_result(task, dataset, name, settings, seeds, metrics, **extra):
             "metrics": metrics, **extra}
 
 
-def frozen_features(args, spec, task, log, splits=("train", "test"), ctx=None):
+def frozen_features(args, spec, task, log, splits=("train", "test"), ctx=None, dataset=None, labelled=True):
     """Features of a classification dataset's `splits` for a frozen-feature task:
-    (dataset, encoder name, num_points, [(features, labels) per split]); cached in `ctx` (see split_features)."""
-    dataset = task_dataset(args)
-    check_classification(dataset, task)
+    (dataset, encoder name, num_points, [(features, labels) per split]); cached in `ctx` (see split_features).
+    `dataset`: default --dataset; `labelled=False` for a task that needs no classes (labels are -1 without)."""
+    dataset = dataset or task_dataset(args)
+    check_classification(dataset_of(args, dataset), task, splits, labelled)
     encoder, name, _, _ = open_encoder(spec, args)
     num_points = num_points_of(args, encoder.description)
     log(f"features of {dataset} {'/'.join(splits)} with {name} ({num_points} points per cloud)")
@@ -166,7 +182,7 @@ def inits_of(args, path):
 
 
 def run_dir_of(ctx, task, dataset, spec, args, init):
-    return os.path.join(ctx["picture_dir"], f"{task}_{dataset}_{encoder_slug(spec, args)}_{init}")
+    return os.path.join(ctx["picture_dir"], f"{task}_{sources.short_name(dataset)}_{encoder_slug(spec, args)}_{init}")
 
 
 def encoder_description(path):

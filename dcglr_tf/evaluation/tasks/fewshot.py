@@ -22,9 +22,11 @@ from dcglr_tf.evaluation.tasks.common import (
     backbone_args,
     base_result,
     check_classification,
+    dataset_of,
     encoder_description,
     frozen_features,
     num_points_of,
+    prepared_dataset,
     run_dir_of,
     split_of,
     task_dataset,
@@ -58,14 +60,15 @@ def run_fewshot(args, spec, ctx, log=print):
     settings_list = [parse_setting(s) for s in (args.fewshot_settings or DEFAULT_SETTINGS)]
     finetune = bool(getattr(args, "fewshot_finetune", False))
     dataset = task_dataset(args)
-    check_classification(dataset, "fewshot")
+    check_classification(dataset_of(args, dataset), "fewshot")
     if finetune:
         path, _ = parse_encoder_spec(spec, args.backbone)
         description = {} if path == "random" else encoder_description(path)
         num_points = num_points_of(args, description)
         key = ("fewshot_points", dataset, num_points)
         if key not in ctx:
-            ctx[key] = tuple(load_arrays(dataset, split_of(args, split, dataset), num_points, args.data_dir,
+            info = prepared_dataset(args, dataset, num_points, log)
+            ctx[key] = tuple(load_arrays(info, split_of(args, split, info), num_points, args.data_dir,
                                          args.manual_dir) for split in ("train", "test"))
         points = ctx[key]
         (_, train_y), (_, test_y) = points

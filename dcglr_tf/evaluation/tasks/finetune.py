@@ -16,16 +16,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dcglr_tf.data import sources
 from dcglr_tf.evaluation.metrics import mean_class_accuracy, overall_accuracy, per_class_accuracy
 from dcglr_tf.evaluation.report import format_table
 from dcglr_tf.evaluation.tasks.common import (
     backbone_args,
     base_result,
     check_classification,
+    dataset_of,
     encoder_description,
     inits_of,
     num_points_of,
+    prepared_dataset,
     run_dir_of,
     split_of,
     task_dataset,
@@ -48,7 +49,8 @@ def augment(points):
 
 
 def load_arrays(dataset, split, num_points, data_dir=None, manual_dir=None):
-    """(points (M, num_points, 3), labels (M,)) of a labelled split, unit-sphere normalised."""
+    """(points (M, num_points, 3), labels (M,)) of a labelled split of `dataset` (a name or a `sources.DatasetInfo`),
+    unit-sphere normalised."""
     from dcglr_tf.data.pipeline import labelled_dataset
 
     points, labels = [], []
@@ -178,7 +180,7 @@ def train_classifier(backbone, train, test, *, num_classes, run_dir, settings, e
 
 def run_finetune(args, spec, ctx, log=print):
     dataset = task_dataset(args)
-    check_classification(dataset, "finetune")
+    check_classification(dataset_of(args, dataset), "finetune")
     path, backbone_name = parse_encoder_spec(spec, args.backbone)
     inits = inits_of(args, path)
     metrics, names = {}, {}
@@ -190,8 +192,9 @@ def run_finetune(args, spec, ctx, log=print):
         description = {} if path == "random" else encoder_description(path)
         num_points = num_points_of(args, description)
         if settings is None:
-            train = load_arrays(dataset, split_of(args, "train"), num_points, args.data_dir, args.manual_dir)
-            test = load_arrays(dataset, split_of(args, "test"), num_points, args.data_dir, args.manual_dir)
+            info = prepared_dataset(args, dataset, num_points, log)
+            train, test = (load_arrays(info, split_of(args, split, info), num_points, args.data_dir, args.manual_dir)
+                           for split in ("train", "test"))
             settings = {"num_points": num_points, "epochs": args.epochs, "batch_size": args.batch_size,
                         "learning_rate": args.learning_rate, "seed": args.seed, "train_examples": int(len(train[1])),
                         "test_examples": int(len(test[1])),
@@ -200,7 +203,7 @@ def run_finetune(args, spec, ctx, log=print):
         run_dir = run_dir_of(ctx, "finetune", dataset, spec, args, init)
         log(f"fine-tuning ({init}): {name}, {args.epochs} epochs, run directory {run_dir}")
         metrics[init] = train_classifier(
-            backbone, train, test, num_classes=sources.dataset_info(dataset).num_classes, run_dir=run_dir,
+            backbone, train, test, num_classes=info.num_classes, run_dir=run_dir,
             settings={**settings, "init": init, "encoder": spec, "backbone_args": backbone_args(args)},
             epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, learning_rate=args.learning_rate,
             verbose=args.verbose, log=log)

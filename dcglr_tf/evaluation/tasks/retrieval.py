@@ -7,7 +7,8 @@ by cosine similarity; it is a top-k hit when its own shape ranks among the first
 features) are broken at random in expectation: with g shapes strictly more similar than its own and t others
 exactly as similar, the hit rate counts min(1, max(0, (k - g) / (t + 1))), so a constant encoder scores the
 chance rate k / M, never 100 %. Reported: top-1 and top-5 rates a->b, b->a and their mean. Labels are not used:
-any dataset split or a NumPy file of clouds (`--points_file`) works.
+any dataset split works, or every cloud of a folder of files or a NumPy file of stacked clouds (`--points_file`; a
+folder is prepared at the larger count, whose first points are the smaller count's).
 
 `--point_order=shuffled` first permutes each cloud's points at random (seeded by `--seed`), so the two densities
 are independent random subsets rather than prefixes of the stored order. It matters for files stored in
@@ -15,15 +16,15 @@ farthest-point order (modelnet40_normal_resampled, synthetic_objects), where the
 selection of 256 of the first 1024 and an encoder that down-samples by FPS sees the same points at both densities.
 """
 
-import os
 
 from dcglr_tf.data import sources
 from dcglr_tf.evaluation.report import format_table
 from dcglr_tf.evaluation.retrieval import cross_density_retrieval, shuffle_points
 from dcglr_tf.evaluation.tasks.common import (
     base_result,
+    dataset_of,
     open_encoder,
-    points_file_clouds,
+    prepared_dataset,
     split_features,
     split_of,
     task_dataset,
@@ -35,13 +36,13 @@ from dcglr_tf.utils.progress import Stage
 DEFAULT_POINT_COUNTS = (1024, 256)
 
 
-def default_split(dataset):
-    """`test` when the dataset has it, else its only split; a dataset with several other splits needs --split."""
-    splits = sources.dataset_info(dataset).splits
-    if "test" in splits or len(splits) == 1:
-        return "test" if "test" in splits else splits[0]
-    raise ValueError(f"dataset {dataset!r} has no test split; choose one with --split (its splits: "
-                     f"{', '.join(splits)})")
+def default_split(info):
+    """`test` when the dataset (a DatasetInfo) has it, else its only split; a dataset with several other splits needs
+    --split."""
+    if "test" in info.splits or len(info.splits) == 1:
+        return "test" if "test" in info.splits else info.splits[0]
+    raise ValueError(f"dataset {info.name!r} has no test split; choose one with --split (its splits: "
+                     f"{', '.join(info.splits)})")
 
 
 def retrieval_point_counts(args):
@@ -51,28 +52,28 @@ def retrieval_point_counts(args):
     return counts
 
 
-def _shapes(args, ctx, max_points):
-    """(label for the result, split or None, clouds array or None): the points file's clouds (read once per run),
-    or the dataset split to embed."""
-    if args.points_file:
-        if args.dataset:
-            raise ValueError("give either --points_file or --dataset for --task=retrieval, not both")
-        points = points_file_clouds(args, ctx, max_points, "--point_counts")
-        return os.path.basename(args.points_file), None, points
-    dataset = task_dataset(args)
-    stored = sources.dataset_info(dataset).num_points
-    if max_points > stored:
-        raise ValueError(f"{dataset!r} stores {stored} points per cloud; --point_counts must not exceed that")
-    split = args.split or default_split(dataset)
+def _shapes(args, max_points, log):
+    """(dataset, its DatasetInfo at `max_points` (prepared), split, whole clouds or None): the shapes to embed, every
+    cloud of --points_file or a split of --dataset; the clouds' arrays only when --point_order=shuffled needs them
+    whole."""
+    if args.points_file and args.dataset:
+        raise ValueError("give either --points_file or --dataset for --task=retrieval, not both")
+    dataset = args.points_file or task_dataset(args)
+    info = dataset_of(args, dataset, max_points)
+    if info.num_points is not None and max_points > info.num_points:
+        raise ValueError(f"{info.name!r} stores {info.num_points} points per cloud; --point_counts must not exceed "
+                         f"that")
+    split = sources.ALL if args.points_file else args.split or default_split(info)
+    prepared_dataset(args, info, max_points, log)
     if args.point_order == "shuffled":  # the whole clouds are needed to draw random subsets
-        return dataset, split, load_arrays(dataset, split_of(args, split, dataset), stored, args.data_dir,
-                                           args.manual_dir)[0]
-    return dataset, split, None
+        return dataset, info, split, load_arrays(info, split_of(args, split, info), info.num_points, args.data_dir,
+                                                 args.manual_dir)[0]
+    return dataset, info, split, None
 
 
 def run_retrieval(args, spec, ctx, log=print):
     n_a, n_b = retrieval_point_counts(args)
-    label, split, points = _shapes(args, ctx, max(n_a, n_b))
+    label, info, split, points = _shapes(args, max(n_a, n_b), log)
     if args.point_order == "shuffled":
         points = shuffle_points(points, args.seed)
     encoder, name, _, _ = open_encoder(spec, args)
@@ -80,12 +81,12 @@ def run_retrieval(args, spec, ctx, log=print):
     features = {}
     for n in (n_a, n_b):
         if points is None:
-            features[n] = split_features(encoder, args, label, split, n, log=log, ctx=ctx, spec=spec)[0]
+            features[n] = split_features(encoder, args, info, split, n, log=log, ctx=ctx, spec=spec)[0]
             continue
         with Stage(f"embedding {label} ({n} points per cloud)", len(points), "clouds", log) as stage:
             features[n] = embed_points(encoder, points[:, :n], batch_size=args.batch_size, on_batch=stage.update)
     metrics = cross_density_retrieval(features[n_a], features[n_b])
-    split = None if split is None else split_of(args, split, label)
+    split = split_of(args, split, info)
     shapes = int(len(features[n_a]))
     rows = [[f"{n_a} -> {n_b}", metrics["top1_a_to_b"], metrics["top5_a_to_b"]],
             [f"{n_b} -> {n_a}", metrics["top1_b_to_a"], metrics["top5_b_to_a"]],
@@ -93,7 +94,7 @@ def run_retrieval(args, spec, ctx, log=print):
     log(format_table(["query -> gallery points", "top-1", "top-5"], rows))
     log(f"cross-density retrieval among {shapes} shapes: top-1 {metrics['top1']:.4f} (chance {1 / shapes:.4f})")
     settings = {"point_counts": [n_a, n_b], "a_points": n_a, "b_points": n_b, "shapes": shapes,
-                "source": "points_file" if points is not None else "dataset", "split": split,
+                "source": "points_file" if args.points_file else "dataset", "split": split,
                 "points_file": args.points_file, "chance_top1": 1.0 / shapes,
                 "similarity": "cosine (L2-normalised features); exact ties broken at random in expectation",
                 "point_order": args.point_order, "seed": args.seed,

@@ -6,7 +6,6 @@ protocol: C by CV on train only, several seeds) is fitted once per (seed, traini
 split at every count.
 """
 
-from dcglr_tf.data import sources
 from dcglr_tf.evaluation.report import format_table
 from dcglr_tf.evaluation.robustness import robustness_grid
 from dcglr_tf.evaluation.svm import CLASSIFIER
@@ -14,6 +13,7 @@ from dcglr_tf.evaluation.tasks.common import (
     FEATURES_NOTE,
     base_result,
     check_classification,
+    dataset_of,
     open_encoder,
     split_features,
     task_datasets,
@@ -25,10 +25,12 @@ DEFAULT_POINT_COUNTS = (2048, 1024)
 def run_robustness(args, spec, ctx, log=print):
     point_counts = list(args.point_counts or DEFAULT_POINT_COUNTS)
     datasets = task_datasets(args)
+    infos = {}  # a folder is prepared at the largest count, whose first points are the smaller counts'
     for dataset in datasets:
-        check_classification(dataset, "robustness")
-        stored = sources.dataset_info(dataset).num_points
-        if max(point_counts) > stored:
+        check_classification(dataset_of(args, dataset), "robustness")
+        infos[dataset] = dataset_of(args, dataset, max(point_counts))
+        stored = infos[dataset].num_points
+        if stored is not None and max(point_counts) > stored:
             raise ValueError(f"{dataset!r} stores {stored} points per cloud; --point_counts must not exceed that")
     encoder, name, _, _ = open_encoder(spec, args)
     pretrained_points = encoder.description.get("num_points")
@@ -37,8 +39,8 @@ def run_robustness(args, spec, ctx, log=print):
         features, labels = {}, {}
         for split in ("train", "test"):
             for n in point_counts:
-                features[(split, n)], labels[split] = split_features(encoder, args, dataset, split, n, log=log,
-                                                                     ctx=ctx, spec=spec)
+                features[(split, n)], labels[split] = split_features(encoder, args, infos[dataset], split, n,
+                                                                     log=log, ctx=ctx, spec=spec)
         grid[dataset] = robustness_grid(features, labels, point_counts, args.seeds, log=log)
         for cell in grid[dataset]:
             rows.append([dataset, pretrained_points or "-", cell["train_points"], cell["test_points"],
