@@ -64,24 +64,27 @@ def _prepare_files(info, data_dir, log):
     """Prepare a path dataset: its files read with a progress stage, then its splits, rule and skipped files."""
     files = info.files
     name = sources.short_name(info)
+    count = f"{len(files.listing.files):,} {'clouds' if files.listing.stacked else 'files'}"
     target = os.path.join(data_dir or "~/tensorflow_datasets", info.builder, files.name)
-    emit(log, f"preparing {files.listing.root} ({len(files.listing.files):,} clouds of {files.num_points} points) "
-              f"into {target} (once) ...")
-    with Stage(f"preparing {name}", len(files.listing.files), "files", log, log_every_s=PROGRESS_EVERY_S) as stage:
+    emit(log, f"preparing {files.listing.root} ({count}, {files.num_points} points per cloud) into {target} (once) ...")
+    unit = count.split()[-1]
+    with Stage(f"preparing {name}", len(files.listing.files), unit, log, log_every_s=PROGRESS_EVERY_S) as stage:
         on_wait, on_progress = _to_stdout(lambda message: emit(log, message)), _to_stdout(stage.update)
         with _tfds_quiet(log, bars=False):
             builder = sources.prepare(dataclasses.replace(info, strict=False), data_dir=data_dir, on_wait=on_wait,
                                       on_progress=on_progress)
-    emit(log, f"{name}: {_sizes(builder)} ({files.plan.rule})")
+    emit(log, f"{name}: {_sizes(builder, info.splits)} ({files.plan.rule})")
     skipped, report = sources.skipped_files(info, data_dir=data_dir)
     if skipped:
-        emit(log, f"skipped {len(skipped):,} of {len(files.listing.files):,} files: see {report}")
+        emit(log, f"skipped {len(skipped):,} of {count}: see {report}")
     if info.strict:
         sources.prepare(info, data_dir=data_dir)  # raises SkippedFilesError naming the first ones
 
 
-def _sizes(builder):
-    return ", ".join(f"{split} {info.num_examples:,}" for split, info in builder.info.splits.items())
+def _sizes(builder, splits=None):
+    """`train 9,843, test 2,468`: the prepared size of each split (of `splits`, in that order, when given)."""
+    splits = splits or list(builder.info.splits)
+    return ", ".join(f"{split} {builder.info.splits[split].num_examples:,}" for split in splits)
 
 
 def _to_stdout(function):

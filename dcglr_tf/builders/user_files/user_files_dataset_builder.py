@@ -56,8 +56,8 @@ class FilesConfig(tfds.core.BuilderConfig):
             yet, the config describes the folder but cannot prepare it.
     """
 
-    listing: Optional[folders.Listing] = None
-    plan: Optional[folders.SplitPlan] = None
+    listing: Optional[folders.Listing] = dataclasses.field(default=None, repr=False)  # TFDS logs the repr
+    plan: Optional[folders.SplitPlan] = dataclasses.field(default=None, repr=False)
     num_points: Optional[int] = None
 
     @property
