@@ -38,7 +38,7 @@ CATEGORY_TABLE = [
     ("car", "Car", "02958343"), ("chair", "Chair", "03001627"), ("earphone", "Earphone", "03261776"),
     ("guitar", "Guitar", "03467517"), ("knife", "Knife", "03624134"), ("lamp", "Lamp", "03636649"),
     ("laptop", "Laptop", "03642806"), ("motorbike", "Motorbike", "03790512"), ("mug", "Mug", "03797390"),
-    ("pistol", "Pistol", "03948459"), ("rocket", "Rocket", "04099429"), ("skateboard", "Skateboard", "04225943"),
+    ("pistol", "Pistol", "03948459"), ("rocket", "Rocket", "04099429"), ("skateboard", "Skateboard", "04225987"),
     ("table", "Table", "04379243"),
 ]
 CATEGORIES = [category for category, _, _ in CATEGORY_TABLE]
