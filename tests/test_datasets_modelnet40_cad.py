@@ -1,4 +1,5 @@
-"""modelnet40_cad builder: normal_resampled txt (first-N and FPS) and OFF meshes; bad inputs."""
+"""modelnet40_cad builder: its constants are the releases'; normal_resampled txt (first-N and FPS) and OFF meshes;
+bad inputs."""
 
 import os
 
@@ -7,6 +8,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import dataset_files
 import numpy as np
 import pytest
+import release_constants as release
 from test_points import numpy_fps
 
 from dcglr_tf.builders.modelnet40_cad import modelnet40_cad_dataset_builder as cad
@@ -18,6 +20,16 @@ NAMES = dataset_files.MODELNET40_NAMES
 def _load(name, split, tmp_path, manual):
     ds = sources.load_split(name, split, data_dir=tmp_path / "data", manual_dir=manual)
     return list(ds.as_numpy_iterator())
+
+
+def test_constants_are_the_releases():
+    assert cad.CLASS_NAMES == release.MODELNET40_NAMES
+    assert cad.RESAMPLED_LISTS == release.MODELNET40_RESAMPLED_LIST_FILES
+    assert cad.EXPECTED_RESAMPLED[:3] == [release.MODELNET40_RESAMPLED_NAMES_FILE,
+                                          *release.MODELNET40_RESAMPLED_LIST_FILES.values()]
+    assert cad.EXPECTED_OFF[0].startswith(f"{release.MODELNET40_OFF_ARCHIVE}/<class>/train/")
+    sizes = release.MODELNET40_RESAMPLED_SIZES
+    assert f"{sizes['train']:,} / {sizes['test']:,}" in cad.__doc__
 
 
 def test_resampled_first_n_keeps_the_first_2048_points(tmp_path):
