@@ -9,9 +9,14 @@ by PointNet++, DGCNN and the self-supervised papers) from TFDS's manual director
       02691156/1a04e3eab45ca15dd86060f189eb133.txt   # one line per point: x y z nx ny nz part
       ...
 
-Splits train / val / test (12,137 / 1,870 / 2,874 shapes). Part ids are global: 0-49 over all categories, each
-category's parts consecutive in category order (Airplane 0-3, Bag 4-5, ..., Table 47-49); `PART_NAMES` names
-them. A shape's points must carry its own category's part ids only.
+Splits train / val / test (12,137 / 1,870 / 2,874 shapes). A shape listed in a split list whose file is missing, or
+listed a second time (in the same list or in another one), is skipped, not fatal: one warning line on stderr with
+the count and the first few, and every skipped shape in `skipped_shapes.txt` beside the prepared data
+(`<data_dir>/shapenetpart/<version>/`). The lists are read test, val, train, and a shape is kept at its first
+listing, so the test split stays as published and a shape listed in two splits is never in both.
+
+Part ids are global: 0-49 over all categories, each category's parts consecutive in category order (Airplane 0-3,
+Bag 4-5, ..., Table 47-49); `PART_NAMES` names them. A shape's points must carry its own category's part ids only.
 
 Shapes have different point counts (about 2,500 on average), so every example stores a fixed `NUM_POINTS` = 2048
 (static batch shapes): a random subset without replacement, or, for a shape with fewer points, all its points
@@ -22,10 +27,12 @@ seeded by the shape's `synset/id`, so it is the same in every preparation. Per e
 """
 
 import json
+import sys
 import zlib
 
 import numpy as np
 import tensorflow_datasets as tfds
+from etils import epath
 
 from dcglr_tf.builders import _builder_utils as utils
 
@@ -63,6 +70,8 @@ PART_NAMES = {
 }
 NUM_PARTS = sum(len(PART_NAMES[c]) for c in CATEGORIES)  # 50
 SPLITS = ("train", "val", "test")
+LIST_READ_ORDER = ("test", "val", "train")  # a shape listed twice is kept at its first listing in this order
+REPORT_NAME = "skipped_shapes.txt"  # beside the prepared data: one line per skipped shape
 COLUMNS = ("x", "y", "z", "nx", "ny", "nz", "part")
 EXPECTED_FILES = [
     f"{ARCHIVE}/synsetoffset2category.txt",
@@ -87,6 +96,53 @@ def fixed_count_indices(num: int, key: str, count: int = NUM_POINTS) -> np.ndarr
     if num >= count:
         return rng.permutation(num)[:count]
     return rng.permutation(np.concatenate([np.arange(num), rng.integers(0, num, count - num)]))
+
+
+def list_name(split: str) -> str:
+    """The release's split list of `split`: shuffled_<split>_file_list.json."""
+    return f"shuffled_{split}_file_list.json"
+
+
+def skipped_shape_path(shape) -> str:
+    """(synset, id) -> '<synset>/<id>.txt', the shape's file relative to the archive folder."""
+    return f"{shape[0]}/{shape[1]}.txt"
+
+
+def usable_shapes(base, listed):
+    """The shapes to prepare and the ones to skip.
+
+    Args:
+        base: the archive folder (shape files are `<base>/<synset>/<id>.txt`).
+        listed: {split: [(synset, id)]} as the split lists hold them, in the order the lists are read
+            (LIST_READ_ORDER).
+    Returns:
+        kept: {split: [(synset, id)]}, each shape once, only shapes whose file exists;
+        skipped: [(reason, split, (synset, id))], reason "missing" (no file) or "listed twice" (a later listing
+            of a kept shape, in the same list or another one), in list order.
+    """
+    kept, skipped, seen = {}, [], set()
+    for split, shapes in listed.items():
+        kept[split] = []
+        for shape in shapes:
+            if shape in seen:
+                skipped.append(("listed twice", split, shape))
+            elif not (base / shape[0] / f"{shape[1]}.txt").is_file():
+                skipped.append(("missing", split, shape))
+            else:
+                kept[split].append(shape)
+            seen.add(shape)
+    return kept, skipped
+
+
+def skipping_summary(skipped, first: int = 3) -> str:
+    """One line: how many shapes were skipped, by reason, with the first few of each."""
+    parts = []
+    for reason in ("missing", "listed twice"):
+        shapes = [f"{skipped_shape_path(shape)} ({list_name(split)})" for why, split, shape in skipped if why == reason]
+        if shapes:
+            more = f" and {len(shapes) - first} more" if len(shapes) > first else ""
+            parts.append(f"{len(shapes)} {reason}: {', '.join(shapes[:first])}{more}")
+    return f"skipped {len(skipped)} shape(s) of the split lists ({'; '.join(parts)})"
 
 
 class Builder(tfds.core.GeneratorBasedBuilder):
@@ -130,20 +186,28 @@ synset folders of per-shape .txt files.
         categories_path = find("synsetoffset2category.txt")
         base = categories_path.parent  # the archive folder: shape files are <base>/<synset>/<id>.txt
         synsets = self._read_categories(categories_path)
-        list_paths = {split: find(f"shuffled_{split}_file_list.json") for split in SPLITS}
-        splits = {}
-        for split, list_path in list_paths.items():
-            shapes = self._read_split_list(list_path, synsets)
-            missing = [f"{synset}/{shape_id}.txt" for synset, shape_id in shapes
-                       if not (base / synset / f"{shape_id}.txt").is_file()]
-            if missing:
-                more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        list_paths = {split: find(list_name(split)) for split in SPLITS}
+        listed = {split: self._read_split_list(list_paths[split], synsets) for split in LIST_READ_ORDER}
+        kept, skipped = usable_shapes(base, listed)
+        if skipped:
+            self._report_skipped(skipped)
+        for split, shapes in kept.items():
+            if not shapes:
                 raise utils.DatasetFilesMissingError(
                     NAME, base, EXPECTED_FILES, self.MANUAL_DOWNLOAD_INSTRUCTIONS,
-                    detail=f"{len(missing)} shape file(s) listed in {list_path.name} not found: "
-                           f"{', '.join(missing[:5])}{more}")
-            splits[split] = self._generate_examples(base, shapes, synsets)
-        return splits
+                    detail=f"none of the {len(listed[split])} shape files listed in {list_paths[split].name} "
+                           f"found (e.g. {skipped_shape_path(listed[split][0])})")
+        return {split: self._generate_examples(base, kept[split], synsets) for split in SPLITS}
+
+    def _report_skipped(self, skipped):
+        """`skipped_shapes.txt` in the folder being prepared (renamed to the dataset's version folder when the
+        preparation ends) and one warning line on stderr."""
+        lines = ["reason\tlist\tshape"] + [f"{reason}\t{list_name(split)}\t{skipped_shape_path(shape)}"
+                                             for reason, split, shape in skipped]
+        (epath.Path(self.data_dir) / REPORT_NAME).write_text("\n".join(lines) + "\n")
+        report = epath.Path(self.data_dir).parent / str(self.version) / REPORT_NAME
+        print(f"warning: dataset '{NAME}': {skipping_summary(skipped)}; every one in {report}", file=sys.stderr,
+              flush=True)
 
     @staticmethod
     def _read_categories(path):
