@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import release_constants as release
 
+from dcglr_tf.builders._builder_utils import SKIPPED_REPORT
 from dcglr_tf.builders.shapenetpart import shapenetpart_dataset_builder as snp
 from dcglr_tf.data import sources
 
@@ -114,7 +115,7 @@ def test_missing_shapes_are_skipped_and_reported(tmp_path, capsys):
     builder = sources.prepare("shapenetpart", data_dir=tmp_path / "data", manual_dir=manual)
     assert _prepared_names(builder) == {split: sorted(n for n, _ in rows if n not in gone)
                                         for split, rows in shapes.items()}
-    report = pathlib.Path(builder.data_dir) / snp.REPORT_NAME  # beside the prepared data
+    report = pathlib.Path(builder.data_dir) / SKIPPED_REPORT  # beside the prepared data
     assert report.read_text().splitlines() == ["reason\tlist\tshape"] + [
         f"missing\tshuffled_train_file_list.json\t{name}.txt" for name in gone]
     (line,) = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
@@ -143,7 +144,7 @@ def test_shapes_listed_twice_are_kept_once(tmp_path, capsys):
     names = _prepared_names(builder)
     assert names["train"] == sorted(n for n, _ in shapes["train"][1:])
     assert names["test"] == sorted([n for n, _ in shapes["test"]] + [leaked])
-    assert (pathlib.Path(builder.data_dir) / snp.REPORT_NAME).read_text().splitlines()[1:] == [
+    assert (pathlib.Path(builder.data_dir) / SKIPPED_REPORT).read_text().splitlines()[1:] == [
         f"listed twice\tshuffled_train_file_list.json\t{name}.txt" for name in (leaked, twice)]
     assert "skipped 2 shape(s) of the split lists (2 listed twice: " in capsys.readouterr().err
 

@@ -27,12 +27,10 @@ seeded by the shape's `synset/id`, so it is the same in every preparation. Per e
 """
 
 import json
-import sys
 import zlib
 
 import numpy as np
 import tensorflow_datasets as tfds
-from etils import epath
 
 from dcglr_tf.builders import _builder_utils as utils
 
@@ -71,7 +69,6 @@ PART_NAMES = {
 NUM_PARTS = sum(len(PART_NAMES[c]) for c in CATEGORIES)  # 50
 SPLITS = ("train", "val", "test")
 LIST_READ_ORDER = ("test", "val", "train")  # a shape listed twice is kept at its first listing in this order
-REPORT_NAME = "skipped_shapes.txt"  # beside the prepared data: one line per skipped shape
 COLUMNS = ("x", "y", "z", "nx", "ny", "nz", "part")
 EXPECTED_FILES = [
     f"{ARCHIVE}/synsetoffset2category.txt",
@@ -103,46 +100,9 @@ def list_name(split: str) -> str:
     return f"shuffled_{split}_file_list.json"
 
 
-def skipped_shape_path(shape) -> str:
+def shape_file(shape) -> str:
     """(synset, id) -> '<synset>/<id>.txt', the shape's file relative to the archive folder."""
     return f"{shape[0]}/{shape[1]}.txt"
-
-
-def usable_shapes(base, listed):
-    """The shapes to prepare and the ones to skip.
-
-    Args:
-        base: the archive folder (shape files are `<base>/<synset>/<id>.txt`).
-        listed: {split: [(synset, id)]} as the split lists hold them, in the order the lists are read
-            (LIST_READ_ORDER).
-    Returns:
-        kept: {split: [(synset, id)]}, each shape once, only shapes whose file exists;
-        skipped: [(reason, split, (synset, id))], reason "missing" (no file) or "listed twice" (a later listing
-            of a kept shape, in the same list or another one), in list order.
-    """
-    kept, skipped, seen = {}, [], set()
-    for split, shapes in listed.items():
-        kept[split] = []
-        for shape in shapes:
-            if shape in seen:
-                skipped.append(("listed twice", split, shape))
-            elif not (base / shape[0] / f"{shape[1]}.txt").is_file():
-                skipped.append(("missing", split, shape))
-            else:
-                kept[split].append(shape)
-            seen.add(shape)
-    return kept, skipped
-
-
-def skipping_summary(skipped, first: int = 3) -> str:
-    """One line: how many shapes were skipped, by reason, with the first few of each."""
-    parts = []
-    for reason in ("missing", "listed twice"):
-        shapes = [f"{skipped_shape_path(shape)} ({list_name(split)})" for why, split, shape in skipped if why == reason]
-        if shapes:
-            more = f" and {len(shapes) - first} more" if len(shapes) > first else ""
-            parts.append(f"{len(shapes)} {reason}: {', '.join(shapes[:first])}{more}")
-    return f"skipped {len(skipped)} shape(s) of the split lists ({'; '.join(parts)})"
 
 
 class Builder(tfds.core.GeneratorBasedBuilder):
@@ -188,26 +148,17 @@ synset folders of per-shape .txt files.
         synsets = self._read_categories(categories_path)
         list_paths = {split: find(list_name(split)) for split in SPLITS}
         listed = {split: self._read_split_list(list_paths[split], synsets) for split in LIST_READ_ORDER}
-        kept, skipped = usable_shapes(base, listed)
+        kept, skipped = utils.drop_missing_and_repeated(listed, lambda shape: base / shape_file(shape))
         if skipped:
-            self._report_skipped(skipped)
+            utils.report_skipped(self, [(reason, list_name(split), shape_file(shape))
+                                        for reason, split, shape in skipped])
         for split, shapes in kept.items():
             if not shapes:
                 raise utils.DatasetFilesMissingError(
                     NAME, base, EXPECTED_FILES, self.MANUAL_DOWNLOAD_INSTRUCTIONS,
                     detail=f"none of the {len(listed[split])} shape files listed in {list_paths[split].name} "
-                           f"found (e.g. {skipped_shape_path(listed[split][0])})")
+                           f"found (e.g. {shape_file(listed[split][0])})")
         return {split: self._generate_examples(base, kept[split], synsets) for split in SPLITS}
-
-    def _report_skipped(self, skipped):
-        """`skipped_shapes.txt` in the folder being prepared (renamed to the dataset's version folder when the
-        preparation ends) and one warning line on stderr."""
-        lines = ["reason\tlist\tshape"] + [f"{reason}\t{list_name(split)}\t{skipped_shape_path(shape)}"
-                                             for reason, split, shape in skipped]
-        (epath.Path(self.data_dir) / REPORT_NAME).write_text("\n".join(lines) + "\n")
-        report = epath.Path(self.data_dir).parent / str(self.version) / REPORT_NAME
-        print(f"warning: dataset '{NAME}': {skipping_summary(skipped)}; every one in {report}", file=sys.stderr,
-              flush=True)
 
     @staticmethod
     def _read_categories(path):
