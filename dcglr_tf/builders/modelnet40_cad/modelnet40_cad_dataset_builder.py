@@ -148,13 +148,13 @@ The manual directory is `--manual_dir` (TFDS default `<data_dir>/downloads/manua
             if not listed[split]:
                 raise utils.CorruptDatasetFileError(NAME, list_path, "lists no shapes")
         items, skipped = utils.drop_missing_and_repeated(listed, lambda entry: entry[2])
-        if skipped:
-            utils.report_skipped(self, [(reason, RESAMPLED_LISTS[split], str(path.relative_to(base)))
-                                        for reason, split, (_, _, path) in skipped])
         for split, entries in items.items():
             if not entries:
                 raise self._missing(base, EXPECTED_RESAMPLED, f"none of the {len(listed[split])} shape files listed "
                                     f"in {RESAMPLED_LISTS[split]} found (e.g. {listed[split][0][2].relative_to(base)})")
+        if skipped:
+            utils.report_skipped(self, [(reason, RESAMPLED_LISTS[split], str(path.relative_to(base)))
+                                        for reason, split, (_, _, path) in skipped])
         return {split: items[split] for split in RESAMPLED_LISTS}
 
     def _off_items(self, root):

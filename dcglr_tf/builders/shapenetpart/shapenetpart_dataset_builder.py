@@ -149,15 +149,15 @@ synset folders of per-shape .txt files.
         list_paths = {split: find(list_name(split)) for split in SPLITS}
         listed = {split: self._read_split_list(list_paths[split], synsets) for split in LIST_READ_ORDER}
         kept, skipped = utils.drop_missing_and_repeated(listed, lambda shape: base / shape_file(shape))
-        if skipped:
-            utils.report_skipped(self, [(reason, list_name(split), shape_file(shape))
-                                        for reason, split, shape in skipped])
         for split, shapes in kept.items():
             if not shapes:
                 raise utils.DatasetFilesMissingError(
                     NAME, base, EXPECTED_FILES, self.MANUAL_DOWNLOAD_INSTRUCTIONS,
                     detail=f"none of the {len(listed[split])} shape files listed in {list_paths[split].name} "
                            f"found (e.g. {shape_file(listed[split][0])})")
+        if skipped:
+            utils.report_skipped(self, [(reason, list_name(split), shape_file(shape))
+                                        for reason, split, shape in skipped])
         return {split: self._generate_examples(base, kept[split], synsets) for split in SPLITS}
 
     @staticmethod
