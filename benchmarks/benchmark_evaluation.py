@@ -147,7 +147,8 @@ def main(argv=None):
     features.add_argument("--output", required=True, help=".npz to write")
     svm = parts.add_parser("svm", help="the svm protocol's fit")
     svm.add_argument("--features", help=".npz with train_x, train_y, test_x, test_y (default: procedural)")
-    svm.add_argument("--train", type=int, default=9843)
+    svm.add_argument("--train", type=int, default=9840, help="procedural train examples (default: the ModelNet40 "
+                     "HDF5 release's 9,840)")
     svm.add_argument("--test", type=int, default=2468)
     svm.add_argument("--dim", type=int, default=2048)
     svm.add_argument("--classes", type=int, default=40)

@@ -1,7 +1,7 @@
 """Preparation speed and memory of a real-data builder on a set of the real archive's size.
 
-Writes the real archive's layout with `write_benchmark_data.py` into a temporary directory: ModelNet40 h5 (12,311
-clouds x 2048 points, 9,843 train / 2,468 test by default, files of 2048 clouds as the release), ScanObjectNN
+Writes the real archive's layout with `write_benchmark_data.py` into a temporary directory: ModelNet40 h5 (12,308
+clouds x 2048 points, 9,840 train / 2,468 test by default, files of 2048 clouds as the release), ScanObjectNN
 PB_T50_RS (11,416 / 2,882) or ShapeNetPart (12,137 / 1,870 / 2,874 text files of 1,500-3,500 points). Prepares it
 with the builder through `dcglr_tf.data.sources` in a child process, and prints examples/s and the child's peak
 RSS (so the generation of the input files does not count), then the read-back throughput of the train split.
@@ -26,7 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
-DEFAULT_SIZES = {"modelnet40_h5": {"train": 9843, "test": 2468}, "scanobjectnn": {"train": 11416, "test": 2882},
+DEFAULT_SIZES = {"modelnet40_h5": {"train": 9840, "test": 2468}, "scanobjectnn": {"train": 11416, "test": 2882},
                  "shapenetpart": {"train": 12137, "val": 1870, "test": 2874}}
 
 

@@ -13,8 +13,9 @@ The files have the layout, names, keys, dtypes and list files of the public arch
     python evaluate.py --task=svm --encoder=ENC --dataset=modelnet40_h5 --manual_dir=/tmp/mn40 --data_dir=/tmp/tfds
 
 Files are written one at a time, large arrays in slices of 2048 clouds (memory: about 0.5 GB at any size). The
-tests (`tests/dataset_files.py`) use these writers with tiny sizes; `keep=True` returns what was written so that
-they can compare.
+class names, categories and ScanObjectNN file names are the builders' tables by default; the tests
+(`tests/dataset_files.py`) use these writers with tiny sizes and pass the releases' documented tables instead, so
+that a wrong builder constant fails a test; `keep=True` returns what was written so that they can compare.
 """
 
 import argparse
@@ -22,7 +23,7 @@ import json
 import pathlib
 import sys
 import time
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -72,25 +73,27 @@ def _file_sizes(sizes: Sizes, per_file: int):
 # ----------------------------------------------------------------------------------------------- ModelNet40 h5
 def write_modelnet40_h5(root, *, train: Sizes = MODELNET40_SIZES["train"], test: Sizes = MODELNET40_SIZES["test"],
                         per_file: int = PER_FILE, num_points: int = 2048, content: str = "random", seed: int = 0,
-                        keep: bool = False, log=None):
+                        keep: bool = False, log=None, class_names: Optional[Sequence[str]] = None):
     """`<root>/modelnet40_ply_hdf5_2048/`: shape_names.txt, {train,test}_files.txt (lines with the archive's
     `data/modelnet40_ply_hdf5_2048/` prefix) and ply_data_{train,test}{i}.h5 with `data` [n, num_points, 3]
     float32, `label` [n, 1] uint8, `normal` [n, num_points, 3] float32 and `faceId` [n, num_points] int32.
-    train / test: a total (files of `per_file` clouds) or a list of per-file counts.
+    train / test: a total (files of `per_file` clouds) or a list of per-file counts. class_names: the 40 names of
+    shape_names.txt, in label order (default: the builder's).
     Returns {split: (data, labels (n,) int64)} in file order with keep=True, else {split: count}."""
     import h5py
 
     from dcglr_tf.builders._builder_utils import MODELNET40_CLASS_NAMES
 
+    class_names = MODELNET40_CLASS_NAMES if class_names is None else class_names
     rng = np.random.default_rng(seed)
     folder = pathlib.Path(root) / "modelnet40_ply_hdf5_2048"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "shape_names.txt").write_text("\n".join(MODELNET40_CLASS_NAMES) + "\n")
+    (folder / "shape_names.txt").write_text("\n".join(class_names) + "\n")
     out = {}
     for split, sizes in (("train", train), ("test", test)):
         lines, datas, labels = [], [], []
         for i, n in enumerate(_file_sizes(sizes, per_file)):
-            label = rng.integers(0, len(MODELNET40_CLASS_NAMES), size=n)
+            label = rng.integers(0, len(class_names), size=n)
             data = make_clouds(rng, label, num_points, content)
             name = f"ply_data_{split}{i}.h5"
             with h5py.File(folder / name, "w") as f:
@@ -113,50 +116,55 @@ def write_modelnet40_h5(root, *, train: Sizes = MODELNET40_SIZES["train"], test:
 # ----------------------------------------------------------------------------------------------- ScanObjectNN
 def write_scanobjectnn(root, *, variants: Sequence[str] = tuple(SCANOBJECTNN_SIZES),
                        sizes: Optional[Dict[str, int]] = None, content: str = "random", seed: int = 0,
-                       keep: bool = False, log=None):
+                       keep: bool = False, log=None, class_names: Optional[Sequence[str]] = None,
+                       files: Optional[Dict[str, Dict[str, str]]] = None, num_points: Optional[int] = None):
     """`<root>/h5_files/main_split[_nobg]/{training,test}_objectdataset[_augmentedrot_scale75].h5` of `variants`
     (pb_t50_rs, obj_bg, obj_only), each with `data` [n, 2048, 3] float32, `label` [n] int64 and `mask` [n, 2048]
     int64 (stand-in values: -1 on a random fifth of the points, 0 elsewhere; the builder does not read it).
     sizes: {"train": n, "test": n} for every variant (a missing or None count: the variant's real size).
+    class_names (label order), files ({variant: {split: path inside h5_files/}}) and num_points: the release's
+    (default: the builder's).
     Returns {variant: {split: (data, labels)}} with keep=True, else {variant: {split: count}}."""
     import h5py
 
-    from dcglr_tf.builders.scanobjectnn.scanobjectnn_dataset_builder import CLASS_NAMES, NUM_POINTS, VARIANTS
+    from dcglr_tf.builders.scanobjectnn import scanobjectnn_dataset_builder as builder
 
+    class_names = builder.CLASS_NAMES if class_names is None else class_names
+    num_points = builder.NUM_POINTS if num_points is None else num_points
+    files = files or {variant: {split: f"{config.folder}/{name}" for split, name in config.file_names().items()}
+                      for variant, config in builder.VARIANTS.items()}
     rng = np.random.default_rng(seed)
     out = {}
     for variant in variants:
-        config = VARIANTS[variant]
-        folder = pathlib.Path(root) / "h5_files" / config.folder
-        folder.mkdir(parents=True, exist_ok=True)
         out[variant] = {}
-        for split, name in config.file_names().items():
+        for split, name in files[variant].items():
+            path = pathlib.Path(root) / "h5_files" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
             n = (sizes or {}).get(split) or SCANOBJECTNN_SIZES[variant][split]
-            label = rng.integers(0, len(CLASS_NAMES), size=n)
+            label = rng.integers(0, len(class_names), size=n)
             kept = []
-            with h5py.File(folder / name, "w") as f:
-                data = f.create_dataset("data", shape=(n, NUM_POINTS, 3), dtype=np.float32)
+            with h5py.File(path, "w") as f:
+                data = f.create_dataset("data", shape=(n, num_points, 3), dtype=np.float32)
                 f.create_dataset("label", data=label.astype(np.int64))
-                mask = f.create_dataset("mask", shape=(n, NUM_POINTS), dtype=np.int64)
+                mask = f.create_dataset("mask", shape=(n, num_points), dtype=np.int64)
                 for start in range(0, n, PER_FILE):  # in slices: memory of PER_FILE clouds, whatever n
                     stop = min(n, start + PER_FILE)
-                    clouds = make_clouds(rng, label[start:stop], NUM_POINTS, content)
+                    clouds = make_clouds(rng, label[start:stop], num_points, content)
                     data[start:stop] = clouds
-                    mask[start:stop] = np.where(rng.random((stop - start, NUM_POINTS)) < 0.2, -1, 0)
+                    mask[start:stop] = np.where(rng.random((stop - start, num_points)) < 0.2, -1, 0)
                     if keep:
                         kept.append(clouds)
             out[variant][split] = (np.concatenate(kept), label.astype(np.int64)) if keep else n
             if log:
-                log(f"wrote {folder / name} ({n} clouds)")
+                log(f"wrote {path} ({n} clouds)")
     return out
 
 
 # ----------------------------------------------------------------------------------------------- ShapeNetPart
-def shapenetpart_shape(rng: np.random.Generator, category: int, num: int, content: str):
-    """One shape of category index `category`: (num, 7) float64 rows x y z nx ny nz part (global part id)."""
-    from dcglr_tf.builders.shapenetpart.shapenetpart_dataset_builder import CATEGORIES, part_ranges
-
-    low, high = part_ranges()[CATEGORIES[category]]
+def shapenetpart_shape(rng: np.random.Generator, category: int, parts, num: int, content: str):
+    """One shape of category index `category` whose global part ids are [parts[0], parts[1]): (num, 7) float64
+    rows x y z nx ny nz part."""
+    low, high = parts
     directions = rng.standard_normal((num, 3))
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
     if content == "random":
@@ -178,26 +186,34 @@ def shapenetpart_shape(rng: np.random.Generator, category: int, num: int, conten
 
 def write_shapenetpart(root, *, train: int = SHAPENETPART_SIZES["train"], val: int = SHAPENETPART_SIZES["val"],
                        test: int = SHAPENETPART_SIZES["test"], points=(1500, 3500), content: str = "procedural",
-                       seed: int = 0, keep: bool = False, log=None):
+                       seed: int = 0, keep: bool = False, log=None,
+                       categories: Optional[Sequence[Tuple[str, str, int]]] = None, archive: Optional[str] = None):
     """`<root>/shapenetcore_partanno_segmentation_benchmark_v0_normal/`: synsetoffset2category.txt,
     train_test_split/shuffled_{train,val,test}_file_list.json (entries `shape_data/<synset>/<id>`) and one
     `<synset>/<id>.txt` per shape with lines `x y z nx ny nz part` (`%.6f`, part ids global, 0-49). Categories
     take turns over the shapes of each split; each shape has a point count drawn from [points[0], points[1]].
+    categories: [(name in synsetoffset2category.txt, synset, number of parts)] in the release's order (the part-id
+    order); archive: the archive folder's name (defaults: the builder's).
     Returns {split: [(synset/id, (num, 7) array as written)]} with keep=True, else {split: count}."""
-    from dcglr_tf.builders.shapenetpart.shapenetpart_dataset_builder import ARCHIVE, CATEGORY_TABLE
+    from dcglr_tf.builders.shapenetpart import shapenetpart_dataset_builder as builder
 
+    if categories is None:
+        categories = [(name, synset, len(builder.PART_NAMES[category])) for category, name, synset
+                      in builder.CATEGORY_TABLE]
+    first_parts = np.cumsum([0] + [num_parts for _, _, num_parts in categories])
     rng = np.random.default_rng(seed)
-    base = pathlib.Path(root) / ARCHIVE
+    base = pathlib.Path(root) / (archive or builder.ARCHIVE)
     (base / "train_test_split").mkdir(parents=True, exist_ok=True)
-    (base / "synsetoffset2category.txt").write_text("".join(f"{name}\t{synset}\n" for _, name, synset in CATEGORY_TABLE))
+    (base / "synsetoffset2category.txt").write_text("".join(f"{name}\t{synset}\n" for name, synset, _ in categories))
     out, start = {}, time.perf_counter()
     for split, count in (("train", train), ("val", val), ("test", test)):
         entries, kept = [], []
         for index in range(count):
-            category = index % len(CATEGORY_TABLE)
-            synset = CATEGORY_TABLE[category][2]
+            category = index % len(categories)
+            synset = categories[category][1]
             shape_id = f"{rng.integers(0, 2**63):016x}{split}{index}"
-            rows = shapenetpart_shape(rng, category, int(rng.integers(points[0], points[1] + 1)), content)
+            parts = (int(first_parts[category]), int(first_parts[category + 1]))
+            rows = shapenetpart_shape(rng, category, parts, int(rng.integers(points[0], points[1] + 1)), content)
             (base / synset).mkdir(exist_ok=True)
             (base / synset / f"{shape_id}.txt").write_text(("%.6f %.6f %.6f %.6f %.6f %.6f %.6f\n" * len(rows))
                                                             % tuple(rows.ravel()))

@@ -1,4 +1,5 @@
-"""modelnet40_cad builder: normal_resampled txt (first-N and FPS) and OFF meshes; bad inputs."""
+"""modelnet40_cad builder: its constants are the releases'; normal_resampled txt (first-N and FPS) and OFF meshes;
+bad inputs."""
 
 import os
 
@@ -7,8 +8,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import dataset_files
 import numpy as np
 import pytest
+import release_constants as release
 from test_points import numpy_fps
 
+from dcglr_tf.builders._builder_utils import SKIPPED_REPORT
 from dcglr_tf.builders.modelnet40_cad import modelnet40_cad_dataset_builder as cad
 from dcglr_tf.data import readers, sources
 
@@ -18,6 +21,16 @@ NAMES = dataset_files.MODELNET40_NAMES
 def _load(name, split, tmp_path, manual):
     ds = sources.load_split(name, split, data_dir=tmp_path / "data", manual_dir=manual)
     return list(ds.as_numpy_iterator())
+
+
+def test_constants_are_the_releases():
+    assert cad.CLASS_NAMES == release.MODELNET40_NAMES
+    assert cad.RESAMPLED_LISTS == release.MODELNET40_RESAMPLED_LIST_FILES
+    assert cad.EXPECTED_RESAMPLED[:3] == [release.MODELNET40_RESAMPLED_NAMES_FILE,
+                                          *release.MODELNET40_RESAMPLED_LIST_FILES.values()]
+    assert cad.EXPECTED_OFF[0].startswith(f"{release.MODELNET40_OFF_ARCHIVE}/<class>/train/")
+    sizes = release.MODELNET40_RESAMPLED_SIZES
+    assert f"{sizes['train']:,} / {sizes['test']:,}" in cad.__doc__
 
 
 def test_resampled_first_n_keeps_the_first_2048_points(tmp_path):
@@ -114,15 +127,34 @@ def test_corrupt_resampled_inputs(tmp_path, problem):
     assert str(bad) in str(info.value)
 
 
-def test_missing_listed_shape_file(tmp_path):
+def test_missing_or_repeated_listed_shapes_are_skipped_and_reported(tmp_path, capsys):
+    import tensorflow_datasets as tfds
     manual = tmp_path / "manual"
     dataset_files.write_modelnet40_resampled(manual)
-    (manual / "modelnet40_normal_resampled" / "xbox" / "xbox_0001.txt").unlink()
-    with pytest.raises(sources.DatasetFilesMissingError) as info:
-        _load("modelnet40_cad", "train", tmp_path, manual)
-    assert "xbox/xbox_0001.txt" in str(info.value) and "modelnet40_cad" in str(info.value)
-    import tensorflow_datasets as tfds
-    assert not tfds.builder("modelnet40_cad/resampled_first2048", data_dir=str(tmp_path / "data")).is_prepared()
+    folder = manual / release.MODELNET40_RESAMPLED_ARCHIVE
+    (folder / "night_stand" / "night_stand_0001.txt").unlink()
+    train_list = folder / release.MODELNET40_RESAMPLED_LIST_FILES["train"]  # airplane_0001 twice, a test shape
+    train_list.write_text("airplane_0001\nnight_stand_0001\nairplane_0002\nairplane_0001\nxbox_0001\n")
+    builder = sources.prepare("modelnet40_cad", data_dir=tmp_path / "data", manual_dir=manual)
+    names = {split: sorted(e["name"].decode() for e in builder.as_dataset(split=split).as_numpy_iterator())
+             for split in ("train", "test")}
+    assert names == {"train": ["airplane_0001", "airplane_0002"], "test": ["flower_pot_0003", "xbox_0001"]}
+    report = tmp_path / "data" / "modelnet40_cad" / "resampled_first2048" / "1.0.0" / SKIPPED_REPORT
+    assert report.read_text().splitlines()[1:] == [
+        "missing\tmodelnet40_train.txt\tnight_stand/night_stand_0001.txt",
+        "listed twice\tmodelnet40_train.txt\tairplane/airplane_0001.txt",
+        "listed twice\tmodelnet40_train.txt\txbox/xbox_0001.txt"]
+    (line,) = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert "'modelnet40_cad': skipped 3 shape(s) of the split lists (1 missing: night_stand/night_stand_0001.txt" \
+        in line and "; 2 listed twice: airplane/airplane_0001.txt (modelnet40_train.txt)" in line
+    assert line.endswith(f"every one in {report}")
+    # Every shape of a list missing: nothing to prepare, an error naming the list.
+    (folder / "xbox" / "xbox_0001.txt").unlink()
+    (folder / "flower_pot" / "flower_pot_0003.txt").unlink()
+    with pytest.raises(sources.DatasetFilesMissingError, match="none of the 2 shape files listed in "
+                       "modelnet40_test.txt found"):
+        sources.prepare("modelnet40_cad", data_dir=tmp_path / "data2", manual_dir=manual)
+    assert not tfds.builder("modelnet40_cad/resampled_first2048", data_dir=str(tmp_path / "data2")).is_prepared()
 
 
 @pytest.mark.parametrize("problem", ["missing_class", "bad_index", "truncated"])

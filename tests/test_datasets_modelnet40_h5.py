@@ -1,4 +1,5 @@
-"""modelnet40_h5 builder: built from tiny format-exact files; missing and corrupt inputs."""
+"""modelnet40_h5 builder: its constants are the release's; built from tiny format-exact files; missing and corrupt
+inputs."""
 
 import os
 
@@ -7,7 +8,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import dataset_files
 import numpy as np
 import pytest
+import release_constants as release
 
+from dcglr_tf.builders.modelnet40_h5 import modelnet40_h5_dataset_builder as h5
 from dcglr_tf.data import sources
 
 
@@ -20,9 +23,25 @@ def _assert_nothing_prepared(data_dir, name="modelnet40_h5"):
     assert not [p for p in leftovers if "incomplete" in p.name]
 
 
+def test_constants_are_the_releases():
+    assert h5.CLASS_NAMES == release.MODELNET40_NAMES and h5.NUM_POINTS == 2048
+    assert h5.LIST_FILES == release.MODELNET40_H5_LIST_FILES
+    assert h5.EXPECTED_FILES[:3] == [release.MODELNET40_H5_NAMES_FILE, *release.MODELNET40_H5_LIST_FILES.values()]
+    sizes = release.MODELNET40_H5_SIZES
+    counts = f"{sizes['train']:,} train / {sizes['test']:,} test"
+    assert counts in h5.__doc__ and counts in sources.dataset_info("modelnet40_h5").description
+
+
 def test_build_from_format_exact_files(tmp_path):
     manual = tmp_path / "manual"
     written = dataset_files.write_modelnet40_h5(manual, train=(3, 2), test=(2,))
+    folder = manual / release.MODELNET40_H5_ARCHIVE
+    h5_files = {split: [release.MODELNET40_H5_FILE.format(split=split, index=i) for i in range(n)]
+                for split, n in (("train", 2), ("test", 1))}
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [release.MODELNET40_H5_NAMES_FILE, *release.MODELNET40_H5_LIST_FILES.values(), *sum(h5_files.values(), [])])
+    for split, list_file in release.MODELNET40_H5_LIST_FILES.items():
+        assert (folder / list_file).read_text().split() == [f"data/{folder.name}/{name}" for name in h5_files[split]]
     for split, (data, labels) in written.items():
         ds = sources.load_split("modelnet40_h5", split, data_dir=tmp_path / "data", manual_dir=manual)
         got = list(ds.as_numpy_iterator())

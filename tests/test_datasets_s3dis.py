@@ -1,4 +1,5 @@
-"""s3dis builder: area splits from format-exact HDF5 blocks; missing and corrupt inputs."""
+"""s3dis builder: its constants are the release's; area splits from format-exact HDF5 blocks; missing and corrupt
+inputs."""
 
 import os
 
@@ -7,13 +8,24 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import dataset_files
 import numpy as np
 import pytest
+import release_constants as release
 
+from dcglr_tf.builders.s3dis import s3dis_dataset_builder as s3dis
 from dcglr_tf.data import sources
 
 
 def _load(split, tmp_path, manual):
     ds = sources.load_split("s3dis", split, data_dir=tmp_path / "data", manual_dir=manual)
     return list(ds.as_numpy_iterator())
+
+
+def test_constants_are_the_releases():
+    assert s3dis.CLASS_NAMES == release.S3DIS_NAMES
+    assert (s3dis.NUM_POINTS, s3dis.NUM_COLUMNS) == (release.S3DIS_NUM_POINTS, release.S3DIS_NUM_COLUMNS)
+    assert s3dis.EXPECTED_FILES == [release.S3DIS_LIST_FILE, release.S3DIS_ROOM_FILE,
+                                    f"{release.S3DIS_FILE.format(index=0)} ... "
+                                    f"{release.S3DIS_FILE.format(index=release.S3DIS_NUM_FILES - 1)} "
+                                    f"(as listed in {release.S3DIS_LIST_FILE})"]
 
 
 def test_area_splits_hold_their_blocks(tmp_path):

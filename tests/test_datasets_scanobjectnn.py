@@ -1,5 +1,5 @@
-"""scanobjectnn builder (three variants): built from tiny format-exact h5_files; manual_dir as h5_files or its
-parent; missing and corrupt inputs."""
+"""scanobjectnn builder (three variants): its constants are the release's; built from tiny format-exact h5_files;
+manual_dir as h5_files or its parent; missing and corrupt inputs."""
 
 import os
 
@@ -8,7 +8,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import dataset_files
 import numpy as np
 import pytest
+import release_constants as release
 
+from dcglr_tf.builders.scanobjectnn import scanobjectnn_dataset_builder as sonn
 from dcglr_tf.data import sources
 
 VARIANT_OF = {"scanobjectnn": "pb_t50_rs", "scanobjectnn_obj_bg": "obj_bg", "scanobjectnn_obj_only": "obj_only"}
@@ -17,6 +19,15 @@ VARIANT_OF = {"scanobjectnn": "pb_t50_rs", "scanobjectnn_obj_bg": "obj_bg", "sca
 def _assert_nothing_prepared(data_dir, name):
     import tensorflow_datasets as tfds
     assert not tfds.builder(sources.dataset_info(name).tfds_name, data_dir=str(data_dir)).is_prepared()
+
+
+def test_constants_are_the_releases():
+    assert sonn.CLASS_NAMES == release.SCANOBJECTNN_NAMES and sonn.NUM_POINTS == release.SCANOBJECTNN_NUM_POINTS
+    assert {variant: {split: f"{config.folder}/{name}" for split, name in config.file_names().items()}
+            for variant, config in sonn.VARIANTS.items()} == release.SCANOBJECTNN_FILES
+    for variant, sizes in release.SCANOBJECTNN_SIZES.items():
+        assert f"{sizes['train']:,} / {sizes['test']:,}" in sources.dataset_info(
+            next(name for name, v in VARIANT_OF.items() if v == variant)).description
 
 
 @pytest.fixture(scope="module")

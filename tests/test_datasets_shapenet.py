@@ -1,5 +1,7 @@
-"""shapenet builder (STRL npz): streaming, optional labels, missing and corrupt inputs."""
+"""shapenet builder (STRL npz): its constants are the release's; streaming, optional labels, missing and corrupt
+inputs."""
 
+import inspect
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -7,6 +9,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import dataset_files
 import numpy as np
 import pytest
+import release_constants as release
 
 from dcglr_tf.builders.shapenet import shapenet_dataset_builder as shapenet
 from dcglr_tf.data import sources
@@ -15,6 +18,13 @@ from dcglr_tf.data import sources
 def _load(tmp_path, manual):
     ds = sources.load_split("shapenet", "train", data_dir=tmp_path / "data", manual_dir=manual)
     return sorted(ds.as_numpy_iterator(), key=lambda e: e["points"].tobytes())
+
+
+def test_constants_are_the_releases():
+    assert (shapenet.FILE_NAME, shapenet.NUM_POINTS) == (release.SHAPENET_FILE, release.SHAPENET_NUM_POINTS)
+    assert f"{release.SHAPENET_SIZE:,} clouds x {release.SHAPENET_NUM_POINTS} points" in shapenet.__doc__
+    assert f"({release.SHAPENET_SIZE}, {release.SHAPENET_NUM_POINTS}, 3)" in shapenet.EXPECTED_FILES[0]
+    assert inspect.signature(shapenet.stream_npz_array).parameters["key"].default == release.SHAPENET_KEY
 
 
 @pytest.mark.parametrize("compressed", [False, True])

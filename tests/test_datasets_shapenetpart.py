@@ -1,15 +1,19 @@
-"""shapenetpart builder: built from tiny format-exact files (the v0_normal layout); fixed point count per shape;
-the category -> part-id convention; manual_dir as the archive folder or its parent; missing and corrupt inputs."""
+"""shapenetpart builder: its constants are the release's; built from tiny format-exact files (the v0_normal layout,
+the release's 16 synsets); fixed point count per shape; the category -> part-id convention; manual_dir as the
+archive folder or its parent; shapes missing or listed twice skipped and reported; missing and corrupt inputs."""
 
 import json
 import os
+import pathlib
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import dataset_files
 import numpy as np
 import pytest
+import release_constants as release
 
+from dcglr_tf.builders._builder_utils import SKIPPED_REPORT
 from dcglr_tf.builders.shapenetpart import shapenetpart_dataset_builder as snp
 from dcglr_tf.data import sources
 
@@ -71,14 +75,84 @@ def test_category_part_convention():
         sources.category_parts("modelnet40_h5")
 
 
-def test_missing_files(tmp_path):
+def test_constants_are_the_releases():
+    assert snp.ARCHIVE == release.SHAPENETPART_ARCHIVE
+    assert [(name, synset) for _, name, synset in snp.CATEGORY_TABLE] == [
+        (name, synset) for name, synset, _ in release.SHAPENETPART_CATEGORIES]
+    assert snp.CATEGORIES == [name.lower() for name, _, _ in release.SHAPENETPART_CATEGORIES]
+    assert [len(snp.PART_NAMES[c]) for c in snp.CATEGORIES] == [n for _, _, n in release.SHAPENETPART_CATEGORIES]
+    assert snp.NUM_PARTS == release.SHAPENETPART_NUM_PARTS and snp.COLUMNS == release.SHAPENETPART_COLUMNS
+    assert {split: snp.list_name(split) for split in snp.SPLITS} == release.SHAPENETPART_LIST_FILES
+    sizes = release.SHAPENETPART_SIZES
+    assert f"{sizes['train']:,} / {sizes['val']:,} / {sizes['test']:,} shapes" in snp.__doc__
+
+
+def test_written_layout_is_the_releases(written):
+    manual, shapes = written
+    base = manual / release.SHAPENETPART_ARCHIVE
+    lines = (base / release.SHAPENETPART_CATEGORY_FILE).read_text().splitlines()
+    assert lines == [f"{name}\t{synset}" for name, synset, _ in release.SHAPENETPART_CATEGORIES]
+    for split, list_file in release.SHAPENETPART_LIST_FILES.items():
+        entries = json.loads((base / release.SHAPENETPART_LIST_FOLDER / list_file).read_text())
+        assert entries == [release.SHAPENETPART_LIST_ENTRY.format(synset=name.split("/")[0],
+                                                                  shape_id=name.split("/")[1])
+                           for name, _ in shapes[split]]
+        assert all((base / f"{name}.txt").is_file() for name, _ in shapes[split])
+
+
+def _prepared_names(builder):
+    return {split: sorted(e["name"].decode() for e in builder.as_dataset(split=split).as_numpy_iterator())
+            for split in snp.SPLITS}
+
+
+def test_missing_shapes_are_skipped_and_reported(tmp_path, capsys):
+    manual = tmp_path / "manual"
+    shapes = dataset_files.write_shapenetpart(manual, train=4)
+    base = manual / snp.ARCHIVE
+    gone = [shapes["train"][0][0], shapes["train"][2][0]]
+    for name in gone:
+        (base / f"{name}.txt").unlink()
+    builder = sources.prepare("shapenetpart", data_dir=tmp_path / "data", manual_dir=manual)
+    assert _prepared_names(builder) == {split: sorted(n for n, _ in rows if n not in gone)
+                                        for split, rows in shapes.items()}
+    report = pathlib.Path(builder.data_dir) / SKIPPED_REPORT  # beside the prepared data
+    assert report.read_text().splitlines() == ["reason\tlist\tshape"] + [
+        f"missing\tshuffled_train_file_list.json\t{name}.txt" for name in gone]
+    (line,) = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert f"skipped 2 shape(s) of the split lists (2 missing: {gone[0]}.txt (shuffled_train_file_list.json)" in line
+    assert line.endswith(f"every one in {report}")
+    # Every shape of a split missing: nothing to prepare, an error naming the list.
+    for name, _ in shapes["val"]:
+        (base / f"{name}.txt").unlink()
+    with pytest.raises(sources.DatasetFilesMissingError,
+                       match="none of the 1 shape files listed in shuffled_val_file_list.json found"):
+        sources.prepare("shapenetpart", data_dir=tmp_path / "data2", manual_dir=manual)
+    _assert_nothing_prepared(tmp_path / "data2")
+
+
+def test_shapes_listed_twice_are_kept_once(tmp_path, capsys):
     manual = tmp_path / "manual"
     shapes = dataset_files.write_shapenetpart(manual)
+    lists = manual / snp.ARCHIVE / "train_test_split"
+    train = json.loads((lists / "shuffled_train_file_list.json").read_text())
+    test = json.loads((lists / "shuffled_test_file_list.json").read_text())
+    # train's 2nd shape twice in its list; train's 1st also in the test list (kept in test, as published).
+    (lists / "shuffled_train_file_list.json").write_text(json.dumps(train + [train[1]]))
+    (lists / "shuffled_test_file_list.json").write_text(json.dumps(test + [train[0]]))
+    builder = sources.prepare("shapenetpart", data_dir=tmp_path / "data", manual_dir=manual)
+    leaked, twice = shapes["train"][0][0], shapes["train"][1][0]
+    names = _prepared_names(builder)
+    assert names["train"] == sorted(n for n, _ in shapes["train"][1:])
+    assert names["test"] == sorted([n for n, _ in shapes["test"]] + [leaked])
+    assert (pathlib.Path(builder.data_dir) / SKIPPED_REPORT).read_text().splitlines()[1:] == [
+        f"listed twice\tshuffled_train_file_list.json\t{name}.txt" for name in (leaked, twice)]
+    assert "skipped 2 shape(s) of the split lists (2 listed twice: " in capsys.readouterr().err
+
+
+def test_missing_list_file(tmp_path):
+    manual = tmp_path / "manual"
+    dataset_files.write_shapenetpart(manual)
     base = manual / snp.ARCHIVE
-    name = shapes["val"][0][0]
-    (base / f"{name}.txt").unlink()
-    with pytest.raises(sources.DatasetFilesMissingError, match=f"shuffled_val_file_list.json not found: {name}.txt"):
-        sources.load_split("shapenetpart", "train", data_dir=tmp_path / "data", manual_dir=manual)
     (base / "train_test_split" / "shuffled_test_file_list.json").unlink()
     with pytest.raises(sources.DatasetFilesMissingError, match="file 'shuffled_test_file_list.json' not found") as info:
         sources.load_split("shapenetpart", "train", data_dir=tmp_path / "data", manual_dir=manual)

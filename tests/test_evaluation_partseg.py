@@ -1,5 +1,6 @@
 """--task=partseg: instance / class mIoU against a hand-computed example, predictions restricted to the category's
-parts, the network's shapes, clear errors, and an end-to-end run on a tiny format-exact ShapeNetPart set."""
+parts, the network's shapes, clear errors, and an end-to-end run on a tiny ShapeNetPart set laid out and named as
+the real release documents it (its 16 synsets), one listed shape missing."""
 
 import json
 import os
@@ -11,6 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import dataset_files  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import release_constants as release  # noqa: E402
 
 from dcglr_tf.evaluation import metrics  # noqa: E402
 from dcglr_tf.evaluation.tasks.partseg import part_mask, predict_parts  # noqa: E402
@@ -65,9 +67,14 @@ def test_network_shapes_and_category_input(name, args):
 
 @pytest.fixture(scope="module")
 def shapenetpart_dir(tmp_path_factory):
-    """A tiny ShapeNetPart manual dir (procedural shapes: parts are height bands) and a TFDS dir."""
+    """A tiny ShapeNetPart manual dir in the release's layout, every one of its 16 categories in train and test
+    (procedural shapes: parts are height bands), the file of one listed train shape missing; and a TFDS dir."""
     root = tmp_path_factory.mktemp("partseg")
-    dataset_files.write_shapenetpart(root / "manual", train=20, val=4, test=8, points=(1900, 2200))
+    shapes = dataset_files.write_shapenetpart(root / "manual", train=20, val=4, test=16, points=(1900, 2200))
+    base = root / "manual" / release.SHAPENETPART_ARCHIVE
+    assert {p.name for p in base.iterdir() if p.is_dir()} == {release.SHAPENETPART_LIST_FOLDER} | {
+        synset for _, synset, _ in release.SHAPENETPART_CATEGORIES}
+    (base / f"{shapes['train'][5][0]}.txt").unlink()
     return root
 
 
@@ -110,15 +117,16 @@ def test_partseg_end_to_end_pretrained_and_scratch(shapenetpart_dir, tmp_path):
     run = subprocess.run(command, capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "instance mIoU" in run.stdout and "class mIoU" in run.stdout and "Traceback" not in run.stderr
+    assert "warning: dataset 'shapenetpart': skipped 1 shape(s) of the split lists (1 missing: " in run.stderr
     result = json.loads(output.read_text())
     assert result["task"] == "partseg" and result["dataset"] == "shapenetpart"
-    assert result["settings"]["train_split"] == "train+val" and result["settings"]["train_shapes"] == 24
-    assert result["settings"]["test_shapes"] == 8 and result["settings"]["num_points"] == 64
+    assert result["settings"]["train_split"] == "train+val" and result["settings"]["train_shapes"] == 23
+    assert result["settings"]["test_shapes"] == 16 and result["settings"]["num_points"] == 64
     for init in ("pretrained", "scratch"):
         scores = result["metrics"][init]
         assert 0.0 <= scores["instance_miou"] <= 1.0 and 0.0 <= scores["class_miou"] <= 1.0
         present = [v for v in scores["per_category_miou"] if v is not None]
-        assert len(scores["per_category_miou"]) == 16 and len(present) == 8  # the 8 test shapes: categories 0-7
+        assert len(scores["per_category_miou"]) == 16 and len(present) == 16  # every category in test
         assert scores["class_miou"] == pytest.approx(np.mean(present))
         assert len(scores["history"]["loss"]) == 1 and os.path.isdir(os.path.join(scores["run_dir"], "checkpoints"))
     again = subprocess.run(command, capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=600)

@@ -10,7 +10,7 @@ import importlib.util
 import os
 import pathlib
 import sys
-from typing import List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -113,6 +113,58 @@ def read_list_file(path: pathlib.Path) -> List[str]:
     """Non-empty, stripped lines of a list file."""
     with open(path, "r", encoding="utf-8") as handle:
         return [line.strip() for line in handle if line.strip()]
+
+
+SKIPPED_REPORT = "skipped_shapes.txt"  # beside the prepared data: one line per listed shape a builder skipped
+
+
+def drop_missing_and_repeated(listed: Dict[str, list], path_of: Callable[[object], pathlib.Path]):
+    """The entries of a release's split lists whose files exist, each once: a bad listing never stops a preparation.
+
+    Args:
+        listed: {split: [entry]}, in the order the lists are read (builders read their test list first, so that the
+            test split stays as published and a shape listed in two splits is never in both).
+        path_of: entry -> its file; entries with the same file are the same shape.
+    Returns:
+        kept: {split: [entry]}, only entries whose file exists, each shape once;
+        skipped: [(reason, split, entry)] in list order, reason "missing" (no file) or "listed twice" (a later
+            listing of a shape already listed, in the same list or another one).
+    """
+    kept, skipped, seen = {}, [], set()
+    for split, entries in listed.items():
+        kept[split] = []
+        for entry in entries:
+            path = path_of(entry)
+            if path in seen:
+                skipped.append(("listed twice", split, entry))
+            elif not path.is_file():
+                skipped.append(("missing", split, entry))
+            else:
+                kept[split].append(entry)
+            seen.add(path)
+    return kept, skipped
+
+
+def report_skipped(builder, rows: Sequence[Tuple[str, str, str]], first: int = 3) -> None:
+    """Report the listed shapes a TFDS builder skips: all of them in SKIPPED_REPORT, written into the folder TFDS is
+    preparing (renamed to the dataset's version folder when the preparation ends), and one warning line on stderr
+    with the count by reason, the first `first` of each and the report's path.
+
+    Args:
+        builder: the TFDS builder, while it prepares (its `data_dir` is TFDS's temporary folder then).
+        rows: [(reason, list file, shape file relative to the archive)].
+    """
+    lines = ["reason\tlist\tshape"] + ["\t".join(row) for row in rows]
+    with tf.io.gfile.GFile(os.path.join(builder.data_dir, SKIPPED_REPORT), "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    parts = []
+    for reason in dict.fromkeys(reason for reason, _, _ in rows):
+        shapes = [f"{shape} ({list_file})" for why, list_file, shape in rows if why == reason]
+        more = f" and {len(shapes) - first} more" if len(shapes) > first else ""
+        parts.append(f"{len(shapes)} {reason}: {', '.join(shapes[:first])}{more}")
+    final = os.path.join(os.path.dirname(os.fspath(builder.data_dir).rstrip("/")), str(builder.version))
+    print(f"warning: dataset '{builder.name}': skipped {len(rows)} shape(s) of the split lists ({'; '.join(parts)}); "
+          f"every one in {os.path.join(final, SKIPPED_REPORT)}", file=sys.stderr, flush=True)
 
 
 def read_text_table(path: pathlib.Path, columns: Sequence[str], *, builder: str, delimiter: Optional[str] = None,

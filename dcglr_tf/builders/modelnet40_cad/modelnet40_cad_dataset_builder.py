@@ -5,6 +5,9 @@ Two sources, chosen by the builder config:
   `x,y,z,nx,ny,nz`, `modelnet40_shape_names.txt`, `modelnet40_train.txt` / `modelnet40_test.txt` (ids such as
   `airplane_0001`; 9,843 / 2,468). `resampled_first2048` keeps the first 2048 points of each file (as PointNet++
   does); `resampled_fps2048` picks 2048 by farthest point sampling from the first point. Points as published.
+  A listed id whose file is missing, or an id listed twice, is skipped, not fatal: one warning line on stderr
+  and every one in `skipped_shapes.txt` beside the prepared data; the test list is read first, so the test
+  split stays as published and a shape listed in both lists is never in both splits.
 - `off_fps2048` (raw ModelNet40, Princeton): `ModelNet40/<class>/{train,test}/<class>_<id>.off` meshes;
   10,000 points are sampled uniformly on the surface (area-weighted, seeded by the file's id), 2048 are kept by
   farthest point sampling, rotated from the meshes' z-up to the y-up of the other releases ((x, y, z) ->
@@ -27,6 +30,7 @@ from dcglr_tf.data import readers
 NAME = "modelnet40_cad"
 CLASS_NAMES = utils.MODELNET40_CLASS_NAMES
 RESAMPLED_LISTS = {"train": "modelnet40_train.txt", "test": "modelnet40_test.txt"}
+RESAMPLED_READ_ORDER = ("test", "train")  # a shape listed twice is kept at its first listing in this order
 EXPECTED_RESAMPLED = [
     "modelnet40_shape_names.txt", "modelnet40_train.txt", "modelnet40_test.txt",
     "<class>/<class>_<id>.txt for every id listed (e.g. airplane/airplane_0001.txt), lines 'x,y,z,nx,ny,nz'",
@@ -131,26 +135,27 @@ The manual directory is `--manual_dir` (TFDS default `<data_dir>/downloads/manua
         names_path = find("modelnet40_shape_names.txt")
         utils.check_class_names(names_path, CLASS_NAMES, builder=NAME)
         base = names_path.parent
-        items = {}
-        for split, list_name in RESAMPLED_LISTS.items():
-            list_path = find(list_name)
-            entries, missing = [], []
+        list_paths = {split: find(RESAMPLED_LISTS[split]) for split in RESAMPLED_READ_ORDER}
+        listed = {}
+        for split, list_path in list_paths.items():
+            listed[split] = []
             for line_number, shape_id in enumerate(utils.read_list_file(list_path), start=1):
                 cls = shape_id.rsplit("_", 1)[0]
                 if cls not in CLASS_NAMES:
                     raise utils.CorruptDatasetFileError(
                         NAME, list_path, f"line {line_number}: id {shape_id!r} does not start with a class name")
-                path = base / cls / f"{shape_id}.txt"
-                if not path.is_file():
-                    missing.append(str(path.relative_to(base)))
-                entries.append((shape_id, CLASS_NAMES.index(cls), path))
-            if missing:
-                raise self._missing(base, EXPECTED_RESAMPLED + [f"missing: {m}" for m in missing[:10]],
-                                    f"{len(missing)} shape files listed in {list_name} are missing")
-            if not entries:
+                listed[split].append((shape_id, CLASS_NAMES.index(cls), base / cls / f"{shape_id}.txt"))
+            if not listed[split]:
                 raise utils.CorruptDatasetFileError(NAME, list_path, "lists no shapes")
-            items[split] = entries
-        return items
+        items, skipped = utils.drop_missing_and_repeated(listed, lambda entry: entry[2])
+        for split, entries in items.items():
+            if not entries:
+                raise self._missing(base, EXPECTED_RESAMPLED, f"none of the {len(listed[split])} shape files listed "
+                                    f"in {RESAMPLED_LISTS[split]} found (e.g. {listed[split][0][2].relative_to(base)})")
+        if skipped:
+            utils.report_skipped(self, [(reason, RESAMPLED_LISTS[split], str(path.relative_to(base)))
+                                        for reason, split, (_, _, path) in skipped])
+        return {split: items[split] for split in RESAMPLED_LISTS}
 
     def _off_items(self, root):
         candidates = [root, root / "ModelNet40"] + sorted(p for p in root.rglob("ModelNet40") if p.is_dir())

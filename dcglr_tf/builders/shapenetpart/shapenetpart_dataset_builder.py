@@ -9,9 +9,14 @@ by PointNet++, DGCNN and the self-supervised papers) from TFDS's manual director
       02691156/1a04e3eab45ca15dd86060f189eb133.txt   # one line per point: x y z nx ny nz part
       ...
 
-Splits train / val / test (12,137 / 1,870 / 2,874 shapes). Part ids are global: 0-49 over all categories, each
-category's parts consecutive in category order (Airplane 0-3, Bag 4-5, ..., Table 47-49); `PART_NAMES` names
-them. A shape's points must carry its own category's part ids only.
+Splits train / val / test (12,137 / 1,870 / 2,874 shapes). A shape listed in a split list whose file is missing, or
+listed a second time (in the same list or in another one), is skipped, not fatal: one warning line on stderr with
+the count and the first few, and every skipped shape in `skipped_shapes.txt` beside the prepared data
+(`<data_dir>/shapenetpart/<version>/`). The lists are read test, val, train, and a shape is kept at its first
+listing, so the test split stays as published and a shape listed in two splits is never in both.
+
+Part ids are global: 0-49 over all categories, each category's parts consecutive in category order (Airplane 0-3,
+Bag 4-5, ..., Table 47-49); `PART_NAMES` names them. A shape's points must carry its own category's part ids only.
 
 Shapes have different point counts (about 2,500 on average), so every example stores a fixed `NUM_POINTS` = 2048
 (static batch shapes): a random subset without replacement, or, for a shape with fewer points, all its points
@@ -38,7 +43,7 @@ CATEGORY_TABLE = [
     ("car", "Car", "02958343"), ("chair", "Chair", "03001627"), ("earphone", "Earphone", "03261776"),
     ("guitar", "Guitar", "03467517"), ("knife", "Knife", "03624134"), ("lamp", "Lamp", "03636649"),
     ("laptop", "Laptop", "03642806"), ("motorbike", "Motorbike", "03790512"), ("mug", "Mug", "03797390"),
-    ("pistol", "Pistol", "03948459"), ("rocket", "Rocket", "04099429"), ("skateboard", "Skateboard", "04225943"),
+    ("pistol", "Pistol", "03948459"), ("rocket", "Rocket", "04099429"), ("skateboard", "Skateboard", "04225987"),
     ("table", "Table", "04379243"),
 ]
 CATEGORIES = [category for category, _, _ in CATEGORY_TABLE]
@@ -63,6 +68,7 @@ PART_NAMES = {
 }
 NUM_PARTS = sum(len(PART_NAMES[c]) for c in CATEGORIES)  # 50
 SPLITS = ("train", "val", "test")
+LIST_READ_ORDER = ("test", "val", "train")  # a shape listed twice is kept at its first listing in this order
 COLUMNS = ("x", "y", "z", "nx", "ny", "nz", "part")
 EXPECTED_FILES = [
     f"{ARCHIVE}/synsetoffset2category.txt",
@@ -87,6 +93,16 @@ def fixed_count_indices(num: int, key: str, count: int = NUM_POINTS) -> np.ndarr
     if num >= count:
         return rng.permutation(num)[:count]
     return rng.permutation(np.concatenate([np.arange(num), rng.integers(0, num, count - num)]))
+
+
+def list_name(split: str) -> str:
+    """The release's split list of `split`: shuffled_<split>_file_list.json."""
+    return f"shuffled_{split}_file_list.json"
+
+
+def shape_file(shape) -> str:
+    """(synset, id) -> '<synset>/<id>.txt', the shape's file relative to the archive folder."""
+    return f"{shape[0]}/{shape[1]}.txt"
 
 
 class Builder(tfds.core.GeneratorBasedBuilder):
@@ -130,20 +146,19 @@ synset folders of per-shape .txt files.
         categories_path = find("synsetoffset2category.txt")
         base = categories_path.parent  # the archive folder: shape files are <base>/<synset>/<id>.txt
         synsets = self._read_categories(categories_path)
-        list_paths = {split: find(f"shuffled_{split}_file_list.json") for split in SPLITS}
-        splits = {}
-        for split, list_path in list_paths.items():
-            shapes = self._read_split_list(list_path, synsets)
-            missing = [f"{synset}/{shape_id}.txt" for synset, shape_id in shapes
-                       if not (base / synset / f"{shape_id}.txt").is_file()]
-            if missing:
-                more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        list_paths = {split: find(list_name(split)) for split in SPLITS}
+        listed = {split: self._read_split_list(list_paths[split], synsets) for split in LIST_READ_ORDER}
+        kept, skipped = utils.drop_missing_and_repeated(listed, lambda shape: base / shape_file(shape))
+        for split, shapes in kept.items():
+            if not shapes:
                 raise utils.DatasetFilesMissingError(
                     NAME, base, EXPECTED_FILES, self.MANUAL_DOWNLOAD_INSTRUCTIONS,
-                    detail=f"{len(missing)} shape file(s) listed in {list_path.name} not found: "
-                           f"{', '.join(missing[:5])}{more}")
-            splits[split] = self._generate_examples(base, shapes, synsets)
-        return splits
+                    detail=f"none of the {len(listed[split])} shape files listed in {list_paths[split].name} "
+                           f"found (e.g. {shape_file(listed[split][0])})")
+        if skipped:
+            utils.report_skipped(self, [(reason, list_name(split), shape_file(shape))
+                                        for reason, split, shape in skipped])
+        return {split: self._generate_examples(base, kept[split], synsets) for split in SPLITS}
 
     @staticmethod
     def _read_categories(path):
