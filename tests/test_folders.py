@@ -22,8 +22,8 @@ def _classes_and_splits(listing):
 
 
 def test_modelnet_and_keras_layouts_give_class_and_split(tmp_path):
-    modelnet = _touch(tmp_path / "modelnet", "ModelNet40/desk/train/desk_0001.off", "ModelNet40/desk/test/desk_0201.off",
-                      "sofa/train/sofa_0001.ply", "README.md")
+    modelnet = _touch(tmp_path / "modelnet", "ModelNet40/desk/train/desk_0001.off",
+                      "ModelNet40/desk/test/desk_0201.off", "sofa/train/sofa_0001.ply", "README.md")
     listing = folders.scan(modelnet)
     assert _classes_and_splits(listing) == {"ModelNet40/desk/test/desk_0201.off": ("desk", "test"),
                                             "ModelNet40/desk/train/desk_0001.off": ("desk", "train"),
@@ -33,8 +33,8 @@ def test_modelnet_and_keras_layouts_give_class_and_split(tmp_path):
                    "train/e.stl")
     listing = folders.scan(keras)
     assert _classes_and_splits(listing) == {"test/lamp/c.xyz": ("lamp", "test"), "train/e.stl": (None, "train"),
-                                            "train/lamp/a.xyz": ("lamp", "train"), "train/lamp/b.xyz": ("lamp", "train"),
-                                            "val/cup/d.obj": ("cup", "val")}
+                                            "train/lamp/a.xyz": ("lamp", "train"),
+                                            "train/lamp/b.xyz": ("lamp", "train"), "val/cup/d.obj": ("cup", "val")}
     plan = folders.plan_splits(listing)
     assert plan.rule == "split folders" and plan.names == ("train", "val", "test")
     assert plan.counts() == {"train": 3, "val": 1, "test": 1} and not plan.problem

@@ -41,7 +41,7 @@ def prepare_with_progress(dataset, data_dir=None, manual_dir=None, log=print):
     if info.files is not None:
         _prepare_files(info, data_dir, log)
         return
-    emit(log, f"preparing {dataset} into {data_dir or '~/tensorflow_datasets'} (once) ...")
+    emit(log, f"preparing {info.name} into {data_dir or '~/tensorflow_datasets'} (once) ...")
     start = time.perf_counter()
     waited = []
 
@@ -51,13 +51,13 @@ def prepare_with_progress(dataset, data_dir=None, manual_dir=None, log=print):
 
     on_wait = _to_stdout(on_wait)
     with _tfds_quiet(log, bars=True):
-        builder = sources.prepare(dataset, data_dir=data_dir, manual_dir=manual_dir, on_wait=on_wait)
+        builder = sources.prepare(info, data_dir=data_dir, manual_dir=manual_dir, on_wait=on_wait)
     sizes = _sizes(builder)
     seconds = time.perf_counter() - start
     if waited:  # the other process prepared it, or this one did after the other stopped: the time includes the wait
-        emit(log, f"preparing {dataset}: ready in {seconds:.1f} s, after waiting for the other process ({sizes})")
+        emit(log, f"preparing {info.name}: ready in {seconds:.1f} s, after waiting for the other process ({sizes})")
     else:
-        emit(log, f"preparing {dataset}: done in {seconds:.1f} s ({sizes})")
+        emit(log, f"preparing {info.name}: done in {seconds:.1f} s ({sizes})")
 
 
 def _prepare_files(info, data_dir, log):

@@ -275,7 +275,8 @@ def _skipped(info, builder):
     if info.files is None:
         return [], None
     module = _import_builder_module(FILES_BUILDER)
-    return module.read_report(builder.data_dir)["skipped"], os.path.join(os.fspath(builder.data_dir), module.REPORT_FILE)
+    report = os.path.join(os.fspath(builder.data_dir), module.REPORT_FILE)
+    return module.read_report(builder.data_dir)["skipped"], report
 
 
 def _check_nothing_skipped(info, builder):

@@ -52,7 +52,8 @@ def run_attention(args, spec, ctx, log=print):
     per_point, patch_attention, _ = point_attention(backbone, points)
     names = class_names_of(dataset, args)
     titles = [names[y] if y < len(names) else f"class {y}" for y in labels]
-    picture = os.path.join(ctx["picture_dir"], f"attention_{sources.short_name(dataset)}_{encoder_slug(spec, args)}.png")
+    picture = os.path.join(ctx["picture_dir"],
+                           f"attention_{sources.short_name(dataset)}_{encoder_slug(spec, args)}.png")
     entropy = -np.sum(patch_attention * np.log(np.maximum(patch_attention, 1e-12)), axis=-1)  # (B, heads)
     plot_attention(points, per_point, titles, picture,
                    f"3D-ViT class-token attention, last block ({name})\nrows: {dataset} test clouds, columns: heads; "
