@@ -185,7 +185,12 @@ def _check_faces(path, vertices, faces):
 def _read_trimesh(path):
     import trimesh  # pylint: disable=import-outside-toplevel  # about 1 s: only when a mesh is read
 
-    geometry = trimesh.load_scene(path, process=False).to_geometry()
+    scene = trimesh.load_scene(path, process=False)
+    nodes = scene.graph.nodes_geometry
+    if len(nodes) == 1 and np.array_equal(scene.graph[nodes[0]][0], np.eye(4)):
+        geometry = scene.geometry[scene.graph[nodes[0]][1]]  # the file's one geometry, untransformed: no copy
+    else:
+        geometry = scene.to_geometry()  # every geometry with its transform, concatenated (a copy)
     if isinstance(geometry, trimesh.PointCloud):
         return geometry.vertices, None
     if not isinstance(geometry, trimesh.Trimesh):
