@@ -11,8 +11,9 @@ the prepared data by listing the folder (os.stat) and reads no file.
     python benchmarks/benchmark_prepare_folder.py                    # 10,000 meshes at 2,048 points
     python benchmarks/benchmark_prepare_folder.py --files=1000       # quick check
 
-Prints the files/s and seconds of the preparation, the preparing process's peak RSS, and the second run's start-up
-(the dataset's part, and the whole process with its imports).
+Prints the files/s and seconds of the preparation, its CPU seconds (the preparing process and its reader processes:
+on a shared machine, the wall time a quiet one would take is about that divided by the cores), the preparing
+process's peak RSS, and the second run's start-up (the dataset's part, and the whole process with its imports).
 """
 
 import argparse
@@ -69,16 +70,23 @@ def prepare_child(folder: str, data_dir: str, num_points: int) -> None:
     from dcglr_tf.data import sources
     from dcglr_tf.data.preparation import prepare_with_progress
 
-    t1 = time.perf_counter()
+    t1, cpu1 = time.perf_counter(), _cpu_seconds()
     info = sources.dataset_info(folder, num_points=num_points)
     prepared = sources.is_prepared(info, data_dir=data_dir)
     prepare_with_progress(info, data_dir, log=print)
-    t2 = time.perf_counter()
+    t2, cpu2 = time.perf_counter(), _cpu_seconds()
     skipped, _ = sources.skipped_files(info, data_dir=data_dir)
     sizes = {split: sources.num_examples(info, split, data_dir=data_dir) for split in info.splits}
-    print(json.dumps({"import_s": t1 - t0, "dataset_s": t2 - t1, "was_prepared": prepared, "sizes": sizes,
+    print(json.dumps({"import_s": t1 - t0, "dataset_s": t2 - t1, "cpu_s": cpu2 - cpu1, "was_prepared": prepared,
+                      "sizes": sizes,
                       "skipped": len(skipped), "files": len(info.files.listing.files),
                       "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+
+
+def _cpu_seconds():
+    """CPU seconds (user + system) of this process and of its ended children (the pool's readers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def run_child(folder, data_dir, num_points):
@@ -118,7 +126,8 @@ def main():
         rate = first["files"] / first["dataset_s"]
         print(f"prepare: {first['files']:,} files at {args.num_points:,} points in {first['dataset_s']:.1f} s = "
               f"{rate:.1f} files/s with {len(os.sched_getaffinity(0))} cores ({first['sizes']}, skipped "
-              f"{first['skipped']}); peak RSS of the preparing process {first['peak_rss_kb'] / 1024:,.0f} MiB")
+              f"{first['skipped']}); {first['cpu_s']:.0f} CPU seconds (the process and its readers); peak RSS of the "
+              f"preparing process {first['peak_rss_kb'] / 1024:,.0f} MiB")
         again, seconds = run_child(folder, data_dir, args.num_points)
         assert again["was_prepared"], "the second run did not find the prepared data"
         print(f"second run: the prepared dataset found in {again['dataset_s']:.2f} s (listing and fingerprinting "

@@ -165,9 +165,9 @@ def test_train_and_evaluate_on_a_folder(shapes, tmp_path, monkeypatch, capsys):
                                   "backbone": "pointnet", "backbone_args": {"widths": [8, 8]}}))
     train_command.main([f"--dataset={shapes}", f"--config={config}", "--epochs=1", "--steps_per_epoch=2",
                         "--batch_size=2", f"--num_points={NUM_POINTS}", f"--data_dir={data_dir}", "--verbose=2",
-                        "--jit_compile=false"])
+                        "--jit_compile=false", "--knn_monitor=1"])
     out = capsys.readouterr().out
-    assert "skipped 6 of 13 files" in out and "done: runs/pointnet-shapes" in out
+    assert "skipped 6 of 13 files" in out and "done: runs/pointnet-shapes" in out and "knn_accuracy" in out
     assert json.loads((tmp_path / "runs/pointnet-shapes/config.json").read_text())["dataset"] == str(shapes)
     output = tmp_path / "knn.json"
     evaluate_command.main(["--task=knn", f"--dataset={shapes}", "--encoder=runs/pointnet-shapes/encoder",

@@ -182,14 +182,18 @@ def main(argv=None):
         strategy = make_strategy(args.strategy, cluster_timeout=args.cluster_timeout)  # before TensorFlow runs anything
         monitors = []
         if args.knn_monitor:
+            from dcglr_tf.data.preparation import prepare_with_progress
             from dcglr_tf.training.callbacks import KNNMonitor
 
             problem = sources.dataset_problem(dataset)
             if problem:
                 fail(f"--knn_monitor: {problem}")
+            prepare_with_progress(dataset, config.data_dir, config.manual_dir)
+            sizes = [sources.num_examples(dataset, split, data_dir=config.data_dir, manual_dir=config.manual_dir)
+                     for split in ("train", "test")]  # a folder of your files may hold fewer than 512 / 256
             monitors.append(KNNMonitor.from_dataset(
                 dataset, num_points=config.num_points, data_dir=config.data_dir, manual_dir=config.manual_dir,
-                max_train=512, max_test=256, every=args.knn_monitor,
+                max_train=min(512, sizes[0]), max_test=min(256, sizes[1]), every=args.knn_monitor,
             ))
         summary = run_pretraining(
             config, output_dir, strategy=strategy, jit_compile=jit, overwrite=args.overwrite,
