@@ -3,8 +3,13 @@ relative paths, sizes and modification times), every format read, bad files skip
 error), and the commands end to end."""
 
 import dataclasses
+import fcntl
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -118,6 +123,45 @@ def test_strict_makes_a_skipped_file_an_error_and_no_usable_file_is_one(shapes, 
     with pytest.raises(sources.DatasetFileError, match=f"{broken}: none of its 3 files can be read .*empty.off: empty"):
         sources.prepare(sources.dataset_info(broken, num_points=NUM_POINTS), data_dir=data_dir)
     assert not sources.is_prepared(sources.dataset_info(broken, num_points=NUM_POINTS), data_dir=data_dir)
+
+
+KILLED_HALF_WAY = """
+import os, signal, sys
+from dcglr_tf.data import sources
+
+def die_at_the_fourth_file(count, read=[]):
+    read.append(count)
+    if len(read) == 4:  # the train split half read, its reader processes busy
+        os.kill(os.getpid(), signal.SIGKILL)
+
+sources.prepare(sources.dataset_info(sys.argv[1], num_points=32), data_dir=sys.argv[2], on_progress=die_at_the_fourth_file)
+"""
+
+
+def test_a_preparation_killed_half_way_leaves_no_reader_and_is_prepared_whole_next_time(shapes, tmp_path):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=root)
+    data_dir = tmp_path / "tfds"
+    killed = subprocess.run([sys.executable, "-c", KILLED_HALF_WAY, str(shapes), str(data_dir)], env=env, cwd=root,
+                            capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    info = sources.dataset_info(shapes, num_points=NUM_POINTS)
+    assert not sources.is_prepared(info, data_dir=data_dir)
+    folder = data_dir / "user_files" / info.config
+    assert len(list(folder.glob("incomplete.*"))) == 1
+    with open(folder / ".prepare-1.0.0.lock") as lock:  # no reader process outlives the preparation with its lock
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                assert time.monotonic() < deadline, "a reader of the killed preparation still holds its lock"
+                time.sleep(0.1)
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    sources.prepare(info, data_dir=data_dir)
+    assert sources.num_examples(info, sources.ALL, data_dir=data_dir) == 7
+    assert not list(folder.glob("incomplete.*"))
 
 
 def test_a_stacked_file_is_a_dataset_with_its_clouds_as_stored(tmp_path):

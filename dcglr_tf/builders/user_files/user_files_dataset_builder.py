@@ -19,6 +19,7 @@ sampled from (its own name, or a stacked file's `object`).
 """
 
 import concurrent.futures
+import ctypes
 import dataclasses
 import hashlib
 import itertools
@@ -43,6 +44,7 @@ VERSION_NAME = "1.0.0"
 SAMPLER = "readers.read_cloud: meshes area-uniform, point files a random subset, seed readers.seed_of(relpath); v1"
 REPORT_FILE = "skipped.json"
 SHOWN_REASONS = 3  # skipped files an error names
+PR_SET_PDEATHSIG = 1  # Linux prctl: the signal a process gets when its parent ends
 
 
 @dataclasses.dataclass(eq=False)
@@ -123,8 +125,16 @@ def _pool_context():
     return multiprocessing.get_context("fork" if fork else "spawn")
 
 
-def _ignore_interrupts():
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the preparing process, which ends the pool
+def _start_reader(preparing_pid):
+    """Set up a reader process: Ctrl-C stops the preparing process, which ends the pool; and, on Linux, the reader
+    dies with the preparing process, however that ends (kill -9 included): a forked reader holds a copy of the
+    preparation lock's file (and of the pool's pipes), so an orphaned one would keep the lock and block the next
+    preparation."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != preparing_pid:  # it ended before the line above
+            os._exit(1)
 
 
 def _read_files(entries, num_points):
@@ -135,7 +145,8 @@ def _read_files(entries, num_points):
     if workers < 2:
         yield from map(read_file, *arguments)
         return
-    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_ignore_interrupts)
+    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_start_reader,
+                                                  initargs=(os.getpid(),))
     try:
         yield from pool.map(read_file, *arguments, chunksize=max(1, min(64, len(entries) // (16 * workers))))
     finally:  # also when the consumer stops early: drop the files not read yet
