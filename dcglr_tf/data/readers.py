@@ -1,8 +1,8 @@
 """Point clouds from the files users have: meshes (OFF, OBJ, STL, PLY, glTF) and point files (PLY without faces,
 text tables, NumPy, LAS/LAZ, PCD), each read by the field's maintained library.
 
-- Meshes are read by trimesh (`trimesh.load_scene(..., process=False)`, so vertices keep the file's order; a
-  scene is concatenated into one mesh with its transforms applied). A PLY (or OBJ) without faces is a point cloud.
+- Meshes are read by trimesh (`trimesh.load_scene(..., process=False, skip_materials=True)`, so vertices keep the
+  file's order and no texture is decoded; a scene is concatenated into one mesh with its transforms applied). A PLY (or OBJ) without faces is a point cloud.
 - Text tables (`.xyz`, `.txt`, `.pts`, `.csv`) by `np.loadtxt`: values separated by commas (when the first row
   holds one) or by spaces/tabs; the first 3 columns are x, y, z, further ones (normals, colours) are ignored; a
   first line without any number (column names) or with fewer than 3 values (the point count of a Leica `.pts`)
@@ -185,7 +185,7 @@ def _check_faces(path, vertices, faces):
 def _read_trimesh(path):
     import trimesh  # pylint: disable=import-outside-toplevel  # about 1 s: only when a mesh is read
 
-    scene = trimesh.load_scene(path, process=False)
+    scene = trimesh.load_scene(path, process=False, skip_materials=True)  # no textures: only geometry is kept
     nodes = scene.graph.nodes_geometry
     if len(nodes) == 1 and np.array_equal(scene.graph[nodes[0]][0], np.eye(4)):
         geometry = scene.geometry[scene.graph[nodes[0]][1]]  # the file's one geometry, untransformed: no copy
