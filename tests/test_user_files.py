@@ -138,6 +138,7 @@ sources.prepare(sources.dataset_info(sys.argv[1], num_points=32), data_dir=sys.a
 """
 
 
+@pytest.mark.slow
 def test_a_preparation_killed_half_way_leaves_no_reader_and_is_prepared_whole_next_time(shapes, tmp_path):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=root)
@@ -221,3 +222,7 @@ def test_train_and_evaluate_on_a_folder(shapes, tmp_path, monkeypatch, capsys):
     result = json.loads(output.read_text())
     assert result["dataset"] == str(shapes) and result["settings"]["train_examples"] == 4
     assert result["settings"]["test_examples"] == 3 and result["settings"]["num_points"] == NUM_POINTS
+    with pytest.raises(SystemExit):  # the same data, strict: its 6 skipped files are an error
+        evaluate_command.main(["--task=knn", f"--dataset={shapes}", "--encoder=runs/pointnet-shapes/encoder",
+                               f"--data_dir={data_dir}", "--output", str(output), "--strict"])
+    assert "6 of its 13 files cannot be read, an error in strict mode" in capsys.readouterr().err

@@ -210,8 +210,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
         self._write_report()
         if len(self._skipped) - skipped == len(entries):
             reasons = "; ".join(f"{s['file']}: {s['reason']}" for s in self._skipped[skipped:][:SHOWN_REASONS])
-            what = f"its {len(entries):,} files" if len(entries) == len(listing.files) else \
-                f"the {len(entries):,} files of its {split} split"
+            unit = "clouds" if listing.stacked else "files"
+            what = f"its {len(entries):,} {unit}" if len(entries) == len(listing.files) else \
+                f"the {len(entries):,} {unit} of its {split} split"
             raise utils.DatasetFileError(f"{listing.root}: none of {what} can be read ({reasons})")
 
     def _write_report(self):
