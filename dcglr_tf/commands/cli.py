@@ -24,6 +24,17 @@ def fail(message, code=2):
     raise SystemExit(code)
 
 
+def add_files_flags(parser, given_by, labels_use=""):
+    """`--labels FILE` and `--strict`, the flags of a dataset given as a folder of files (by the flags `given_by`,
+    e.g. "--dataset"); `labels_use`: what else reads the labels, for the help."""
+    parser.add_argument("--labels", help=f"CSV of 'relative path,label' rows naming the classes of a folder given by "
+                                         f"{given_by} whose folders are not its classes (default: labels.csv at its "
+                                         f"root){labels_use}")
+    parser.add_argument("--strict", action="store_true",
+                        help="a file of such a folder (or a cloud of a stacked file) that cannot be read is an error "
+                             "(default: it is skipped and listed in a report beside the prepared data)")
+
+
 def check_directory_flags(paths):
     """`fail` for the first flag of `paths` ({flag: path or None}) whose path exists and is not a directory."""
     for flag, path in paths.items():

@@ -25,7 +25,7 @@ import argparse
 import json
 import os
 
-from dcglr_tf.commands.cli import BAD_INPUT, check_directory_flags, error_line, fail, quiet_tensorflow
+from dcglr_tf.commands.cli import BAD_INPUT, add_files_flags, check_directory_flags, error_line, fail, quiet_tensorflow
 
 quiet_tensorflow()
 
@@ -56,12 +56,7 @@ def parse_args(argv=None):
                              f"mesh files (class = folder name, train/test folders set the split, else a seeded "
                              f"stratified split), a .npz/.npy of stacked clouds, or a single file; prepared once into "
                              f"--data_dir at the points per cloud the task reads")
-    parser.add_argument("--labels", help="CSV of 'relative path,label' rows naming the classes of a folder given by "
-                                         "--dataset or --points_file whose folders are not its classes (default: "
-                                         "labels.csv at its root)")
-    parser.add_argument("--strict", action="store_true",
-                        help="a file of a folder (or a cloud of a stacked file) that cannot be read is an error "
-                             "(default: it is skipped and listed in a report beside the prepared data)")
+    add_files_flags(parser, "--dataset or --points_file")
     parser.add_argument("--data_dir", help="TFDS data directory (default ~/tensorflow_datasets)")
     parser.add_argument("--manual_dir", help="directory with the user's dataset files for real datasets")
     parser.add_argument("--limit", type=int, help="use only the first N examples (clouds or blocks) of each split (quick runs)")

@@ -15,7 +15,7 @@ import dataclasses
 import json
 import os
 
-from dcglr_tf.commands.cli import BAD_INPUT, check_directory_flags, error_line, fail, quiet_tensorflow
+from dcglr_tf.commands.cli import BAD_INPUT, add_files_flags, check_directory_flags, error_line, fail, quiet_tensorflow
 
 quiet_tensorflow()
 
@@ -40,12 +40,7 @@ def parse_args(argv=None):
                                           f"folders when it has train/test folders, else every file), or a .npz/.npy "
                                           f"of stacked clouds: prepared once into --data_dir at --num_points points "
                                           f"per cloud (see docs/datasets.md)")
-    parser.add_argument("--labels", help="CSV of 'relative path,label' rows naming the classes of a --dataset folder "
-                                         "whose folders are not its classes (default: labels.csv at its root); used "
-                                         "by --knn_monitor")
-    parser.add_argument("--strict", action="store_true",
-                        help="a file of a --dataset folder that cannot be read is an error (default: it is skipped and "
-                             "listed in a report beside the prepared data)")
+    add_files_flags(parser, "--dataset", "; used by --knn_monitor")
     parser.add_argument("--data_dir", help="TFDS data directory for prepared datasets (default ~/tensorflow_datasets)")
     parser.add_argument("--manual_dir", help="directory with the user's dataset files for real datasets (see docs/datasets.md)")
     parser.add_argument("--output_dir", help="run directory (default runs/<backbone>-<dataset>, the folder's name for "
