@@ -8,6 +8,7 @@ the encoder's own 1x1 embedding of the per-point features, max and mean pooled),
 
 `PartSegmentationNet(backbone, num_parts, num_categories)`: (points (B, N, 3), category (B,)) -> (B, N, num_parts)
 logits; the shape's category (one-hot -> Dense(64)-BN-LeakyReLU, as DGCNN) joins the per-point context.
+`restricted_softmax` turns its logits into probabilities over the category's parts only (the exported segmenter's).
 """
 
 import keras
@@ -70,3 +71,17 @@ class PartSegmentationNet(SegmentationNet):
         category = self.category_mlp(ops.one_hot(ops.cast(category, "int32"), self.num_categories), training=training)
         context = ops.concatenate([self.global_feature(points, features, training), category], axis=-1)
         return self.per_point_logits(features, context, training)
+
+
+def restricted_softmax(logits, allowed):
+    """Per-point probabilities over the allowed classes only: a part segmenter's output for a shape's category.
+
+    Args:
+        logits: (B, N, C) float per-point logits.
+        allowed: (B, C) bool, True for the classes (parts) each cloud may take.
+
+    Returns:
+        (B, N, C) float, each point's softmax over its cloud's allowed classes, 0 for the others.
+    """
+    masked = ops.where(allowed[:, None, :], logits, ops.full_like(logits, float("-inf")))
+    return ops.softmax(masked, axis=-1)
