@@ -280,7 +280,7 @@ class Encoder(ExportedModel):
         `point_feature_dim`) of the normalised clouds. ValueError for a backbone without per-point features."""
         if self._serve_points is None:
             raise ValueError(f"this encoder's backbone ({self.description.get('backbone_class')}) has no per-point "
-                             f"features; backbones with them: dgcnn, pointnet")
+                             f"features")
         return np.asarray(self._serve_points(tf.constant(self.check_points(points))))
 
     def embed_dataset(self, dataset, *, jit_compile=False, on_batch=None):

@@ -98,16 +98,15 @@ def run(args, log=print):
     model = load_model(args.model)
     num_points = clouds_num_points(model, args.num_points)
     listing = folders.scan(args.input)
-    total = len(listing.files)
-    log(f"{model.kind} {args.model}: {total:,} {'clouds' if listing.stacked else 'files'} of {listing.root}, "
-        f"{num_points:,} points each")
-    with Stage(f"reading and predicting ({model.kind})", total, "files", log) as stage:
+    total, unit = len(listing.files), "clouds" if listing.stacked else "files"
+    log(f"{model.kind} {args.model}: {total:,} {unit} of {listing.root}, {num_points:,} points each")
+    with Stage(f"reading and predicting ({model.kind})", total, unit, log) as stage:
         prediction = predict_listing(model, listing, num_points=num_points, batch_size=args.batch_size,
                                      category=args.category, strict=args.strict, on_cloud=stage.update)
     skipped = write_prediction(prediction, args.output)
     report(prediction, args, log)
     if skipped:
-        log(f"skipped {len(prediction.skipped):,} of {total:,} files that could not be read; the list: {skipped}")
+        log(f"skipped {len(prediction.skipped):,} of {total:,} {unit} that could not be read; the list: {skipped}")
     log(f"wrote {args.output}")
     return prediction
 
