@@ -1,5 +1,6 @@
-"""predict.py: an exported encoder, classifier or segmenter on a folder of mixed formats with a broken file, a stacked
-file and a single file; the skip report, --strict, and one-line errors for a bad --model / --input / --output."""
+"""predict.py: an exported encoder and classifier on a folder of mixed formats with a broken file and on a stacked file,
+a (stand-in) part segmenter's categories; the skip report, --strict, and one-line errors for a bad --model / --input /
+--output."""
 
 import numpy as np
 import pytest
@@ -8,10 +9,9 @@ from dataset_files import box_mesh, off_text
 
 from dcglr_tf.commands import predict as command
 from dcglr_tf.data import readers
-from dcglr_tf.export import export_classifier, export_encoder, export_segmenter, load_model
+from dcglr_tf.export import export_classifier, export_encoder, load_model
 from dcglr_tf.models import build_backbone
 from dcglr_tf.models.classifier import PointClassifier
-from dcglr_tf.models.segmenter import SegmentationNet
 from dcglr_tf.predict import predict_files
 
 TINY_DGCNN = {"widths": [8, 8], "k": 4, "emb_dim": 16}
@@ -101,18 +101,6 @@ def test_a_stacked_file_with_a_nan_cloud(models, tmp_path):
     np.testing.assert_allclose(prediction.outputs["embeddings"][1], models[0]["encoder"](sample[None])[0], atol=1e-5)
 
 
-def test_a_segmenter_labels_every_point_of_one_file(shapes, tmp_path):
-    net = SegmentationNet(build_backbone("pointnet", widths=(8, 16)), num_classes=3)
-    net(np.zeros((1, 16, 3), np.float32))
-    export_segmenter(net, str(tmp_path / "segmenter"), ["floor", "wall", "chair"], normalize=False,
-                     metadata={"num_points": 48})
-    prediction = predict_files(load_model(str(tmp_path / "segmenter")), str(shapes / "box" / "b.xyz"))
-    cloud = readers.read_cloud(shapes / "box" / "b.xyz", 48, readers.seed_of("b.xyz"))
-    np.testing.assert_array_equal(prediction.outputs["points"][0], cloud)
-    np.testing.assert_array_equal(prediction.arrays()["labels"][0], np.argmax(net(cloud[None], training=False), -1)[0])
-    assert prediction.arrays()["class_names"].tolist() == ["floor", "wall", "chair"] and prediction.paths == ["b.xyz"]
-
-
 class PartSegmenterStandIn:
     """What predict_files uses of a loaded part segmenter; gives each cloud's category id as every point's label."""
 
@@ -130,7 +118,12 @@ def test_a_part_segmenter_gets_each_cloud_category(tmp_path):
         np.save(tmp_path / "in" / folder / "x.npy", np.ones((10, 3)) * np.arange(10)[:, None])
     model = PartSegmenterStandIn()
     prediction = predict_files(model, str(tmp_path / "in"))
-    assert prediction.categories == ["chair", "pot"] and prediction.outputs["labels"][:, 0].tolist() == [0, 1]
+    arrays = prediction.arrays()
+    assert arrays["category"].tolist() == ["chair", "pot"] and arrays["labels"].tolist() == [[0] * 8, [1] * 8]
+    np.testing.assert_array_equal(arrays["points"][1], readers.read_cloud(tmp_path / "in" / "pot" / "x.npy", 8,
+                                                                          readers.seed_of("pot/x.npy")))
+    assert arrays["class_names"].tolist() == ["seat", "leg", "lid"] and arrays["paths"].tolist() == ["chair/x.npy",
+                                                                                                     "pot/x.npy"]
     assert predict_files(model, str(tmp_path / "in"), category="pot").outputs["labels"][:, 0].tolist() == [1, 1]
     with pytest.raises(ValueError, match="x.npy has none\\): give --category=NAME or put the files in a folder"):
         predict_files(model, str(tmp_path / "in" / "pot" / "x.npy"))
