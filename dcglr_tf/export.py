@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from dcglr_tf.models.precision import float32_copy
-from dcglr_tf.models.segmenter import PartSegmentationNet, restricted_softmax
+from dcglr_tf.models.segmenter import PartSegmentationNet, part_mask, restricted_softmax
 from dcglr_tf.ops.points import normalize_unit_sphere
 from dcglr_tf.utils.atomic import replacing
 from dcglr_tf.utils.faults import fault_point
@@ -180,10 +180,7 @@ def export_segmenter(model, path, class_names, *, normalize=True, categories=Non
     _check_names(categories, model.num_categories, "categories", "categories")
     if category_parts is None or len(category_parts) != model.num_categories:
         raise ValueError(f"category_parts must list the parts of each of the {model.num_categories} categories")
-    mask = np.zeros((model.num_categories, model.num_classes), bool)
-    for category, parts in enumerate(category_parts):
-        mask[category, parts] = True
-    allowed_parts = tf.constant(mask)
+    allowed_parts = tf.constant(part_mask(category_parts, model.num_classes))
 
     def serve_parts(points, category):
         message = f"segmenter input category must be in [0, {model.num_categories})"

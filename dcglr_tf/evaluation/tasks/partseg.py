@@ -25,16 +25,8 @@ from dcglr_tf.evaluation.metrics import overall_accuracy, part_segmentation_miou
 from dcglr_tf.evaluation.tasks import common
 from dcglr_tf.evaluation.tasks.finetune import augment, cosine_adamw, fit_in_run_dir
 from dcglr_tf.export import export_segmenter
-from dcglr_tf.models.segmenter import PartSegmentationNet
+from dcglr_tf.models.segmenter import PartSegmentationNet, part_mask
 from dcglr_tf.ops.points import normalize_unit_sphere
-
-
-def part_mask(category_parts, num_parts):
-    """(num_categories, num_parts) bool: True where the part belongs to the category."""
-    mask = np.zeros((len(category_parts), num_parts), bool)
-    for category, parts in enumerate(category_parts):
-        mask[category, parts] = True
-    return mask
 
 
 def predict_parts(model, points, categories, mask, batch_size):
