@@ -15,6 +15,7 @@ import pytest  # noqa: E402
 import release_constants as release  # noqa: E402
 
 from dcglr_tf.evaluation import metrics  # noqa: E402
+from dcglr_tf.export import load_model  # noqa: E402
 from dcglr_tf.evaluation.tasks.partseg import part_mask, predict_parts  # noqa: E402
 from dcglr_tf.models.segmenter import PartSegmentationNet  # noqa: E402
 
@@ -129,6 +130,10 @@ def test_partseg_end_to_end_pretrained_and_scratch(shapenetpart_dir, tmp_path):
         assert len(scores["per_category_miou"]) == 16 and len(present) == 16  # every category in test
         assert scores["class_miou"] == pytest.approx(np.mean(present))
         assert len(scores["history"]["loss"]) == 1 and os.path.isdir(os.path.join(scores["run_dir"], "checkpoints"))
+    segmenter = load_model(result["exported_models"]["pretrained"])
+    assert segmenter.categories[0] == "airplane" and segmenter.class_names[:4] == ["body", "wing", "tail", "engine"]
+    probabilities = segmenter(np.random.default_rng(0).normal(size=(1, 64, 3)), categories=["airplane"])
+    assert probabilities.shape == (1, 64, 50) and np.all(probabilities[..., 4:] == 0)  # airplane's parts only
     again = subprocess.run(command, capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=600)
     assert again.returncode == 0 and "resuming" in again.stdout  # finished runs resume: nothing left to train
     repeated = json.loads(output.read_text())["metrics"]["scratch"]

@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 
 from dcglr_tf.builders.synthetic_shapes import synthetic_shapes_dataset_builder as shapes  # noqa: E402
 from dcglr_tf.data import sources  # noqa: E402
+from dcglr_tf.export import load_model  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY_DGCNN = '{"widths": [8, 8], "k": 4, "emb_dim": 16}'
@@ -152,9 +153,17 @@ def test_finetune_pretrained_and_scratch_with_resume(data_dir, exported, tmp_pat
         assert len(metrics["history"]["loss"]) == 1 and metrics["epochs_run_now"] == 1
         assert os.path.isdir(os.path.join(metrics["run_dir"], "checkpoints"))
     assert result["settings"]["num_points"] == 64  # the encoder's pre-training num_points
-    again, text = evaluate(argv, tmp_path)  # resumes: nothing left to train, same numbers
+    exported = result["exported_models"]
+    assert exported["scratch"] == os.path.join(result["metrics"]["scratch"]["run_dir"], "classifier")
+    classifier = load_model(exported["pretrained"])
+    assert classifier.class_names == sources.class_names("synthetic_shapes", data_dir=data_dir)
+    assert classifier.num_points == 64 and classifier.description["init"] == "pretrained"
+    saved = os.path.join(exported["scratch"], "saved_model.pb")
+    written = os.stat(saved).st_mtime_ns
+    again, text = evaluate(argv, tmp_path)  # resumes: nothing left to train, same numbers, the export kept
     assert "resuming" in text and again["metrics"]["scratch"]["epochs_run_now"] == 0
     assert again["metrics"]["scratch"]["overall_accuracy"] == result["metrics"]["scratch"]["overall_accuracy"]
+    assert again["exported_models"] == exported and os.stat(saved).st_mtime_ns == written
 
 
 def test_pretrained_weights_are_the_exported_ones(exported):
@@ -184,6 +193,9 @@ def test_segmentation(data_dir, exported, tmp_path):
         assert metrics["mean_iou"] == pytest.approx(np.mean(ious))
         assert set(metrics["per_class_iou_named"]) >= {"ceiling", "floor", "wall", "clutter"}
     assert "mIoU" in text
+    segmenter = load_model(result["exported_models"]["scratch"])
+    assert segmenter.class_names == sources.S3DIS_CLASS_NAMES and segmenter.description["input"] == "as_given"
+    assert segmenter(np.random.default_rng(0).normal(size=(1, 128, 3))).shape == (1, 128, 13)
 
 
 def test_attention(data_dir, exported, tmp_path):

@@ -58,7 +58,7 @@ def test_console_scripts_are_the_commands_the_scripts_run():
     tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     scripts = project["project"]["scripts"]
-    assert set(scripts) == {"dcglr-train", "dcglr-evaluate"}
+    assert set(scripts) == {"dcglr-train", "dcglr-evaluate", "dcglr-predict"}
     for script, target in scripts.items():
         module_name, function = target.split(":")
         command = getattr(importlib.import_module(module_name), function)

@@ -21,6 +21,7 @@ LAYERS = [
     ("data", ("dcglr_tf.data", "dcglr_tf.builders")),
     ("models", ("dcglr_tf.models",)),
     ("method", ("dcglr_tf.losses", "dcglr_tf.teacher", "dcglr_tf.schedules", "dcglr_tf.dcglr", "dcglr_tf.export")),
+    ("prediction", ("dcglr_tf.predict",)),
     ("training", ("dcglr_tf.training",)),
     ("tasks", ("dcglr_tf.evaluation.tasks",)),
     ("commands", ("dcglr_tf.commands",)),

@@ -416,3 +416,12 @@ def category_parts(name) -> List[List[int]]:
         raise ValueError(f"dataset {name!r}: PART_NAMES of {module.__name__} name {start} parts, its DatasetInfo "
                          f"says num_parts={info.num_parts}")
     return ids
+
+
+def part_names(name: str) -> List[str]:
+    """Part names of a dataset with part labels, in global part-id order (category by category, as `category_parts`
+    numbers them; a name may recur in several categories, e.g. shapenetpart's "wheel"). ValueError for a dataset
+    without part labels."""
+    category_parts(name)  # checks that the dataset has part labels and that the builder's tables agree
+    module = _import_builder_module(dataset_info(name).builder)
+    return [part for category in module.CATEGORIES for part in module.PART_NAMES[category]]

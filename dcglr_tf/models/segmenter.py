@@ -8,9 +8,12 @@ the encoder's own 1x1 embedding of the per-point features, max and mean pooled),
 
 `PartSegmentationNet(backbone, num_parts, num_categories)`: (points (B, N, 3), category (B,)) -> (B, N, num_parts)
 logits; the shape's category (one-hot -> Dense(64)-BN-LeakyReLU, as DGCNN) joins the per-point context.
+`restricted_softmax` turns its logits into probabilities over the category's parts only (`part_mask`), as the exported
+part segmenter does.
 """
 
 import keras
+import numpy as np
 from keras import ops
 
 from dcglr_tf.models.dgcnn import DGCNN
@@ -70,3 +73,33 @@ class PartSegmentationNet(SegmentationNet):
         category = self.category_mlp(ops.one_hot(ops.cast(category, "int32"), self.num_categories), training=training)
         context = ops.concatenate([self.global_feature(points, features, training), category], axis=-1)
         return self.per_point_logits(features, context, training)
+
+
+def part_mask(category_parts, num_parts):
+    """Which parts each category has.
+
+    Args:
+        category_parts: list of lists of int, the part ids of each category.
+        num_parts: int, the number of parts of all categories.
+
+    Returns:
+        (num_categories, num_parts) bool NumPy array, True where the part belongs to the category.
+    """
+    mask = np.zeros((len(category_parts), num_parts), bool)
+    for category, parts in enumerate(category_parts):
+        mask[category, parts] = True
+    return mask
+
+
+def restricted_softmax(logits, allowed):
+    """Per-point probabilities over the allowed classes only: a part segmenter's output for a shape's category.
+
+    Args:
+        logits: (B, N, C) float per-point logits.
+        allowed: (B, C) bool, True for the classes (parts) each cloud may take.
+
+    Returns:
+        (B, N, C) float, each point's softmax over its cloud's allowed classes, 0 for the others.
+    """
+    masked = ops.where(allowed[:, None, :], logits, ops.full_like(logits, float("-inf")))
+    return ops.softmax(masked, axis=-1)

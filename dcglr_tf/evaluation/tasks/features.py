@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from dcglr_tf.data.pipeline import labelled_dataset
-from dcglr_tf.export import encoder_from_backbone, load_encoder
+from dcglr_tf.export import encoder_from_backbone, load_backbone, load_encoder
 from dcglr_tf.models import build_backbone
 
 
@@ -43,53 +43,15 @@ def parse_encoder_spec(spec, backbone=None):
     return spec, backbone
 
 
-def backbone_class_of(description):
-    """The registered Backbone class named in an encoder description (`backbone_class`)."""
-    import keras
-
-    name = description.get("backbone_class")
-    cls = keras.saving.get_registered_object(f"dcglr_tf>{name}")
-    if cls is None:
-        raise ValueError(f"the encoder's backbone class {name!r} is not a registered dcglr_tf backbone")
-    return cls
-
-
-def full_model_path(encoder_path):
-    """OUTPUT_DIR/dcglr.keras of the run that exported `encoder_path` (OUTPUT_DIR/encoder)."""
-    import os
-
-    run_dir = os.path.dirname(os.path.abspath(encoder_path.rstrip("/")))
-    return os.path.join(run_dir, "dcglr.keras")
-
-
-def _copy_exported_variables(exported, model):
-    """Copy the variables of an exported encoder's SavedModel (the teacher backbone, tracked in creation order)
-    into `model` (same class and config, built). Returns False when names or shapes do not line up."""
-    saved = list(getattr(exported._owner, "variables", []))
-    if len(saved) != len(model.variables):
-        return False
-    for old, new in zip(saved, model.variables):
-        suffix = new.path.split("/", 1)[-1]
-        if old.shape != tuple(new.shape) or not old.name.split(":")[0].endswith("/" + suffix):
-            return False
-    for old, new in zip(saved, model.variables):
-        new.assign(old.numpy())
-    return True
-
-
 def load_trainable_backbone(encoder, backbone=None, preset="embedded", seed=0, backbone_args=None, *,
                             pretrained=True):
     """A trainable Keras Backbone for the tasks that train or need more than the exported `serve` endpoint
     (finetune, segmentation, attention).
 
     encoder: "random" (build `backbone` from `preset` + `backbone_args`, seeded with `seed`) or the path of an
-    exported encoder. For an exported encoder with `pretrained=True` the weights are the teacher backbone's: the
-    SavedModel's variables copied into a Keras backbone built from the described class and config (checked by
-    name and shape), else the run's full model OUTPUT_DIR/dcglr.keras; `pretrained=False`
-    gives the same architecture freshly initialised (the from-scratch baseline). Returns (backbone, description).
+    exported encoder: `dcglr_tf.export.load_backbone` with `pretrained` (the teacher backbone's weights, or the same
+    architecture freshly initialised with `seed`: the from-scratch baseline). Returns (backbone, description).
     """
-    import os
-
     import keras
 
     keras.utils.set_random_seed(seed)
@@ -99,32 +61,10 @@ def load_trainable_backbone(encoder, backbone=None, preset="embedded", seed=0, b
         model = build_backbone(backbone, preset, **(backbone_args or {}))
         model.build((None, None, 3))
         return model, f"random-init {backbone} ({preset} preset, seed {seed})"
-    exported = load_encoder(encoder)
-    cls = backbone_class_of(exported.description)
-    config = dict(exported.description["backbone_config"])
-    if not pretrained:
-        model = cls.from_config(config)
-        model.build((None, None, 3))
-        return model, f"from scratch: {cls.__name__} of {encoder} (seed {seed})"
-    model = cls.from_config(config)
-    model.build((None, None, 3))
-    if _copy_exported_variables(exported, model):
+    model = load_backbone(encoder, pretrained=pretrained)
+    if pretrained:
         return model, f"pre-trained teacher backbone of {encoder}"
-    path = full_model_path(encoder)
-    if not os.path.exists(path):
-        raise FileNotFoundError(
-            f"this task trains or inspects the backbone, which needs its trainable weights: the variables of the "
-            f"SavedModel at {encoder} do not match its described architecture, and the run's full model {path} "
-            f"(written by train.py next to encoder/) is missing")
-    import dcglr_tf.dcglr  # noqa: F401  (registers DCGLR for deserialisation)
-
-    try:
-        full = keras.saving.load_model(path, compile=False)
-    except Exception as error:  # a broken archive must not end in a TF traceback
-        raise ValueError(f"cannot load the teacher backbone weights from {path}: {str(error).splitlines()[0]}") from None
-    model.set_weights(full.teacher_backbone.get_weights())
-    model.trainable = True
-    return model, f"pre-trained teacher backbone of {encoder}"
+    return model, f"from scratch: {type(model).__name__} of {encoder} (seed {seed})"
 
 
 def embed_points(encoder, points, *, batch_size=32, jit_compile=False, on_batch=None):

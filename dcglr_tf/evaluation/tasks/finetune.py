@@ -5,7 +5,8 @@ scratch (same architecture, random initialisation). Recipe: AdamW (lr 1e-3, weig
 over all steps), cross-entropy with label smoothing 0.1, head Dense(512)-BN-LeakyReLU-Dropout(0.5)-Dense(256)-
 BN-LeakyReLU-Dropout(0.5)-Dense(classes), augmentation by random anisotropic scaling in [0.8, 1.25] and a
 translation in [-0.1, 0.1] per axis (DGCNN's). Each run has its own directory with config.json,
-checkpoints/ (state after every epoch; re-running resumes), metrics.csv and the final weights.
+checkpoints/ (state after every epoch; re-running resumes), metrics.csv, the final weights and classifier/, the
+fitted classifier exported as a SavedModel that takes raw points (`dcglr_tf.export.export_classifier`).
 """
 
 import json
@@ -22,6 +23,7 @@ from dcglr_tf.evaluation.tasks.common import (
     backbone_args,
     base_result,
     check_classification,
+    class_names_of,
     dataset_of,
     encoder_description,
     inits_of,
@@ -32,6 +34,7 @@ from dcglr_tf.evaluation.tasks.common import (
     task_dataset,
 )
 from dcglr_tf.evaluation.tasks.features import load_trainable_backbone, parse_encoder_spec
+from dcglr_tf.export import export_classifier
 from dcglr_tf.models.classifier import PointClassifier
 from dcglr_tf.training.callbacks import MetricsCSVLogger, ThroughputMonitor
 from dcglr_tf.training.checkpointing import EpochCheckpoints, latest_checkpoint
@@ -111,12 +114,15 @@ def cosine_adamw(learning_rate, *, epochs, num_examples, batch_size):
     return keras.optimizers.AdamW(schedule, weight_decay=1e-4)
 
 
-def fit_in_run_dir(model, data, *, run_dir, settings, epochs, batch_size, verbose, log=print):
+def fit_in_run_dir(model, data, *, run_dir, settings, epochs, batch_size, verbose, log=print, export=None):
     """`model.fit` on `data` (batches of `batch_size`) in `run_dir`, which this process holds for the time
     (`dcglr_tf.utils.runlock`; another process training there gets `RunDirInUse`) and whose config.json must match
     `settings` (`check_run_dir`). The training state is saved after every epoch (crash-safe: re-running resumes
     from the last finished epoch), per-epoch metrics go to its metrics.csv (one row per epoch) and the final
-    weights to final.weights.h5. Returns {history (all sessions), epochs_run_now, train_seconds, run_dir}."""
+    weights to final.weights.h5. `export`: optional (name, write): `write(path)` then exports the fitted model as
+    a SavedModel to run_dir/name (a finished run that trained nothing now keeps the export it has).
+    Returns {history (all sessions), epochs_run_now, train_seconds, run_dir, and exported_model (its path, or None
+    without `export`)}."""
     with run_dir_lock(run_dir):
         if check_run_dir(run_dir, settings):
             log(f"resuming {run_dir}")
@@ -138,19 +144,26 @@ def fit_in_run_dir(model, data, *, run_dir, settings, epochs, batch_size, verbos
         seconds = time.perf_counter() - start
         with replacing(os.path.join(run_dir, "final.weights.h5")) as tmp:
             model.save_weights(tmp)
+        epochs_run_now = len(fit.history.get("loss", []))
+        exported = None if export is None else os.path.join(run_dir, export[0])
+        if exported and (epochs_run_now or not os.path.exists(os.path.join(exported, "saved_model.pb"))):
+            export[1](exported)
     return {
         "history": read_history(run_dir),
-        "epochs_run_now": len(fit.history.get("loss", [])),
+        "epochs_run_now": epochs_run_now,
         "train_seconds": round(seconds, 2),
         "run_dir": run_dir,
+        "exported_model": exported,
     }
 
 
 def train_classifier(backbone, train, test, *, num_classes, run_dir, settings, epochs, batch_size, seed=0,
-                     learning_rate=1e-3, verbose=2, log=print):
+                     learning_rate=1e-3, verbose=2, log=print, class_names=None, export_metadata=None):
     """Train `PointClassifier(backbone)` on `train` (points, labels) with checkpoints in `run_dir`; returns
     metrics on `test`: overall_accuracy, mean_class_accuracy, per_class_accuracy, and `fit_in_run_dir`'s
-    history, epochs_run_now, train_seconds, run_dir."""
+    history, epochs_run_now, train_seconds, run_dir, exported_model. With `class_names` (num_classes str) the
+    fitted classifier is exported to run_dir/classifier (`dcglr_tf.export.export_classifier`), `export_metadata`
+    and the settings in its description."""
     keras.utils.set_random_seed(seed)
     model = PointClassifier(backbone, num_classes)
     model(np.zeros((1,) + train[0].shape[1:], np.float32))  # builds the head on the backbone
@@ -166,8 +179,12 @@ def train_classifier(backbone, train, test, *, num_classes, run_dir, settings, e
         .map(lambda p, y: (augment(p), y), num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )
+    export = None
+    if class_names is not None:
+        export = ("classifier", lambda path: export_classifier(model, path, class_names,
+                                                               metadata={**(export_metadata or {}), **settings}))
     run = fit_in_run_dir(model, data, run_dir=run_dir, settings=settings, epochs=epochs, batch_size=batch_size,
-                         verbose=verbose, log=log)
+                         verbose=verbose, log=log, export=export)
     predictions = predict_classes(model, test[0], batch_size)
     per_class = per_class_accuracy(test[1], predictions, num_classes)
     return {
@@ -200,13 +217,16 @@ def run_finetune(args, spec, ctx, log=print):
                         "test_examples": int(len(test[1])),
                         "recipe": "encoder + MLP head (512, 256, dropout 0.5), AdamW wd 1e-4, cosine lr, label "
                                   "smoothing 0.1, random scale/translate; identical for pretrained and scratch"}
+            class_names = class_names_of(info, args) or [str(label) for label in range(info.num_classes)]
         run_dir = run_dir_of(ctx, "finetune", dataset, spec, args, init)
         log(f"fine-tuning ({init}): {name}, {args.epochs} epochs, run directory {run_dir}")
         metrics[init] = train_classifier(
             backbone, train, test, num_classes=info.num_classes, run_dir=run_dir,
             settings={**settings, "init": init, "encoder": spec, "backbone_args": backbone_args(args)},
             epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, learning_rate=args.learning_rate,
-            verbose=args.verbose, log=log)
+            verbose=args.verbose, log=log, class_names=class_names,
+            export_metadata={"task": "finetune", "dataset": dataset})
+        log(f"exported the {init} classifier to {metrics[init]['exported_model']}")
     rows = [[init, metrics[init]["overall_accuracy"], metrics[init]["mean_class_accuracy"],
              metrics[init]["train_seconds"]] for init in inits]
     log(format_table(["init", "OA", "mean class acc", "train s"], rows))
@@ -215,4 +235,5 @@ def run_finetune(args, spec, ctx, log=print):
         summary[f"{init} OA"] = metrics[init]["overall_accuracy"]
         summary[f"{init} mAcc"] = metrics[init]["mean_class_accuracy"]
     return base_result("finetune", dataset, spec if path != "random" else names["scratch"], settings, [args.seed],
-                       metrics, initialisations=names, summary=summary)
+                       metrics, initialisations=names, summary=summary,
+                       exported_models={init: metrics[init]["exported_model"] for init in inits})

@@ -7,7 +7,9 @@ dropout 0.5, 128) and a linear layer to all `num_parts` parts. Trained end to en
 from scratch (same recipe and seed): cross-entropy over all parts (as DGCNN), AdamW with cosine decay
 (`cosine_adamw`), random anisotropic scale and translation (`finetune.augment`), checkpoints and resume
 (`fit_in_run_dir`). At test time the predictions are restricted to the parts of the shape's category.
-Metrics (`metrics.part_segmentation_miou`): instance mIoU, class mIoU, per-category mIoU, point accuracy.
+Metrics (`metrics.part_segmentation_miou`): instance mIoU, class mIoU, per-category mIoU, point accuracy. Each run's
+fitted network is exported to its run directory's segmenter/ (raw points and the category -> probabilities over the
+category's parts).
 
 Data: any dataset with part labels (`DatasetInfo.num_parts`; global part ids, consecutive per category, see
 `sources.category_parts`). Trains on train (+ val where the dataset has one, DGCNN's protocol), tests on test; each
@@ -22,16 +24,9 @@ from dcglr_tf.data import sources
 from dcglr_tf.evaluation.metrics import overall_accuracy, part_segmentation_miou
 from dcglr_tf.evaluation.tasks import common
 from dcglr_tf.evaluation.tasks.finetune import augment, cosine_adamw, fit_in_run_dir
-from dcglr_tf.models.segmenter import PartSegmentationNet
+from dcglr_tf.export import export_segmenter
+from dcglr_tf.models.segmenter import PartSegmentationNet, part_mask
 from dcglr_tf.ops.points import normalize_unit_sphere
-
-
-def part_mask(category_parts, num_parts):
-    """(num_categories, num_parts) bool: True where the part belongs to the category."""
-    mask = np.zeros((len(category_parts), num_parts), bool)
-    for category, parts in enumerate(category_parts):
-        mask[category, parts] = True
-    return mask
 
 
 def predict_parts(model, points, categories, mask, batch_size):
@@ -66,10 +61,12 @@ def load_part_shapes(dataset, split, num_points, *, seed=0, data_dir=None, manua
 
 
 def train_part_segmentation(backbone, train, test, *, category_parts, num_parts, run_dir, settings, epochs, batch_size,
-                            seed=0, learning_rate=1e-3, verbose=2, log=print):
+                            seed=0, learning_rate=1e-3, verbose=2, log=print, names=None, export_metadata=None):
     """Train `PartSegmentationNet(backbone)` on `train` (points, categories, parts) with checkpoints in `run_dir`;
     metrics on `test`: instance_miou, class_miou, per_category_miou (None for categories without test shapes),
-    point_accuracy, and `fit_in_run_dir`'s history, epochs_run_now, train_seconds, run_dir."""
+    point_accuracy, and `fit_in_run_dir`'s history, epochs_run_now, train_seconds, run_dir, exported_model.
+    With `names` ((part names, category names)) the fitted network is exported to run_dir/segmenter
+    (`dcglr_tf.export.export_segmenter`), `export_metadata` and the settings in its description."""
     keras.utils.set_random_seed(seed)
     model = PartSegmentationNet(backbone, num_parts, len(category_parts))
     model((train[0][:1], train[1][:1]))  # builds the head on the backbone
@@ -80,8 +77,13 @@ def train_part_segmentation(backbone, train, test, *, category_parts, num_parts,
             .batch(batch_size)
             .map(lambda x, y: ((augment(x[0]), x[1]), y), num_parallel_calls=tf.data.AUTOTUNE)
             .prefetch(tf.data.AUTOTUNE))
+    export = None
+    if names is not None:
+        export = ("segmenter", lambda path: export_segmenter(
+            model, path, names[0], categories=names[1], category_parts=category_parts,
+            metadata={**(export_metadata or {}), **settings}))
     run = fit_in_run_dir(model, data, run_dir=run_dir, settings=settings, epochs=epochs, batch_size=batch_size,
-                         verbose=verbose, log=log)
+                         verbose=verbose, log=log, export=export)
     predictions = predict_parts(model, test[0], test[1], part_mask(category_parts, num_parts), batch_size)
     scores = part_segmentation_miou(test[2], predictions, test[1], category_parts)
     return {
@@ -138,7 +140,9 @@ def run_partseg(args, spec, ctx, log=print):
             backbone, train, test, category_parts=category_parts, num_parts=info.num_parts, run_dir=run_dir,
             settings={**settings, "init": init, "encoder": spec, "backbone_args": common.backbone_args(args)},
             epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, learning_rate=args.learning_rate,
-            verbose=args.verbose, log=log)
+            verbose=args.verbose, log=log, names=(sources.part_names(dataset), category_names),
+            export_metadata={"task": "partseg", "dataset": dataset})
+        log(f"exported the {init} part segmenter to {metrics[init]['exported_model']}")
         metrics[init]["per_category_miou_named"] = dict(zip(category_names, metrics[init]["per_category_miou"]))
     log(format_table(["init", "instance mIoU", "class mIoU", "point acc", "train s"],
                      [[i, metrics[i]["instance_miou"], metrics[i]["class_miou"], metrics[i]["point_accuracy"],
@@ -151,4 +155,5 @@ def run_partseg(args, spec, ctx, log=print):
         summary[f"{init} instance mIoU"] = metrics[init]["instance_miou"]
         summary[f"{init} class mIoU"] = metrics[init]["class_miou"]
     return common.base_result("partseg", dataset, spec if path != "random" else names["scratch"], settings, [args.seed],
-                        metrics, initialisations=names, summary=summary)
+                              metrics, initialisations=names, summary=summary,
+                              exported_models={init: metrics[init]["exported_model"] for init in inits})

@@ -6,7 +6,8 @@ and mean pooled (the encoder's global feature) - then a per-point MLP (256, 256,
 LeakyReLU, dropout 0.5 before the last layer) and a per-point linear layer to the classes. Input is xyz only
 (block coordinates as stored: x, y relative to the block centre, z the height). The encoder part starts from
 the pre-trained teacher backbone or from scratch (the baseline). `--train_area=K` trains on the blocks of
-area K and tests on area 6. Metrics: overall point accuracy, mIoU, per-class IoU.
+area K and tests on area 6. Metrics: overall point accuracy, mIoU, per-class IoU. Each run's fitted network is
+exported to its run directory's segmenter/ (raw block coordinates -> per-point class probabilities).
 """
 
 import keras
@@ -27,6 +28,7 @@ from dcglr_tf.evaluation.tasks.common import (
 )
 from dcglr_tf.evaluation.tasks.features import load_trainable_backbone, parse_encoder_spec
 from dcglr_tf.evaluation.tasks.finetune import cosine_adamw, fit_in_run_dir, predict_classes
+from dcglr_tf.export import export_segmenter
 from dcglr_tf.models.segmenter import SegmentationNet
 
 
@@ -50,9 +52,12 @@ def load_blocks(dataset, split, num_points, *, seed=0, data_dir=None, manual_dir
 
 
 def train_segmentation(backbone, train, test, *, num_classes, run_dir, settings, epochs, batch_size, seed=0,
-                       learning_rate=1e-3, verbose=2, log=print):
+                       learning_rate=1e-3, verbose=2, log=print, class_names=None, export_metadata=None):
     """Train `SegmentationNet(backbone)` on `train` blocks with checkpoints in `run_dir`; metrics on `test`:
-    overall_accuracy, mean_iou, per_class_iou (None for classes in neither labels nor predictions)."""
+    overall_accuracy, mean_iou, per_class_iou (None for classes in neither labels nor predictions), and
+    `fit_in_run_dir`'s history, epochs_run_now, train_seconds, run_dir, exported_model. With `class_names` the fitted
+    network is exported to run_dir/segmenter (`dcglr_tf.export.export_segmenter`; it takes block coordinates as
+    given, as it was trained), `export_metadata` and the settings in its description."""
     keras.utils.set_random_seed(seed)
     model = SegmentationNet(backbone, num_classes)
     model(np.zeros((1,) + train[0].shape[1:], np.float32))  # builds the head on the backbone
@@ -61,8 +66,12 @@ def train_segmentation(backbone, train, test, *, num_classes, run_dir, settings,
                   metrics=["accuracy"])
     data = (tf.data.Dataset.from_tensor_slices(train).shuffle(len(train[1]), seed=seed).batch(batch_size)
             .prefetch(tf.data.AUTOTUNE))
+    export = None
+    if class_names is not None:
+        export = ("segmenter", lambda path: export_segmenter(model, path, class_names, normalize=False,
+                                                             metadata={**(export_metadata or {}), **settings}))
     run = fit_in_run_dir(model, data, run_dir=run_dir, settings=settings, epochs=epochs, batch_size=batch_size,
-                         verbose=verbose, log=log)
+                         verbose=verbose, log=log, export=export)
     predictions = predict_classes(model, test[0], batch_size)
     ious = per_class_iou(test[1], predictions, num_classes)
     return {
@@ -116,7 +125,9 @@ def run_segmentation(args, spec, ctx, log=print):
             backbone, train, test, num_classes=info.num_classes, run_dir=run_dir,
             settings={**settings, "init": init, "encoder": spec, "backbone_args": backbone_args(args)},
             epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, learning_rate=args.learning_rate,
-            verbose=args.verbose, log=log)
+            verbose=args.verbose, log=log, class_names=class_names,
+            export_metadata={"task": "segmentation", "dataset": dataset})
+        log(f"exported the {init} segmenter to {metrics[init]['exported_model']}")
         metrics[init]["per_class_iou_named"] = dict(zip(class_names, metrics[init]["per_class_iou"]))
     headers = ["init", "OA", "mIoU"] + class_names
     rows = [[init, metrics[init]["overall_accuracy"], metrics[init]["mean_iou"]]
@@ -127,4 +138,5 @@ def run_segmentation(args, spec, ctx, log=print):
         summary[f"{init} OA"] = metrics[init]["overall_accuracy"]
         summary[f"{init} mIoU"] = metrics[init]["mean_iou"]
     return base_result("segmentation", dataset, spec if path != "random" else names["scratch"], settings, [args.seed],
-                       metrics, initialisations=names, summary=summary)
+                       metrics, initialisations=names, summary=summary,
+                       exported_models={init: metrics[init]["exported_model"] for init in inits})
