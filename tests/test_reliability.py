@@ -265,21 +265,24 @@ def test_a_second_process_preparing_the_same_dataset_waits_for_the_first(tmp_pat
 
 @pytest.mark.slow
 def test_train_py_killed_at_any_point_resumes_with_each_epoch_logged_once(shapes_data_dir, tmp_path):
+    """Killed while checkpointing, mid-epoch and while exporting, the run resumes each time, logs each epoch once and
+    ends where the same run never interrupted ends, bit for bit."""
     from test_cli import TINY, command
 
     from dcglr_tf.export import load_encoder
+    from tools.kill_loop import compare
 
     config = tmp_path / "tiny.json"
     config.write_text(json.dumps(TINY))
     out = tmp_path / "run"
     checkpoints = out / "checkpoints"
-    args = command("train.py", "--config", str(config), "--data_dir", shapes_data_dir, "--output_dir", str(out),
-                   "--epochs", "3", "--steps_per_epoch", "2", "--jit_compile", "false")
+    args = command("train.py", "--config", str(config), "--data_dir", shapes_data_dir, "--epochs", "3",
+                   "--steps_per_epoch", "2", "--jit_compile", "false")
 
-    def attempt(fault=None):
+    def attempt(fault=None, run_dir=out):
         env = dict(ENV, DCGLR_FAULT=fault) if fault else ENV
-        result = subprocess.run(args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                timeout=600)
+        result = subprocess.run(args + ["--output_dir", str(run_dir)], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, timeout=600)
         assert_clean_log(result.stdout)  # stdout and stderr, redirected
         return result
 
@@ -306,3 +309,7 @@ def test_train_py_killed_at_any_point_resumes_with_each_epoch_logged_once(shapes
                                        "run.lock", "summary.json"]
     embeddings = load_encoder(str(out / "encoder"))(np.random.default_rng(0).normal(size=(2, 64, 3)))
     assert len(embeddings) == 2 and np.all(np.isfinite(embeddings))
+
+    assert attempt(run_dir=tmp_path / "uninterrupted").returncode == 0
+    differences, rows_equal = compare(str(tmp_path / "uninterrupted"), str(out), 3)
+    assert differences == {"encoder": 0.0, "checkpoint": 0.0, "dcglr.keras": 0.0} and rows_equal
