@@ -8,15 +8,16 @@ with the same run never interrupted: the check that a resumed run is the run it 
 Everything after `--` goes to train.py as it is (the tool adds --output_dir and --verbose=2). The uninterrupted run
 goes first; then the killed run, one moment per start, drawn with --seed:
 
-- mid-epoch: `DCGLR_FAULT=batch:n`, killed after the n-th batch of that start (n up to two epochs on);
+- mid-epoch: `DCGLR_FAULT=batch:n`, killed after the n-th batch of that start;
 - checkpoint: `DCGLR_FAULT=checkpoint_write:k`, killed with the k-th checkpoint of that start written but not yet
   in place;
-- export: `DCGLR_FAULT=export:1`, killed with the encoder written but not yet in place (every kill, once the
-  epochs are all trained);
 - timed: SIGKILL after a delay drawn uniformly up to the uninterrupted run's duration (start-up, compilation, a
-  batch, a save: wherever it falls).
+  batch, a save: wherever it falls);
+- export: `DCGLR_FAULT=export:1`, killed with the encoder written but not yet in place.
 
-A moment counts when the process died of SIGKILL. With --workers N, every start launches N local workers (TF_CONFIG
+The training kills (85 %: half mid-epoch, 30 % checkpoint, 20 % timed) fall at sorted places drawn uniformly over
+the schedule, so that they spread over its epochs; the export kills come last (as do the kills planned for training
+once every epoch is trained). A moment counts when the process died of SIGKILL. With --workers N, every start launches N local workers (TF_CONFIG
 on free ports) and a kill ends them all. The killed run then finishes; the output is one line: the kills by moment,
 the largest absolute difference of the exported encoder's variables, of the last checkpoint (model, optimizer and
 random generator state) and of `dcglr.keras`, and whether metrics.csv holds the same rows (samples_per_second, a
@@ -26,6 +27,7 @@ wall-clock rate, aside). Exit code 1 when a difference exceeds --tolerance or ro
 import argparse
 import csv
 import json
+import math
 import os
 import re
 import signal
@@ -42,12 +44,14 @@ import numpy as np
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-MOMENTS = ("mid-epoch", "checkpoint", "timed", "export")
-MOMENT_ODDS = (0.45, 0.3, 0.15, 0.1)  # while epochs are left to train
+TRAINING_MOMENTS = ("mid-epoch", "checkpoint", "timed")
+TRAINING_ODDS = (0.5, 0.3, 0.2)
+EXPORT_SHARE = 0.15  # of the kills, after training
 TIMING_COLUMNS = ("samples_per_second",)
 
 
 def free_ports(count):
+    """`count` TCP ports of 127.0.0.1 free now (for the workers' TF_CONFIG)."""
     sockets = [socket.socket() for _ in range(count)]
     for s in sockets:
         s.bind(("127.0.0.1", 0))
@@ -71,9 +75,8 @@ def start_run(train_args, output_dir, workers, fault, log_path):
         if ports:
             env["TF_CONFIG"] = json.dumps({"cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
                                            "task": {"type": "worker", "index": index}})
-        out = open(log_path if index == 0 else os.devnull, "a")
-        processes.append(subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT))
-        out.close()
+        with open(log_path if index == 0 else os.devnull, "a") as out:
+            processes.append(subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT))
     return processes
 
 
@@ -108,18 +111,26 @@ def saved_epoch(run_dir):
     return newest(os.path.join(run_dir, "checkpoints"))
 
 
-def draw_moment(rng, epochs_left, steps, duration):
-    """-> (moment, DCGLR_FAULT value or None, delay of a timed kill or None)."""
-    if not epochs_left:
-        return "export", "export:1", None
-    moment = MOMENTS[rng.choice(len(MOMENTS), p=MOMENT_ODDS)]
-    if moment == "mid-epoch":
-        return moment, f"batch:{rng.integers(1, min(epochs_left, 2) * steps + 1)}", None
-    if moment == "checkpoint":
-        return moment, f"checkpoint_write:{rng.integers(1, min(epochs_left, 2) + 1)}", None
-    if moment == "timed":
-        return moment, None, float(rng.uniform(0.0, duration))
-    return moment, "export:1", None
+def plan_moments(rng, kills):
+    """The moments of `kills` kills: [(moment, position)], `position` the place in training (in epochs, sorted, drawn
+    uniformly over [0, 1) x epochs) of each training kill; the last EXPORT_SHARE of the kills (at least one) are
+    export kills, after training."""
+    exports = max(1, round(kills * EXPORT_SHARE))
+    moments = rng.choice(TRAINING_MOMENTS, size=kills - exports, p=TRAINING_ODDS)
+    places = np.sort(rng.uniform(0.0, 1.0, kills - exports))
+    return [(str(m), float(p)) for m, p in zip(moments, places)] + [("export", None)] * exports
+
+
+def fault_of(moment, position, saved, epochs, steps):
+    """(moment, DCGLR_FAULT value or None) of a start that resumes after `saved` finished epochs; a training moment
+    once every epoch is trained becomes an export kill."""
+    if moment == "export" or saved == epochs:
+        return "export", "export:1"
+    if moment == "mid-epoch":  # after the batch at that place (at least the first batch of this start)
+        return moment, f"batch:{max(1, int(position * epochs * steps) + 1 - saved * steps)}"
+    if moment == "checkpoint":  # while writing the checkpoint of the epoch at that place
+        return moment, f"checkpoint_write:{max(1, math.ceil(position * epochs) - saved)}"
+    return moment, None
 
 
 def h5_arrays(source):
@@ -173,6 +184,21 @@ def compare(reference, killed, epochs):
     return differences, metrics_rows(reference) == metrics_rows(killed)
 
 
+def uninterrupted_run(train_args, work, args):
+    """The uninterrupted run in `work`: (its directory, its duration in seconds, (epochs, steps per epoch)). A
+    finished one from an earlier call with the same work folder is used again."""
+    run_dir, log = os.path.join(work, "uninterrupted"), os.path.join(work, "uninterrupted.log")
+    seconds = os.path.join(work, "uninterrupted.seconds")
+    if not os.path.exists(seconds):
+        began = time.monotonic()
+        if wait_run(start_run(train_args, run_dir, args.workers, None, log), args.timeout) != 0:
+            raise SystemExit(f"error: the uninterrupted run failed (see {log})")
+        with open(seconds, "w") as f:
+            f.write(f"{time.monotonic() - began:.1f}\n")
+    with open(seconds) as f:
+        return run_dir, float(f.read()), schedule(log)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -189,23 +215,21 @@ def main(argv=None):
         parser.error("the tool chooses the run directories: leave --output_dir out")
     work = args.work_dir or tempfile.mkdtemp(prefix="kill_loop_")
     os.makedirs(work, exist_ok=True)
-    reference, killed = os.path.join(work, "uninterrupted"), os.path.join(work, "killed")
     began = time.monotonic()
+    reference, duration, (epochs, steps) = uninterrupted_run(train_args, work, args)
+    killed = os.path.join(work, "killed")
 
-    log = os.path.join(work, "uninterrupted.log")
-    if wait_run(start_run(train_args, reference, args.workers, None, log), args.timeout) != 0:
-        raise SystemExit(f"error: the uninterrupted run failed (see {log})")
-    duration = time.monotonic() - began
-    epochs, steps = schedule(log)
-
-    rng = np.random.default_rng(args.seed)
-    hits = {moment: 0 for moment in MOMENTS}
+    plan = plan_moments(np.random.default_rng(args.seed), args.kills)
+    delays = np.random.default_rng([args.seed, 1]).uniform(0.0, duration, args.kills)  # of the timed kills
+    hits = {moment: 0 for moment in (*TRAINING_MOMENTS, "export")}
     starts = 0
-    while sum(hits.values()) < args.kills:
+    while sum(hits.values()) < args.kills:  # a timed kill after its start finished leaves an export kill to do
+        if starts == 2 * args.kills:
+            raise SystemExit(f"error: {starts} starts delivered {sum(hits.values())} kills (logs in {work})")
+        planned, position = plan[starts] if starts < len(plan) else ("export", None)
+        moment, fault = fault_of(planned, position, saved_epoch(killed), epochs, steps)
+        delay = delays[starts % args.kills] if moment == "timed" else None
         starts += 1
-        if starts > 3 * args.kills + 10:
-            raise SystemExit(f"error: {starts - 1} starts delivered only {sum(hits.values())} kills (logs in {work})")
-        moment, fault, delay = draw_moment(rng, epochs - saved_epoch(killed), steps, duration)
         log = os.path.join(work, f"start-{starts:03d}.log")
         code = wait_run(start_run(train_args, killed, args.workers, fault, log), args.timeout, kill_after=delay)
         if code == -signal.SIGKILL:

@@ -38,7 +38,7 @@ def pretraining_dataset(config, *, start_step=0, split="train", shard=(0, 1), ba
     (config.seed, step): `start_step` (the global batches of config.batch_size clouds a resumed run already
     trained: epochs done x steps per epoch) starts it where the stream of an uninterrupted run is after them, so a
     resumed run trains on exactly the batches it would have trained on (the shuffled clouds before them are
-    skipped, not cropped: about a million a second).
+    skipped, not cropped: 30,000 to 60,000 clouds of 2,048 points a second on 2 CPU cores).
     shard = (index, count): this input pipeline's share of the stream (one per worker of a multi-worker run):
     clouds index, index + count, ... of the shuffled stream, each cropped exactly as in the unsharded
     stream; with B = global batch / count, the shards' k-th batches hold the k-th global batch's clouds
