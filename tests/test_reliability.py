@@ -263,6 +263,23 @@ def test_a_second_process_preparing_the_same_dataset_waits_for_the_first(tmp_pat
 
 # --- kill -9 at any moment, end to end ----------------------------------------------------------------------
 
+def test_the_kill_loop_spreads_its_training_kills_and_ends_with_export_kills():
+    from tools import kill_loop
+
+    plan = kill_loop.plan_moments(np.random.default_rng(0), 20)
+    places = [place for _, place in plan[:17]]
+    assert [moment for moment, _ in plan[17:]] == ["export"] * 3 and places == sorted(places)
+    assert {moment for moment, _ in plan[:17]} == {"mid-epoch", "checkpoint", "timed"} and 0 <= places[0] < places[-1] < 1
+    # 4 epochs of 15 steps, 1 saved: the place 0.5 is step 31, the 16th batch of the start; 0.6 is in epoch 3.
+    assert kill_loop.fault_of("mid-epoch", 0.5, 1, 4, 15) == ("mid-epoch", "batch:16")
+    assert kill_loop.fault_of("checkpoint", 0.6, 1, 4, 15) == ("checkpoint", "checkpoint_write:2")
+    assert kill_loop.fault_of("mid-epoch", 0.1, 2, 4, 15) == ("mid-epoch", "batch:1")  # a place already trained
+    assert kill_loop.fault_of("timed", 0.9, 4, 4, 15) == ("export", "export:1")  # nothing left to train
+    assert kill_loop.max_difference({"a": np.ones(3)}, {"a": np.array([1.0, 1.5, 1.0])}, "runs") == 0.5
+    with pytest.raises(SystemExit, match="hold different variables"):
+        kill_loop.max_difference({"a": np.ones(3)}, {"b": np.ones(3)}, "runs")
+
+
 @pytest.mark.slow
 def test_train_py_killed_at_any_point_resumes_with_each_epoch_logged_once(shapes_data_dir, tmp_path):
     """Killed while checkpointing, mid-epoch and while exporting, the run resumes each time, logs each epoch once and

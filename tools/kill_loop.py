@@ -82,7 +82,7 @@ def start_run(train_args, output_dir, workers, fault, log_path):
 
 def wait_run(processes, timeout, kill_after=None):
     """Wait for the processes of one start; SIGKILL them all after `kill_after` seconds (a timed kill), or as soon as
-    one of them dies of SIGKILL (a fault point). -> the chief's return code."""
+    one of them dies of SIGKILL (a fault point). -> the chief's return code. SystemExit after `timeout` seconds."""
     started = time.monotonic()
     while any(p.poll() is None for p in processes):
         elapsed = time.monotonic() - started
@@ -91,6 +91,8 @@ def wait_run(processes, timeout, kill_after=None):
             for p in processes:
                 if p.poll() is None:
                     p.kill()
+            if elapsed > timeout and not died:
+                raise SystemExit(f"error: a start of train.py ran past --timeout={timeout:g} s")
         time.sleep(0.05)
     codes = [p.returncode for p in processes]
     return -signal.SIGKILL if -signal.SIGKILL in codes else codes[0]
@@ -112,24 +114,24 @@ def saved_epoch(run_dir):
 
 
 def plan_moments(rng, kills):
-    """The moments of `kills` kills: [(moment, position)], `position` the place in training (in epochs, sorted, drawn
-    uniformly over [0, 1) x epochs) of each training kill; the last EXPORT_SHARE of the kills (at least one) are
-    export kills, after training."""
+    """The moments of `kills` kills: [(moment, place)], `place` where in training a training kill falls (a share of
+    the schedule in [0, 1), drawn uniformly, sorted); the last EXPORT_SHARE of the kills (at least one) are export
+    kills, with place None."""
     exports = max(1, round(kills * EXPORT_SHARE))
     moments = rng.choice(TRAINING_MOMENTS, size=kills - exports, p=TRAINING_ODDS)
     places = np.sort(rng.uniform(0.0, 1.0, kills - exports))
     return [(str(m), float(p)) for m, p in zip(moments, places)] + [("export", None)] * exports
 
 
-def fault_of(moment, position, saved, epochs, steps):
-    """(moment, DCGLR_FAULT value or None) of a start that resumes after `saved` finished epochs; a training moment
-    once every epoch is trained becomes an export kill."""
+def fault_of(moment, place, saved, epochs, steps):
+    """(moment, DCGLR_FAULT value or None) of a start that resumes after `saved` finished epochs of `steps` steps; a
+    training moment once every epoch is trained becomes an export kill."""
     if moment == "export" or saved == epochs:
         return "export", "export:1"
     if moment == "mid-epoch":  # after the batch at that place (at least the first batch of this start)
-        return moment, f"batch:{max(1, int(position * epochs * steps) + 1 - saved * steps)}"
+        return moment, f"batch:{max(1, int(place * epochs * steps) + 1 - saved * steps)}"
     if moment == "checkpoint":  # while writing the checkpoint of the epoch at that place
-        return moment, f"checkpoint_write:{max(1, math.ceil(position * epochs) - saved)}"
+        return moment, f"checkpoint_write:{max(1, math.ceil(place * epochs) - saved)}"
     return moment, None
 
 
@@ -226,8 +228,8 @@ def main(argv=None):
     while sum(hits.values()) < args.kills:  # a timed kill after its start finished leaves an export kill to do
         if starts == 2 * args.kills:
             raise SystemExit(f"error: {starts} starts delivered {sum(hits.values())} kills (logs in {work})")
-        planned, position = plan[starts] if starts < len(plan) else ("export", None)
-        moment, fault = fault_of(planned, position, saved_epoch(killed), epochs, steps)
+        planned, place = plan[starts] if starts < len(plan) else ("export", None)
+        moment, fault = fault_of(planned, place, saved_epoch(killed), epochs, steps)
         delay = delays[starts % args.kills] if moment == "timed" else None
         starts += 1
         log = os.path.join(work, f"start-{starts:03d}.log")
