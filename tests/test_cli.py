@@ -60,7 +60,8 @@ def scheduled(config, step, total_steps):
 
     rate = peak * step / warmup if step < warmup else cosine(peak, optim["min_learning_rate"], step - warmup,
                                                              total_steps - warmup)
-    return {"learning_rate": rate, "momentum": cosine(optim["momentum_start"], optim["momentum_end"], step, total_steps),
+    return {"learning_rate": rate,
+            "momentum": cosine(optim["momentum_start"], optim["momentum_end"], step, total_steps),
             "weight_decay": cosine(optim["weight_decay"], optim["weight_decay_end"], step, total_steps)}
 
 

@@ -14,7 +14,8 @@ def commands(monkeypatch):
     calls = []
     monkeypatch.setattr(study, "run", lambda command, log_path: calls.append(command))
     # A score per run directory: 0.5 for a random twin, 0.75 for a pre-trained encoder.
-    monkeypatch.setattr(study, "evaluate", lambda encoder, metric, args, log_path: 0.5 if "-random" in encoder else 0.75)
+    monkeypatch.setattr(study, "evaluate",
+                        lambda encoder, metric, args, log_path: 0.5 if "-random" in encoder else 0.75)
     return calls
 
 

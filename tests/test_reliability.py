@@ -269,15 +269,16 @@ def test_the_kill_loop_spreads_its_training_kills_and_ends_with_export_kills():
     plan = kill_loop.plan_moments(np.random.default_rng(0), 20)
     places = [place for _, place in plan[:17]]
     assert [moment for moment, _ in plan[17:]] == ["export"] * 3 and places == sorted(places)
-    assert {moment for moment, _ in plan[:17]} == {"mid-epoch", "checkpoint", "timed"} and 0 <= places[0] < places[-1] < 1
+    assert {moment for moment, _ in plan[:17]} == {"mid-epoch", "checkpoint", "timed"}
+    assert 0 <= places[0] < places[-1] < 1
     # 4 epochs of 15 steps, 1 saved: the place 0.5 is step 31, the 16th batch of the start; 0.6 is in epoch 3.
     assert kill_loop.fault_of("mid-epoch", 0.5, 1, 4, 15) == ("mid-epoch", "batch:16")
     assert kill_loop.fault_of("checkpoint", 0.6, 1, 4, 15) == ("checkpoint", "checkpoint_write:2")
     assert kill_loop.fault_of("mid-epoch", 0.1, 2, 4, 15) == ("mid-epoch", "batch:1")  # a place already trained
     assert kill_loop.fault_of("timed", 0.9, 4, 4, 15) == ("export", "export:1")  # nothing left to train
-    assert kill_loop.max_difference({"a": np.ones(3)}, {"a": np.array([1.0, 1.5, 1.0])}, "runs") == 0.5
-    with pytest.raises(SystemExit, match="hold different variables"):
-        kill_loop.max_difference({"a": np.ones(3)}, {"b": np.ones(3)}, "runs")
+    assert kill_loop.max_difference({"a": np.ones(3)}, {"a": np.array([1.0, 1.5, 1.0])}, "encoder") == 0.5
+    with pytest.raises(SystemExit, match="the two runs' encoder differ in their variables"):
+        kill_loop.max_difference({"a": np.ones(3)}, {"b": np.ones(3)}, "encoder")
 
 
 @pytest.mark.slow

@@ -17,11 +17,12 @@ goes first; then the killed run, one moment per start, drawn with --seed:
 
 The training kills (85 %: half mid-epoch, 30 % checkpoint, 20 % timed) fall at sorted places drawn uniformly over
 the schedule, so that they spread over its epochs; the export kills come last (as do the kills planned for training
-once every epoch is trained). A moment counts when the process died of SIGKILL. With --workers N, every start launches N local workers (TF_CONFIG
-on free ports) and a kill ends them all. The killed run then finishes; the output is one line: the kills by moment,
-the largest absolute difference of the exported encoder's variables, of the last checkpoint (model, optimizer and
-random generator state) and of `dcglr.keras`, and whether metrics.csv holds the same rows (samples_per_second, a
-wall-clock rate, aside). Exit code 1 when a difference exceeds --tolerance or rows differ.
+once every epoch is trained). A moment counts when the process died of SIGKILL. With --workers N, every start
+launches N local workers (TF_CONFIG on free ports) and a kill ends them all. The killed run then finishes; the
+output is one line: the kills by moment, the largest absolute difference of the exported encoder's variables, of
+the last checkpoint (model, optimizer and random generator state) and of `dcglr.keras`, and whether metrics.csv
+holds the same rows (samples_per_second, a wall-clock rate, aside). Exit code 1 when a difference exceeds
+--tolerance or rows differ.
 """
 
 import argparse
@@ -157,12 +158,12 @@ def encoder_arrays(path):
 def max_difference(a, b, what):
     """Largest absolute difference between two {name: array} of the same names and shapes; SystemExit otherwise."""
     if sorted(a) != sorted(b):
-        raise SystemExit(f"error: the {what} hold different variables: {sorted(set(a) ^ set(b))[:5]}")
+        raise SystemExit(f"error: the two runs' {what} differ in their variables: {sorted(set(a) ^ set(b))[:5]}")
     worst = 0.0
     for name in a:
         x, y = np.asarray(a[name]), np.asarray(b[name])
         if x.shape != y.shape:
-            raise SystemExit(f"error: {what} variable {name} has shape {x.shape} and {y.shape}")
+            raise SystemExit(f"error: {what} variable {name} has shape {x.shape} in one run and {y.shape} in the other")
         if x.size:
             worst = max(worst, float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64)))))
     return worst
@@ -176,13 +177,10 @@ def metrics_rows(run_dir):
 def compare(reference, killed, epochs):
     """{what: max abs difference} of the two finished runs, and whether their metrics.csv rows are equal."""
     checkpoint = os.path.join("checkpoints", f"epoch-{epochs:06d}", "state.weights.h5")
-    differences = {
-        "encoder": max_difference(*(encoder_arrays(os.path.join(d, "encoder")) for d in (reference, killed)), "encoders"),
-        "checkpoint": max_difference(*(h5_arrays(os.path.join(d, checkpoint)) for d in (reference, killed)),
-                                     "last checkpoints"),
-        "dcglr.keras": max_difference(*(keras_file_arrays(os.path.join(d, "dcglr.keras")) for d in (reference, killed)),
-                                      "dcglr.keras files"),
-    }
+    readers = {"encoder": (encoder_arrays, "encoder"), "checkpoint": (h5_arrays, checkpoint),
+               "dcglr.keras": (keras_file_arrays, "dcglr.keras")}
+    differences = {what: max_difference(*(read(os.path.join(d, path)) for d in (reference, killed)), what)
+                   for what, (read, path) in readers.items()}
     return differences, metrics_rows(reference) == metrics_rows(killed)
 
 
