@@ -246,3 +246,20 @@ def test_dino_head_logits_are_cosines_between_the_normalised_bottleneck_and_unit
     np.testing.assert_allclose(head(x, training=False).numpy(), logits, rtol=1e-5, atol=1e-6)
     head.last_layer_kernel.assign(np.tile(bottleneck[0][:, None] * 5, (1, 6)))  # prototypes along cloud 0's output
     np.testing.assert_allclose(head(x, training=False).numpy()[0], 1.0, rtol=1e-5)
+
+
+def test_the_models_own_saved_state_holds_the_random_states_and_older_files_still_load(trained):
+    model = trained[0]
+    store = {}
+    model.save_own_variables(store)
+    random_keys = [key for key in store if key.startswith("random_state_")]
+    assert random_keys == ["random_state_0"] and store["random_state_0"] is model.random_states()[0]
+    center_key = next(key for key, value in store.items() if value is model.center)
+    center, state = np.array(model.center), np.array(model.random_states()[0])
+    # A file of an earlier version: no random states (here with another centre, to see that it is read).
+    older = {key: center + 1 if key == center_key else np.array(value) for key, value in store.items()
+             if key not in random_keys}
+    model.load_own_variables(older)
+    np.testing.assert_array_equal(np.array(model.center), center + 1)
+    np.testing.assert_array_equal(np.array(model.random_states()[0]), state)
+    model.center.assign(center)
