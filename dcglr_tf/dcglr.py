@@ -18,6 +18,7 @@ from dcglr_tf.schedules import WarmupCosine
 from dcglr_tf.teacher import ema_update, teacher_student_pairs, update_center
 
 VIEW_GROUPS = ("global", "local", "half")  # the pipeline's view groups; the last two are the local set
+RANDOM_STATE = "random_state_"  # prefix of the random generators' states among the model's own saved variables
 
 
 def _views_first(views):
@@ -145,6 +146,29 @@ class DCGLR(keras.Model):
         for teacher_var, student_var in self._ema_pairs:
             teacher_var.assign(student_var)
         self.built = True
+
+    # ---- saved state ----------------------------------------------------------------------------------
+    def random_states(self):
+        """The states of the layers' random generators (`keras.random.SeedGenerator`, e.g. the student's stochastic
+        depth masks): the variables that `weights` leaves out, each of shape (2,)."""
+        weights = {id(v) for v in self.weights}
+        return [v for v in self.variables if id(v) not in weights]
+
+    def save_own_variables(self, store):
+        """The centre (Keras's own) and the random generators' states, which Keras does not save, so that a run
+        resumed from a checkpoint draws the masks the uninterrupted run draws."""
+        super().save_own_variables(store)
+        for i, state in enumerate(self.random_states()):
+            store[f"{RANDOM_STATE}{i}"] = state
+
+    def load_own_variables(self, store):
+        """Inverse of `save_own_variables`; a file saved without the generators' states (by an earlier version)
+        leaves them as they are."""
+        keys = list(store.keys())
+        super().load_own_variables({key: store[key] for key in keys if not key.startswith(RANDOM_STATE)})
+        for i, state in enumerate(self.random_states()):
+            if f"{RANDOM_STATE}{i}" in keys:
+                state.assign(store[f"{RANDOM_STATE}{i}"])
 
     def get_build_config(self):
         return {"input_shape": (None, None, 3)}

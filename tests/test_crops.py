@@ -107,13 +107,32 @@ def test_augment_rotation_keeps_height_and_radius(cloud):
     np.testing.assert_allclose(np.hypot(out[:, 0], out[:, 2]), np.hypot(cloud[:, 0], cloud[:, 2]), atol=1e-5)
 
 
+def numpy_fps_views(cloud, size):
+    """Every farthest-point sample of `size` points of `cloud`, one per start point, each normalised into the unit
+    sphere: (N, size, 3)."""
+    views = []
+    for start in range(len(cloud)):
+        picks, dist = [start], np.sum((cloud - cloud[start]) ** 2, axis=-1)
+        while len(picks) < size:
+            picks.append(int(np.argmax(dist)))
+            dist = np.minimum(dist, np.sum((cloud - cloud[picks[-1]]) ** 2, axis=-1))
+        view = cloud[picks] - cloud[picks].mean(axis=0)
+        views.append(view / np.linalg.norm(view, axis=-1).max())
+    return np.stack(views)
+
+
 def test_half_resolution_views_are_fps_subsets(cloud):
+    """Without scaling and jitter each view is the normalised farthest-point sample of N/2 points from some start
+    (the NumPy reference from every start point), a different start per view."""
     clouds = np.stack([cloud, cloud[::-1]])
     config = CropConfig(num_half_res=2, scale_range=(1, 1), jitter_sigma=0.0)
     views = crops.half_resolution_views(tf.constant(clouds), tf.constant([0, 9]), config).numpy()
     assert views.shape == (2, 2, N // 2, 3)
-    assert not np.allclose(views[0, 0], views[0, 1])  # different random starts
-    np.testing.assert_allclose(views.mean(axis=2), 0.0, atol=1e-5)
+    for source, cloud_views in zip(clouds, views):
+        references = numpy_fps_views(source, N // 2)
+        starts = [np.flatnonzero(np.abs(references - view).max(axis=(1, 2)) < 1e-5) for view in cloud_views]
+        assert all(len(found) for found in starts)  # each view is an FPS sample of its cloud
+        assert not set(starts[0]) & set(starts[1])  # different random starts
 
 
 def test_farthest_point_views_pick_every_distinct_point_once(cloud):

@@ -109,7 +109,13 @@ def test_small_data_gives_results_and_warnings():
     x, _, test_x, test_y = blobs(13, 8, 4, seed=5, n_test=8)
     y = np.array([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3])  # class 3 has a single train example
     result = linear_svm_accuracy(x, y, test_x, test_y, seeds=(0, 1))
-    assert 0.0 <= result["accuracy"] <= 1.0 and result["cv_folds"] == 4 and len(result["per_seed"]) == 2
+    assert result["cv_folds"] == 4 and len(result["per_seed"]) == 2
+    scaler = StandardScaler().fit(x)
+    for entry in result["per_seed"]:  # the test accuracy of LinearSVC at the C each seed chose
+        reference = LinearSVC(C=entry["C"], dual=False, tol=1e-8, max_iter=100_000).fit(scaler.transform(x), y)
+        expected = np.mean(reference.predict(scaler.transform(test_x)) == test_y)
+        assert entry["accuracy"] == pytest.approx(expected, abs=1.5 / len(test_y))  # <= 1 example
+    assert result["accuracy"] == pytest.approx(np.mean([entry["accuracy"] for entry in result["per_seed"]]))
     assert any("single train example" in w for w in result["warnings"])
     # no class with two examples except one: C fixed, no CV, still a result
     result = linear_svm_accuracy(x[:4], np.array([0, 0, 1, 2]), test_x, test_y, seeds=(0,))
@@ -165,7 +171,16 @@ def test_svm_task_on_modelnet40_h5_with_a_single_shape_class(tmp_path):
                            f"--manual_dir={manual}", f"--data_dir={tmp_path / 'tfds'}", "--num_points=32",
                            "--seeds", "0", "--output", str(tmp_path / "svm.json")])
     result = run_task(args, log=lines.append)
-    assert 0.0 <= result["accuracy"] <= 1.0 and result["settings"]["cv_folds"] == 4
+    assert result["settings"]["cv_folds"] == 4
+    from dcglr_tf.evaluation.tasks.features import extract_features, resolve_encoder
+
+    encoder, _ = resolve_encoder("random", "pointnet", seed=args.seed)  # the task's encoder, its features
+    (x, y), (test_x, test_y) = (extract_features(encoder, "modelnet40_h5", split, num_points=32, manual_dir=manual,
+                                                 data_dir=tmp_path / "tfds") for split in ("train", "test"))
+    scaler = StandardScaler().fit(x)  # the test accuracy of LinearSVC at the C the task chose
+    reference = LinearSVC(C=result["metrics"]["per_seed"][0]["C"], dual=False, tol=1e-8, max_iter=100_000)
+    expected = np.mean(reference.fit(scaler.transform(x), y).predict(scaler.transform(test_x)) == test_y)
+    assert len(test_y) == 4 and result["accuracy"] == pytest.approx(expected, abs=1e-9)
     text = "\n".join(lines)
     assert "warning: 1 classes have a single train example (2)" in text
     assert "preparing modelnet40_h5" in text and "extracting modelnet40_h5 train features" in text

@@ -4,7 +4,6 @@ and exported by its chief."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,15 +19,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 import multi_worker_train  # noqa: E402
 
-
-def free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
+from tools.kill_loop import free_ports  # noqa: E402
 
 
 def tf_config(ports, index):

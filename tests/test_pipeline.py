@@ -48,11 +48,18 @@ def test_pretraining_is_deterministic_under_seed(shapes_data_dir):
     assert not np.allclose(a[0]["global"], c[0]["global"])
 
 
-def test_resumed_stream_differs_from_first_epoch(shapes_data_dir):
+def test_a_stream_started_at_a_step_is_the_uninterrupted_stream_from_that_step(shapes_data_dir):
+    """What a resumed run reads: batches 3 and 4 of the uninterrupted stream, whole or as worker shards."""
     config = small_config(shapes_data_dir)
-    first = first_batches(pretraining_dataset(config), 1)[0]
-    resumed = first_batches(pretraining_dataset(config, initial_epoch=2), 1)[0]
-    assert not np.allclose(first["global"], resumed["global"])
+    uninterrupted = first_batches(pretraining_dataset(config), 5)
+    resumed = first_batches(pretraining_dataset(config, start_step=3))
+    shard = first_batches(pretraining_dataset(config, start_step=3, shard=(1, 2), batch_size=2))
+    for step in range(2):
+        for name in uninterrupted[0]:
+            np.testing.assert_array_equal(resumed[step][name], uninterrupted[3 + step][name])
+        for name in ("global", "local", "label"):
+            np.testing.assert_array_equal(shard[step][name], uninterrupted[3 + step][name][1::2])
+    assert not np.allclose(resumed[0]["global"], uninterrupted[0]["global"])
 
 
 def test_fps_global_views_are_static_deterministic_and_evenly_spread(shapes_data_dir):

@@ -13,7 +13,9 @@ from tools import pretraining_study as study
 def commands(monkeypatch):
     calls = []
     monkeypatch.setattr(study, "run", lambda command, log_path: calls.append(command))
-    monkeypatch.setattr(study, "evaluate", lambda encoder, metric, args, log_path: 0.5)
+    # A score per run directory: 0.5 for a random twin, 0.75 for a pre-trained encoder.
+    monkeypatch.setattr(study, "evaluate",
+                        lambda encoder, metric, args, log_path: 0.5 if "-random" in encoder else 0.75)
     return calls
 
 
@@ -36,7 +38,8 @@ def test_a_variant_of_the_same_encoder_shares_the_default_twin(tmp_path, command
                                   f"--output_dir={tmp_path}/{variant}-s1", "--data_dir=/data"]
     assert _flags(random) == ["--backbone=dgcnn", "--seed=1", "--verbose=2", "--epochs=0", "--batch_size=8",
                               f"--output_dir={tmp_path}/default-s1-random", "--data_dir=/data"]
-    assert result["gain_svm"] == 0.0
+    assert (result["pretrained_svm"], result["random_svm"]) == (0.75, 0.5)  # each scored from its own encoder
+    assert result["gain_svm"] == pytest.approx(0.25)
 
 
 def test_a_variant_of_another_encoder_gets_its_own_twin(tmp_path, commands):

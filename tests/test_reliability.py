@@ -263,23 +263,44 @@ def test_a_second_process_preparing_the_same_dataset_waits_for_the_first(tmp_pat
 
 # --- kill -9 at any moment, end to end ----------------------------------------------------------------------
 
+def test_the_kill_loop_spreads_its_training_kills_and_ends_with_export_kills():
+    from tools import kill_loop
+
+    plan = kill_loop.plan_moments(np.random.default_rng(0), 20)
+    places = [place for _, place in plan[:17]]
+    assert [moment for moment, _ in plan[17:]] == ["export"] * 3 and places == sorted(places)
+    assert {moment for moment, _ in plan[:17]} == {"mid-epoch", "checkpoint", "timed"}
+    assert 0 <= places[0] < places[-1] < 1
+    # 4 epochs of 15 steps, 1 saved: the place 0.5 is step 31, the 16th batch of the start; 0.6 is in epoch 3.
+    assert kill_loop.fault_of("mid-epoch", 0.5, 1, 4, 15) == ("mid-epoch", "batch:16")
+    assert kill_loop.fault_of("checkpoint", 0.6, 1, 4, 15) == ("checkpoint", "checkpoint_write:2")
+    assert kill_loop.fault_of("mid-epoch", 0.1, 2, 4, 15) == ("mid-epoch", "batch:1")  # a place already trained
+    assert kill_loop.fault_of("timed", 0.9, 4, 4, 15) == ("export", "export:1")  # nothing left to train
+    assert kill_loop.max_difference({"a": np.ones(3)}, {"a": np.array([1.0, 1.5, 1.0])}, "encoder") == 0.5
+    with pytest.raises(SystemExit, match="the two runs' encoder differ in their variables"):
+        kill_loop.max_difference({"a": np.ones(3)}, {"b": np.ones(3)}, "encoder")
+
+
 @pytest.mark.slow
 def test_train_py_killed_at_any_point_resumes_with_each_epoch_logged_once(shapes_data_dir, tmp_path):
+    """Killed while checkpointing, mid-epoch and while exporting, the run resumes each time, logs each epoch once and
+    ends where the same run never interrupted ends, bit for bit."""
     from test_cli import TINY, command
 
     from dcglr_tf.export import load_encoder
+    from tools.kill_loop import compare
 
     config = tmp_path / "tiny.json"
     config.write_text(json.dumps(TINY))
     out = tmp_path / "run"
     checkpoints = out / "checkpoints"
-    args = command("train.py", "--config", str(config), "--data_dir", shapes_data_dir, "--output_dir", str(out),
-                   "--epochs", "3", "--steps_per_epoch", "2", "--jit_compile", "false")
+    args = command("train.py", "--config", str(config), "--data_dir", shapes_data_dir, "--epochs", "3",
+                   "--steps_per_epoch", "2", "--jit_compile", "false")
 
-    def attempt(fault=None):
+    def attempt(fault=None, run_dir=out):
         env = dict(ENV, DCGLR_FAULT=fault) if fault else ENV
-        result = subprocess.run(args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                timeout=600)
+        result = subprocess.run(args + ["--output_dir", str(run_dir)], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, timeout=600)
         assert_clean_log(result.stdout)  # stdout and stderr, redirected
         return result
 
@@ -306,3 +327,7 @@ def test_train_py_killed_at_any_point_resumes_with_each_epoch_logged_once(shapes
                                        "run.lock", "summary.json"]
     embeddings = load_encoder(str(out / "encoder"))(np.random.default_rng(0).normal(size=(2, 64, 3)))
     assert len(embeddings) == 2 and np.all(np.isfinite(embeddings))
+
+    assert attempt(run_dir=tmp_path / "uninterrupted").returncode == 0
+    differences, rows_equal = compare(str(tmp_path / "uninterrupted"), str(out), 3)
+    assert differences == {"encoder": 0.0, "checkpoint": 0.0, "dcglr.keras": 0.0} and rows_equal

@@ -29,7 +29,7 @@ def _cloud_and_label(example):
     return tf.cast(example["points"][:, :3], tf.float32), tf.cast(label, tf.int64)
 
 
-def pretraining_dataset(config, *, initial_epoch=0, split=None, shard=(0, 1), batch_size=None, dataset=None):
+def pretraining_dataset(config, *, start_step=0, split=None, shard=(0, 1), batch_size=None, dataset=None):
     """Endless batches of multi-crop views for DCGLR pre-training.
 
     config: TrainConfig; `dataset`: the `sources.DatasetInfo` of config.dataset (default: resolved at
@@ -37,8 +37,11 @@ def pretraining_dataset(config, *, initial_epoch=0, split=None, shard=(0, 1), ba
     has no split folders). Each element is a dict with
     "global" (B, num_global, global_points, 3), "local" (B, num_local, local_points, 3),
     "half" (B, num_half_res, num_points // 2, 3) and "label" (B,) (-1 where the data has no labels),
-    B = `batch_size` (default config.batch_size, the global batch). `initial_epoch` gives a resumed run its
-    own deterministic stream instead of replaying epoch 0.
+    B = `batch_size` (default config.batch_size, the global batch). The stream is a pure function of
+    (config.seed, step): `start_step` (the global batches of config.batch_size clouds a resumed run already
+    trained: epochs done x steps per epoch) starts it where the stream of an uninterrupted run is after them, so a
+    resumed run trains on exactly the batches it would have trained on (the shuffled clouds before them are
+    skipped, not cropped: 30,000 to 60,000 clouds of 2,048 points a second on 2 CPU cores).
     shard = (index, count): this input pipeline's share of the stream (one per worker of a multi-worker run):
     clouds index, index + count, ... of the shuffled stream, each cropped exactly as in the unsharded
     stream; with B = global batch / count, the shards' k-th batches hold the k-th global batch's clouds
@@ -49,8 +52,10 @@ def pretraining_dataset(config, *, initial_epoch=0, split=None, shard=(0, 1), ba
     crop_config = config.crops
     source = sources.load_split(dataset, split or dataset.pretrain_split, data_dir=config.data_dir,
                                 manual_dir=config.manual_dir)
-    stream_seed = config.seed + 1_000_003 * int(initial_epoch)
+    stream_seed = config.seed
     shard_index, shard_count = (int(v) for v in shard)
+    batch_size = int(batch_size or config.batch_size)
+    start_cloud = int(start_step) * config.batch_size  # clouds of the global stream before the first batch
 
     def make_views(index, example):
         cloud, label = _cloud_and_label(example)
@@ -73,19 +78,20 @@ def pretraining_dataset(config, *, initial_epoch=0, split=None, shard=(0, 1), ba
             views["global"] = crops.farthest_point_views(views["global"], seed, crop_config)
         return views
 
-    dataset = (
+    stream = (
         source.cache()
         .repeat()
         .shuffle(config.shuffle_buffer, seed=stream_seed)
-        .enumerate()
+        .skip(start_cloud)
+        .enumerate(start=start_cloud)
         .shard(shard_count, shard_index)
         .map(make_views, num_parallel_calls=AUTOTUNE, deterministic=True)
-        .batch(batch_size or config.batch_size, drop_remainder=True, num_parallel_calls=AUTOTUNE, deterministic=True)
-        .enumerate()
+        .batch(batch_size, drop_remainder=True, num_parallel_calls=AUTOTUNE, deterministic=True)
+        .enumerate(start=start_cloud // (batch_size * shard_count))  # this shard's batches before the first
         .map(add_batch_views, num_parallel_calls=AUTOTUNE, deterministic=True)
         .prefetch(AUTOTUNE)
     )
-    return dataset
+    return stream
 
 
 def labelled_dataset(name, split, *, num_points, batch_size, data_dir=None, manual_dir=None):

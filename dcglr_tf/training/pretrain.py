@@ -116,7 +116,7 @@ def _prepare_run_dir(config, output_dir, overwrite, write=True):
             previous = json.load(f)
         try:  # a run written before a setting existed holds that setting's default
             previous = json.loads(TrainConfig.from_dict(previous).to_json())
-        except (TypeError, ValueError):
+        except ValueError:  # keys or types this version does not know: compared as written, reported key by key
             pass
         current = json.loads(config.to_json())
         previous["backbone_args"] = _recorded_backbone_args(previous.get("backbone_args") or {},
@@ -278,11 +278,13 @@ def _pretrain(config, output_dir, strategy_obj, chief, jit_compile, overwrite, v
 
 
 def _train(model, config, strategy, steps, initial_epoch, callbacks, verbose, dataset):
-    """Keras `fit` on one machine; the loop over `strategy.run` (same train_step) across workers."""
+    """Keras `fit` on one machine; the loop over `strategy.run` (same train_step) across workers. A resumed run
+    (`initial_epoch` > 0) reads the data stream from the batch an uninterrupted run would read next."""
+    start_step = initial_epoch * steps
     if is_multi_worker(strategy):
         def dataset_fn(context):  # this worker's shard, in per-replica batches
             return pretraining_dataset(
-                config, initial_epoch=initial_epoch, shard=(context.input_pipeline_id, context.num_input_pipelines),
+                config, start_step=start_step, shard=(context.input_pipeline_id, context.num_input_pipelines),
                 batch_size=context.get_per_replica_batch_size(config.batch_size), dataset=dataset,
             )
 
@@ -292,7 +294,7 @@ def _train(model, config, strategy, steps, initial_epoch, callbacks, verbose, da
         )
     else:
         fit = model.fit(
-            pretraining_dataset(config, initial_epoch=initial_epoch, dataset=dataset), epochs=config.epochs,
+            pretraining_dataset(config, start_step=start_step, dataset=dataset), epochs=config.epochs,
             steps_per_epoch=steps, initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose, shuffle=False,
         )
     return {k: [float(v) for v in values] for k, values in fit.history.items()}

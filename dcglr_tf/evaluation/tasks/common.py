@@ -133,9 +133,12 @@ def split_features(encoder, args, dataset, split, num_points, *, log=print, ctx=
 
 
 def class_names_of(dataset, args):
+    """The class names of `dataset`, or [] when they cannot be read: an unknown dataset or one TFDS does not find
+    (ValueError) or an unreadable data directory (OSError). Names only decorate a result; any other error is a bug
+    and raised."""
     try:
         return sources.class_names(dataset_of(args, dataset), data_dir=args.data_dir)
-    except Exception:  # names are decoration; never fail a result over them
+    except (ValueError, OSError):
         return []
 
 
