@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from dcglr_tf.config import CropConfig, TrainConfig
+from dcglr_tf.data import sources
 from dcglr_tf.data.pipeline import labelled_dataset, pretraining_dataset, view_shapes
 from dcglr_tf.presets import embedded_config
 from dcglr_tf.training.validation import validate_config
@@ -87,6 +88,28 @@ def test_labelled_dataset_keeps_first_points_normalised(shapes_data_dir):
     np.testing.assert_allclose(points.mean(axis=1), 0.0, atol=1e-4)
     np.testing.assert_allclose(np.linalg.norm(points, axis=-1).max(axis=1), 1.0, rtol=1e-4)
     assert len(np.unique(labels)) > 5
+
+
+def test_labelled_dataset_random_points_are_seeded_nested_subsets(shapes_data_dir):
+    def clouds(num_points, point_order, seed=0):
+        data = labelled_dataset("synthetic_shapes", "test[:6]", num_points=num_points, batch_size=4,
+                                data_dir=shapes_data_dir, point_order=point_order, seed=seed)
+        return np.concatenate([p.numpy() for p, _ in data])
+
+    random_64 = clouds(64, "random")
+    np.testing.assert_array_equal(random_64, clouds(64, "random"))  # the same points on every run (every encoder)
+    assert not np.allclose(random_64, clouds(64, "random", seed=1))
+    assert not np.allclose(random_64, clouds(64, "first"))
+    # each cloud has one random order of all its stored points: 64 random points are the first 64 in that order
+    stored = sources.dataset_info("synthetic_shapes").num_points
+    everything = clouds(stored, "random")
+    for cloud, as_stored, subset in zip(everything, clouds(stored, "first"), random_64):
+        np.testing.assert_allclose(np.sort(cloud, axis=0), np.sort(as_stored, axis=0), atol=1e-5)
+        first = cloud[:64] - cloud[:64].mean(axis=0)
+        np.testing.assert_allclose(first / np.linalg.norm(first, axis=1).max(), subset, atol=1e-5)
+    with pytest.raises(ValueError, match="point_order must be one of first, random, got 'shuffled'"):
+        labelled_dataset("synthetic_shapes", "test", num_points=8, batch_size=4, data_dir=shapes_data_dir,
+                         point_order="shuffled")
 
 
 @pytest.mark.parametrize(

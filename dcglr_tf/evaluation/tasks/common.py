@@ -13,13 +13,15 @@ import numpy as np
 from dcglr_tf.data import sources
 from dcglr_tf.data.points_file import load_points_file
 from dcglr_tf.data.preparation import prepare_with_progress
+from dcglr_tf.evaluation.retrieval import shuffle_points
 from dcglr_tf.evaluation.tasks.features import extract_features, parse_encoder_spec, resolve_encoder
 from dcglr_tf.presets import PRESETS
 from dcglr_tf.utils.progress import Stage
 
 FEATURES_NOTE = ("teacher backbone global feature of the exported encoder (DGCNN/PointNet/PCT: max+mean pooled "
                  "per-point features; 3D-ViT: class token), clouds centred and scaled to the unit sphere, "
-                 "first num_points points of each cloud")
+                 "num_points points of each cloud taken as settings.point_order says (first: as stored; random: a "
+                 "seeded random subset)")
 DEFAULT_DATASET = "synthetic_objects"  # the embedded corpus train.py pre-trains on
 DEFAULT_DATASETS = {"segmentation": "synthetic_rooms"}  # tasks whose default differs
 
@@ -68,6 +70,17 @@ def open_encoder(spec, args):
     return encoder, name, path, backbone
 
 
+def point_order_of(args, default="first"):
+    """How the task takes N points of a cloud (`POINT_ORDERS`): --point_order, else the task's `default`."""
+    return getattr(args, "point_order", None) or default
+
+
+def point_settings(args, point_order=None):
+    """The result settings that say how the points were taken: {"point_order", "point_seed" (None for first)}."""
+    order = point_order or point_order_of(args)
+    return {"point_order": order, "point_seed": args.seed if order == "random" else None}
+
+
 def num_points_of(args, encoder_description, default=None):
     if args.num_points:
         return int(args.num_points)
@@ -84,22 +97,25 @@ def check_classification(dataset, task):
                          f"{'' if info.has_labels else ' without labels'}. Use one of: {', '.join(labelled)}")
 
 
-def split_features(encoder, args, dataset, split, num_points, *, log=print, ctx=None, spec=None):
-    """(features (M, D), labels (M,)) of `split` of `dataset` (--limit applied), the first `num_points` points of
-    each cloud, extracted in batches of --batch_size with progress output. With a task context `ctx`, each
-    (encoder `spec`, dataset, split, num_points) is extracted once per run and reused."""
+def split_features(encoder, args, dataset, split, num_points, *, log=print, ctx=None, spec=None, point_order=None):
+    """(features (M, D), labels (M,)) of `split` of `dataset` (--limit applied), `num_points` points of each cloud taken
+    as `point_order` (default: --point_order, else first) says, extracted in batches of --batch_size with progress
+    output. With a task context `ctx`, each (encoder `spec`, dataset, split, num_points, order) is extracted once per
+    run and reused."""
     sources.check_num_points(dataset, num_points)  # before preparing: a wrong --num_points fails at once
     prepare_with_progress(dataset, args.data_dir, args.manual_dir, log)
     split = split_of(args, split, dataset)
+    order = point_order or point_order_of(args)
     cache = None if ctx is None else ctx.setdefault("features", {})
-    key = (spec, dataset, split, int(num_points))
+    key = (spec, dataset, split, int(num_points), order)
     if cache is not None and key in cache:
         return cache[key]
     total = sources.num_examples(dataset, split, data_dir=args.data_dir, manual_dir=args.manual_dir)
-    with Stage(f"extracting {dataset} {split} features ({num_points} points per cloud)", total, "clouds",
-               log) as stage:
+    points = f"{num_points} points" if order == "first" else f"{num_points} random points"
+    with Stage(f"extracting {dataset} {split} features ({points} per cloud)", total, "clouds", log) as stage:
         features = extract_features(encoder, dataset, split, num_points=num_points, batch_size=args.batch_size,
-                                    data_dir=args.data_dir, manual_dir=args.manual_dir, on_batch=stage.update)
+                                    data_dir=args.data_dir, manual_dir=args.manual_dir, point_order=order,
+                                    seed=args.seed, on_batch=stage.update)
     if cache is not None:
         cache[key] = features
     return features
@@ -115,6 +131,16 @@ def points_file_clouds(args, ctx, num_points, flag):
         raise ValueError(f"points file {args.points_file} holds {points.shape[1]} points per cloud; {flag} must not "
                          f"exceed that")
     return points
+
+
+def points_file_subsets(args, ctx, num_points, flag):
+    """The clouds of --points_file cut to `num_points` points each as --point_order says: (M, num_points, 3), the
+    first points as stored, or (random) the first of each cloud's random order drawn with --seed, so a smaller
+    count's points are part of a larger count's."""
+    points = points_file_clouds(args, ctx, num_points, flag)
+    if point_order_of(args) == "random":
+        points = shuffle_points(points, args.seed)
+    return np.ascontiguousarray(points[:, :num_points])
 
 
 def class_names_of(dataset, args):

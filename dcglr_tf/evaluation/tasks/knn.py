@@ -28,7 +28,9 @@ from dcglr_tf.evaluation.tasks.common import (
     frozen_features,
     num_points_of,
     open_encoder,
+    point_settings,
     points_file_clouds,
+    points_file_subsets,
 )
 from dcglr_tf.evaluation.tasks.features import embed_points
 from dcglr_tf.utils.progress import Stage
@@ -52,7 +54,7 @@ def _file_leave_one_out(args, spec, ctx, ks, log):
     labels = np.array([names.index(c) for c in classes])
     encoder, name, _, _ = open_encoder(spec, args)
     num_points = num_points_of(args, encoder.description)
-    clouds = np.ascontiguousarray(points_file_clouds(args, ctx, num_points, f"--num_points {num_points}")[:, :num_points])
+    clouds = points_file_subsets(args, ctx, num_points, f"--num_points {num_points}")
     label = os.path.basename(args.points_file)
     with Stage(f"embedding {label} ({num_points} points per cloud) with {name}", num_clouds, "clouds", log) as stage:
         x = embed_points(encoder, clouds, batch_size=args.batch_size, on_batch=stage.update)
@@ -93,7 +95,7 @@ def run_knn(args, spec, ctx, log=print):
             log(f"warning: k={r['k']} exceeds the {r['k_used']} reference clouds; using k={r['k_used']}")
     settings = {"protocol": protocol, "num_points": num_points, "k": list(ks), "temperature": args.temperature,
                 "similarity": "cosine (L2-normalised features)", "vote": "sum of exp(similarity / T) per class",
-                **sizes, "feature_dim": int(x.shape[1]), "deterministic": True}
+                **sizes, **point_settings(args), "feature_dim": int(x.shape[1]), "deterministic": True}
     log(format_table(["k", "T", "test acc" if protocol == "standard" else f"LOO acc ({sizes.get('split', dataset)})",
                       "mean class acc"],
                      [[r["k_used"], args.temperature, r["accuracy"], r["mean_class_accuracy"]] for r in scores["per_k"]]))

@@ -11,7 +11,14 @@ import os
 
 from dcglr_tf.evaluation.report import format_table
 from dcglr_tf.evaluation.spectrum import feature_spectrum, plot_spectra
-from dcglr_tf.evaluation.tasks.common import FEATURES_NOTE, base_result, encoder_slug, frozen_features, split_of
+from dcglr_tf.evaluation.tasks.common import (
+    FEATURES_NOTE,
+    base_result,
+    encoder_slug,
+    frozen_features,
+    point_settings,
+    split_of,
+)
 
 
 def run_spectrum(args, spec, ctx, log=print):
@@ -26,7 +33,8 @@ def run_spectrum(args, spec, ctx, log=print):
                      [[name, spectrum["feature_dim"], spectrum["effective_rank"], spectrum["rank_1e-3"],
                        spectrum["top_eigenvalue_share"], spectrum["collapsed"]]]))
     settings = {"num_points": num_points, "split": split_of(args, "train"), "clouds": int(len(features)),
-                "covariance": "of centred (not standardised) features", "normalisation": "divided by the largest"}
+                "covariance": "of centred (not standardised) features", "normalisation": "divided by the largest",
+                **point_settings(args)}
     summary = {"eff. rank": spectrum["effective_rank"], "rank@1e-3": spectrum["rank_1e-3"],
                "collapsed": spectrum["collapsed"]}
     return base_result("spectrum", dataset, name, settings, [], spectrum, features=FEATURES_NOTE, pictures=[picture],

@@ -9,9 +9,9 @@ in the right category:
     python benchmarks/off_meshes_to_points.py --meshes ../shared/data/modelnet_off_mini --output meshes.npz
     python evaluate.py --task=transfer --encoder=ENC --points_file=meshes.npz     # classes from the file
 
-Both sides use the first `--num_points` points of each cloud (default: the encoder's pre-training num_points;
-`--point_order=shuffled` takes random points of the file's clouds, seeded by `--seed`), centred and scaled to the
-unit sphere by the encoder. The vote is the kNN task's (cosine similarity, sum of exp(similarity / T) per class).
+Both sides use `--num_points` points of each cloud (default: the encoder's pre-training num_points), the first
+as stored or, with `--point_order=random` (alias `shuffled`), random ones seeded by `--seed`, centred and scaled to
+the unit sphere by the encoder. The vote is the kNN task's (cosine similarity, sum of exp(similarity / T) per class).
 Reported for each k of `--k` (default 20 and 1): the accuracy, the fraction of the file's clouds predicted as
 their class (chance: 1 / number of classes), the same per class, and the classes predicted most often.
 """
@@ -24,13 +24,14 @@ import numpy as np
 from dcglr_tf.data import sources
 from dcglr_tf.data.points_file import CLASS_KEY, load_file_classes
 from dcglr_tf.evaluation.report import format_table
-from dcglr_tf.evaluation.retrieval import shuffle_points
 from dcglr_tf.evaluation.tasks.common import (
     base_result,
     check_classification,
     num_points_of,
     open_encoder,
+    point_settings,
     points_file_clouds,
+    points_file_subsets,
     split_features,
     task_dataset,
 )
@@ -61,14 +62,6 @@ def _file_targets(args, dataset, num_clouds):
     return np.array([names.index(c) for c in file_classes]), names, "the file's classes"
 
 
-def _file_clouds(args, ctx, num_points):
-    """The points file's clouds (read once per run), shuffled with --point_order=shuffled, cut to `num_points`."""
-    points = points_file_clouds(args, ctx, num_points, f"--num_points {num_points}")
-    if args.point_order == "shuffled":
-        points = shuffle_points(points, args.seed)
-    return np.ascontiguousarray(points[:, :num_points])
-
-
 def run_transfer(args, spec, ctx, log=print):
     if not args.points_file:
         raise ValueError("--task=transfer needs --points_file (the clouds to classify) and --file_class (their class) "
@@ -79,7 +72,7 @@ def run_transfer(args, spec, ctx, log=print):
     targets, names, classes_label = _file_targets(args, dataset, num_clouds)
     encoder, name, _, _ = open_encoder(spec, args)
     num_points = num_points_of(args, encoder.description)
-    clouds = _file_clouds(args, ctx, num_points)
+    clouds = points_file_subsets(args, ctx, num_points, f"--num_points {num_points}")
     label = os.path.basename(args.points_file)
     log(f"transfer from {dataset} train to {label} ({classes_label}) with {name} ({num_points} points per cloud)")
     train_x, train_y = split_features(encoder, args, dataset, "train", num_points, log=log, ctx=ctx, spec=spec)
@@ -103,7 +96,7 @@ def run_transfer(args, spec, ctx, log=print):
     settings = {"dataset": dataset, "reference_split": "train", "reference_examples": int(len(train_y)),
                 "points_file": args.points_file, "file_clouds": int(len(clouds)), "file_class": args.file_class,
                 "file_classes": dict(sorted(file_classes.items())),
-                "num_points": num_points, "point_order": args.point_order, "seed": args.seed, "k": list(ks),
+                "num_points": num_points, **point_settings(args), "seed": args.seed, "k": list(ks),
                 "temperature": args.temperature, "chance": 1.0 / len(names),
                 "similarity": "cosine (L2-normalised features)", "vote": "sum of exp(similarity / T) per class"}
     metrics = {"accuracy": scores[0]["accuracy"], "per_k": scores}

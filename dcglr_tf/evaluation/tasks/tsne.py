@@ -9,6 +9,7 @@ from dcglr_tf.evaluation.tasks.common import (
     class_names_of,
     encoder_slug,
     frozen_features,
+    point_settings,
     split_of,
 )
 from dcglr_tf.evaluation.tsne import plot_tsne, tsne_embedding
@@ -24,6 +25,7 @@ def run_tsne(args, spec, ctx, log=print):
               f"t-SNE of frozen features: {dataset} test split, {len(labels)} clouds\nencoder: {name}")
     log(format_table(["encoder", "clouds", "picture"], [[name, len(labels), picture]]))
     settings = {"num_points": num_points, "split": split_of(args, "test"), "clouds": int(len(labels)),
-                "perplexity": float(min(30.0, max((len(labels) - 1) / 3.0, 1.0))), "tsne_seed": args.seed}
+                "perplexity": float(min(30.0, max((len(labels) - 1) / 3.0, 1.0))), "tsne_seed": args.seed,
+                **point_settings(args)}
     return base_result("tsne", dataset, name, settings, [args.seed], {"coordinates_saved": False},
                        features=FEATURES_NOTE, pictures=[picture], summary={"clouds": len(labels)})
