@@ -56,9 +56,10 @@ def test_resumed_stream_differs_from_first_epoch(shapes_data_dir):
     assert not np.allclose(first["global"], resumed["global"])
 
 
-def test_fps_global_views_are_static_deterministic_and_evenly_spread(shapes_data_dir):
+def test_fps_and_mixed_global_views_are_static_deterministic_and_spread_by_their_sampling(shapes_data_dir):
     """`global_sampling="fps"`: the same static shapes, the same stream under a seed, and global views spread
-    like farthest-point samples (larger nearest-neighbour gaps than the random subsets of the same crops)."""
+    like farthest-point samples (larger nearest-neighbour gaps than the random subsets of the same crops);
+    "mixed": farthest-point samples of a random share of each crop, so gaps between the two."""
     def config(sampling):
         base = small_config(shapes_data_dir, seed=5)
         return dataclasses.replace(base, crops=dataclasses.replace(base.crops, global_sampling=sampling))
@@ -78,6 +79,10 @@ def test_fps_global_views_are_static_deterministic_and_evenly_spread(shapes_data
         return dist.min(axis=-1).mean()
 
     assert nearest_gap(a["global"]) > 1.15 * nearest_gap(random["global"])
+    mixed = first_batches(pretraining_dataset(config("mixed")), 1)[0]
+    assert mixed["global"].shape == a["global"].shape
+    np.testing.assert_array_equal(mixed["local"], random["local"])
+    assert nearest_gap(random["global"]) < nearest_gap(mixed["global"]) < nearest_gap(a["global"])
 
 
 def test_labelled_dataset_keeps_first_points_normalised(shapes_data_dir):
@@ -118,7 +123,7 @@ def test_labelled_dataset_random_points_are_seeded_nested_subsets(shapes_data_di
         (dict(global_points=500), "global_points=500"),
         (dict(num_global=1), "num_global must be >= 2"),
         (dict(local_ratio=(0.6, 0.2)), "local_ratio"),
-        (dict(global_sampling="grid"), "crops.global_sampling must be 'random' or 'fps', got 'grid'"),
+        (dict(global_sampling="grid"), "crops.global_sampling must be 'random', 'fps' or 'mixed', got 'grid'"),
     ],
 )
 def test_bad_crop_settings_are_named(change, message):

@@ -65,7 +65,7 @@ def pretraining_dataset(config, *, initial_epoch=0, split="train", shard=(0, 1),
         if crop_config.num_half_res:
             seed = tf.stack([tf.constant(stream_seed + 1, tf.int64), batch])
             views["half"] = crops.half_resolution_views(cloud, seed, crop_config)
-        if crop_config.global_sampling == "fps":
+        if crop_config.global_sampling in ("fps", "mixed"):
             seed = tf.stack([tf.constant(stream_seed + 2, tf.int64), batch])
             views["global"] = crops.farthest_point_views(views["global"], seed, crop_config)
         return views
