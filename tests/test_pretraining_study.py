@@ -34,7 +34,7 @@ def test_a_variant_of_the_same_encoder_shares_the_default_twin(tmp_path, command
     own_flags = [f.replace("ROOT", str(tmp_path)) for f in own_flags]
     assert _flags(pretrained) == ["--backbone=dgcnn", "--seed=1", "--verbose=2", *own_flags, "--batch_size=8",
                                   f"--output_dir={tmp_path}/{variant}-s1", "--data_dir=/data"]
-    assert _flags(random) == ["--backbone=dgcnn", "--seed=1", "--verbose=2", "--epochs=0", "--batch_size=8",
+    assert _flags(random) == ["--backbone=dgcnn", "--seed=1", "--verbose=2", "--batch_size=8", "--epochs=0",
                               f"--output_dir={tmp_path}/default-s1-random", "--data_dir=/data"]
     assert result["gain_svm"] == 0.0
 

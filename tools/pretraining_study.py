@@ -222,9 +222,10 @@ def study_one(variant, seed, args):
     # command, whichever variant comes first: with a variant's flags train.py would refuse the finished one.
     twin_flags = flags if twin == variant else []
     for kind, out, kind_flags in (("pretrained", run_dir, flags),
-                                  ("random", os.path.join(args.root, f"{twin}-s{seed}-random"), twin_flags + ["--epochs=0"])):
+                                  ("random", os.path.join(args.root, f"{twin}-s{seed}-random"), twin_flags)):
+        untrained = ["--epochs=0"] if kind == "random" else []  # last: --train_args may hold an --epochs too
         command = [sys.executable, "train.py", f"--backbone={args.backbone}", f"--seed={seed}", "--verbose=2",
-                   *kind_flags, *args.train_args, f"--output_dir={out}"]
+                   *kind_flags, *args.train_args, *untrained, f"--output_dir={out}"]
         if args.data_dir:
             command.append(f"--data_dir={args.data_dir}")
         os.makedirs(out, exist_ok=True)
