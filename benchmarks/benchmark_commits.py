@@ -6,8 +6,10 @@
 Each commit is exported with `git archive` into a temporary folder and its own code runs the step (its
 `build_model` on random views of the preset's shapes, as benchmark_train_step.py does) in a fresh Python
 process: one compiling step, then `--steps` timed ones. Rounds interleave the commits, so a machine that gets
-busier or quieter affects them alike. Prints per run the median step, the process's peak RSS (compilation
-included) and the last step's loss: commits that compute the same function give the same loss.
+busier or quieter affects them alike. Prints per run the median step in wall time and in the process's CPU time
+(all its threads; on a machine shared with other jobs the CPU time moves less with their load than the wall time
+does), the process's peak RSS (compilation included) and the last step's loss: commits that compute the same
+function give the same loss.
 """
 
 import argparse
@@ -36,13 +38,15 @@ model.compile(optimizer=optimizer, clip_norm=config.optim.clip_norm, jit_compile
 rng = np.random.default_rng(0)
 batch = {k: rng.normal(size=(batch_size,) + s).astype("float32") * 0.5 for k, s in view_shapes(config).items()}
 model.train_on_batch(batch)
-times = []
+times, cpu_times = [], []
 for _ in range(steps):
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     logs = model.train_on_batch(batch, return_dict=True)
     times.append(time.perf_counter() - start)
+    cpu_times.append(time.process_time() - cpu_start)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": statistics.median(times), "peak_rss_mib": peak, "loss": float(logs["loss"])}))
+print(json.dumps({"seconds": statistics.median(times), "cpu_seconds": statistics.median(cpu_times),
+                  "peak_rss_mib": peak, "loss": float(logs["loss"])}))
 """
 
 
@@ -58,7 +62,7 @@ def export(revision, folder):
 
 
 def run_step(tree, args):
-    """One fresh process on `tree`'s code -> {"seconds", "peak_rss_mib", "loss"}."""
+    """One fresh process on `tree`'s code -> {"seconds", "cpu_seconds", "peak_rss_mib", "loss"}."""
     env = dict(os.environ, PYTHONPATH=tree)
     command = [sys.executable, "-c", STEP, args.preset, args.backbone, str(args.batch_size), str(args.steps)]
     done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
@@ -84,11 +88,13 @@ def main():
             for revision, tree in trees.items():
                 load = os.getloadavg()[0]
                 result = run_step(tree, args)
-                results[revision].append(result["seconds"])
-                print(f"round {round_index + 1} {revision:>10s}: step {result['seconds']:.2f} s, peak RSS "
-                      f"{result['peak_rss_mib']:.0f} MiB, loss {result['loss']:.4f} (load {load:.1f})", flush=True)
-    for revision, seconds in results.items():
-        print(f"{revision:>10s}: median step {statistics.median(seconds):.2f} s over {len(seconds)} round(s)")
+                results[revision].append(result)
+                print(f"round {round_index + 1} {revision:>10s}: step {result['seconds']:.3f} s "
+                      f"({result['cpu_seconds']:.3f} s CPU), peak RSS {result['peak_rss_mib']:.0f} MiB, loss "
+                      f"{result['loss']:.4f} (load {load:.1f})", flush=True)
+    for revision, runs in results.items():
+        print(f"{revision:>10s}: median step {statistics.median(r['seconds'] for r in runs):.3f} s, "
+              f"{statistics.median(r['cpu_seconds'] for r in runs):.3f} s CPU, over {len(runs)} round(s)")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ class CropConfig:
     local_ratio: Tuple[float, float] = (0.2, 0.5)
     local_points: int = 512
     # How a global crop with more points than global_points is reduced: "random" (a random subset, the paper's
-    # resampling) or "fps" (its farthest-point samples from a random start, as the encoder reduces dense clouds).
+    # resampling), "fps" (its farthest-point samples from a random start, as the encoder reduces dense clouds) or
+    # "mixed" (the farthest-point samples of a random share of it, log-uniform from global_points to all).
     global_sampling: str = "random"
     num_half_res: int = 2  # FPS copies of N/2 points added to the local set
     scale_range: Tuple[float, float] = (0.8, 1.25)  # random anisotropic scale per axis

@@ -49,6 +49,25 @@ def test_a_crop_smaller_than_its_view_keeps_every_point_and_pads_evenly(cloud, r
     assert len(set(first_half)) < 32  # repeats are shuffled into the view, not appended after it
 
 
+def test_keep_uses_that_many_crop_points_each_padded_evenly(cloud):
+    """`keep`: a random share of the crop reaches the view, every kept point floor(num_out / keep) or one more
+    times; `keep` beyond the crop's size uses the whole crop."""
+    for keep, used in ((12, 12), (20, 20), (100, 32)):
+        idx = crops.crop_indices(tf.constant(cloud), tf.constant(0.5), N, tf.constant([4, 1]), keep=keep).numpy()
+        assert len(set(idx)) == used and any(set(idx) <= crop for crop in nearest_sets(cloud, 32))
+        counts = np.bincount(idx, minlength=N)[np.unique(idx)]
+        assert counts.min() == N // used and counts.max() <= N // used + 1
+
+
+def test_sampled_density_is_log_uniform_between_the_view_and_the_crop():
+    draws = np.array([int(crops.sampled_density(tf.constant(0.8), 1000, 100, tf.constant([s, 0])))
+                      for s in range(100)])
+    assert draws.min() >= 100 and draws.max() <= 800
+    logs = np.log(draws)  # uniform on [log 100, log 800]: median near sqrt(100 * 800) ~ 283, not the mean 450
+    assert abs(np.median(draws) - 283) < 45 and abs(logs.mean() - np.log(283)) < 0.15
+    assert int(crops.sampled_density(tf.constant(0.1), 1000, 128, tf.constant([0, 0]))) == 100  # crop < view
+
+
 def test_crop_and_resample_returns_points_of_the_cloud(cloud):
     out = crops.crop_and_resample(tf.constant(cloud), tf.constant(0.7), 20, tf.constant([1, 2])).numpy()
     assert all(np.any(np.all(cloud == p, axis=1)) for p in out)

@@ -78,6 +78,28 @@ def test_task_on_a_file_with_classes_and_objects(tmp_path, monkeypatch):
     assert result["metrics"]["accuracy"] == 1.0 and "other clouds" in result["settings"]["neighbours"]
 
 
+def test_random_points_are_what_the_task_embeds(tmp_path, monkeypatch):
+    """Four objects, two samplings each, of 64 points: 16 around a front direction (chairs e0, lamps e1), then 48
+    around a back direction (+-e2, the opposite for the two objects of a class). The first 16 points (the mean point
+    is the toy feature) group each class; 16 random points mostly lie at the back, whose sign the other class shares,
+    so the classes no longer group (at or below chance, 1/2)."""
+    eye = np.eye(3)
+    fronts, backs = {"A": eye[0], "B": eye[0], "C": eye[1], "D": eye[1]}, {"A": eye[2], "B": -eye[2], "C": eye[2],
+                                                                           "D": -eye[2]}
+    objects = np.repeat(list(fronts), 2)
+    clouds = np.concatenate([_directions_clouds([fronts[o] for o in objects], 16),
+                             _directions_clouds([backs[o] for o in objects], 48)], axis=1)
+    path = tmp_path / "front_back.npz"
+    np.savez(path, points=clouds, object=objects, class_name=np.where(np.isin(objects, ["A", "B"]), "chair", "lamp"))
+    first, _ = _run(tmp_path, monkeypatch, path)
+    assert first["metrics"]["accuracy"] == 1.0 and first["settings"]["point_order"] == "first"
+    random, _ = _run(tmp_path, monkeypatch, path, "--point_order=random", "--seed=3")
+    assert random["metrics"]["accuracy"] <= 0.5
+    assert random["settings"]["point_order"] == "random" and random["settings"]["point_seed"] == 3
+    alias, _ = _run(tmp_path, monkeypatch, path, "--point_order=shuffled", "--seed=3")  # the old name
+    assert alias["settings"]["point_order"] == "random" and alias["metrics"] == random["metrics"]
+
+
 def test_task_errors(tmp_path, monkeypatch):
     from dcglr_tf.commands import evaluate as cli
 
@@ -92,7 +114,7 @@ def test_task_errors(tmp_path, monkeypatch):
         _run(tmp_path, monkeypatch, one_object)
     with pytest.raises(ValueError, match="takes every cloud of it: no --split"):
         _run(tmp_path, monkeypatch, _file(tmp_path), "--split=test")
-    for argv in (["--task=knn", f"--points_file={unlabelled}"],  # the standard protocol has no file form
-                 ["--task=knn", "--protocol=loo", "--point_order=shuffled"]):
-        with pytest.raises(SystemExit):
-            cli.parse_args(argv + ["--encoder=random", "--backbone=dgcnn"])
+    with pytest.raises(SystemExit):  # the standard protocol has no file form
+        cli.parse_args(["--task=knn", f"--points_file={unlabelled}", "--encoder=random", "--backbone=dgcnn"])
+    with pytest.raises(SystemExit):
+        cli.parse_args(["--task=knn", "--point_order=fps", "--encoder=random", "--backbone=dgcnn"])

@@ -139,5 +139,6 @@ def test_shuffled_point_order_draws_seeded_random_subsets(shapes_data_dir, tmp_p
             f"--data_dir={shapes_data_dir}", "--dataset=synthetic_shapes", "--limit=40", "--point_counts", "64", "32"]
     results = {order: run_task(cli.parse_args(base + [f"--point_order={order}", "--output", str(tmp_path / order)]),
                                log=lambda *_: None) for order in ("file", "shuffled")}
-    assert results["shuffled"]["settings"]["point_order"] == "shuffled" and results["shuffled"]["settings"]["shapes"] == 40
+    assert results["shuffled"]["settings"]["point_order"] == "random" and results["shuffled"]["settings"]["shapes"] == 40
+    assert results["file"]["settings"]["point_order"] == "first"  # the old names are aliases
     assert results["shuffled"]["top1"] != results["file"]["top1"]

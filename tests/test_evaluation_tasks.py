@@ -149,9 +149,13 @@ def test_spectrum_tsne_robustness(data_dir, tmp_path):
     result, text = evaluate(["--task=robustness", "--point_counts", "64", "32", "--seeds", "0",
                              "--encoder=random", "--backbone=dgcnn", f"--backbone_args={TINY_DGCNN}",
                              f"--data_dir={data_dir}"], tmp_path)
-    cells = result["metrics"]["grid"]["synthetic_shapes"]
-    assert [(c["train_points"], c["test_points"]) for c in cells] == [(64, 64), (64, 32), (32, 64), (32, 32)]
-    assert all(c["accuracy"] > 1 / 14 for c in cells) and "SVM test pts" in text  # above chance
+    cells = result["metrics"]["grid"]["synthetic_shapes"]  # both point orders, the first points' cells first
+    counts = [(64, 64), (64, 32), (32, 64), (32, 32)]
+    assert [(c["point_order"], c["train_points"], c["test_points"]) for c in cells] == (
+        [("first", *n) for n in counts] + [("random", *n) for n in counts])
+    assert result["settings"]["point_orders"] == ["first", "random"] and "SVM test pts" in text
+    assert "synthetic_shapes 64->32" in result["summary"] and "synthetic_shapes 64->32 random" in result["summary"]
+    assert [c["accuracy"] for c in cells[:4]] != [c["accuracy"] for c in cells[4:]]
 
 
 def scored(monkeypatch, module, name):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from dcglr_tf.config import CropConfig, TrainConfig
+from dcglr_tf.data import sources
 from dcglr_tf.data.pipeline import labelled_dataset, pretraining_dataset, view_shapes
 from dcglr_tf.presets import embedded_config
 from dcglr_tf.training.validation import validate_config
@@ -62,9 +63,10 @@ def test_a_stream_started_at_a_step_is_the_uninterrupted_stream_from_that_step(s
     assert not np.allclose(resumed[0]["global"], uninterrupted[0]["global"])
 
 
-def test_fps_global_views_are_static_deterministic_and_evenly_spread(shapes_data_dir):
+def test_fps_and_mixed_global_views_are_static_deterministic_and_spread_by_their_sampling(shapes_data_dir):
     """`global_sampling="fps"`: the same static shapes, the same stream under a seed, and global views spread
-    like farthest-point samples (larger nearest-neighbour gaps than the random subsets of the same crops)."""
+    like farthest-point samples (larger nearest-neighbour gaps than the random subsets of the same crops);
+    "mixed": farthest-point samples of a random share of each crop, so gaps between the two."""
     def config(sampling):
         base = small_config(shapes_data_dir, seed=5)
         return dataclasses.replace(base, crops=dataclasses.replace(base.crops, global_sampling=sampling))
@@ -84,6 +86,10 @@ def test_fps_global_views_are_static_deterministic_and_evenly_spread(shapes_data
         return dist.min(axis=-1).mean()
 
     assert nearest_gap(a["global"]) > 1.15 * nearest_gap(random["global"])
+    mixed = first_batches(pretraining_dataset(config("mixed")), 1)[0]
+    assert mixed["global"].shape == a["global"].shape
+    np.testing.assert_array_equal(mixed["local"], random["local"])
+    assert nearest_gap(random["global"]) < nearest_gap(mixed["global"]) < nearest_gap(a["global"])
 
 
 def test_labelled_dataset_keeps_first_points_normalised(shapes_data_dir):
@@ -96,13 +102,35 @@ def test_labelled_dataset_keeps_first_points_normalised(shapes_data_dir):
     assert len(np.unique(labels)) > 5
 
 
+def test_labelled_dataset_random_points_are_seeded_nested_subsets(shapes_data_dir):
+    def clouds(num_points, point_order, seed=0):
+        data = labelled_dataset("synthetic_shapes", "test[:6]", num_points=num_points, batch_size=4,
+                                data_dir=shapes_data_dir, point_order=point_order, seed=seed)
+        return np.concatenate([p.numpy() for p, _ in data])
+
+    random_64 = clouds(64, "random")
+    np.testing.assert_array_equal(random_64, clouds(64, "random"))  # the same points on every run (every encoder)
+    assert not np.allclose(random_64, clouds(64, "random", seed=1))
+    assert not np.allclose(random_64, clouds(64, "first"))
+    # each cloud has one random order of all its stored points: 64 random points are the first 64 in that order
+    stored = sources.dataset_info("synthetic_shapes").num_points
+    everything = clouds(stored, "random")
+    for cloud, as_stored, subset in zip(everything, clouds(stored, "first"), random_64):
+        np.testing.assert_allclose(np.sort(cloud, axis=0), np.sort(as_stored, axis=0), atol=1e-5)
+        first = cloud[:64] - cloud[:64].mean(axis=0)
+        np.testing.assert_allclose(first / np.linalg.norm(first, axis=1).max(), subset, atol=1e-5)
+    with pytest.raises(ValueError, match="point_order must be one of first, random, got 'shuffled'"):
+        labelled_dataset("synthetic_shapes", "test", num_points=8, batch_size=4, data_dir=shapes_data_dir,
+                         point_order="shuffled")
+
+
 @pytest.mark.parametrize(
     "change,message",
     [
         (dict(global_points=500), "global_points=500"),
         (dict(num_global=1), "num_global must be >= 2"),
         (dict(local_ratio=(0.6, 0.2)), "local_ratio"),
-        (dict(global_sampling="grid"), "crops.global_sampling must be 'random' or 'fps', got 'grid'"),
+        (dict(global_sampling="grid"), "crops.global_sampling must be 'random', 'fps' or 'mixed', got 'grid'"),
     ],
 )
 def test_bad_crop_settings_are_named(change, message):

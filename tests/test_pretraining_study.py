@@ -21,7 +21,7 @@ def commands(monkeypatch):
 
 def _args(root):
     return argparse.Namespace(root=str(root), backbone="dgcnn", data_dir="/data", train_args=["--batch_size=8"],
-                              metrics=["svm"], points_file=None)
+                              metrics=["svm", "meshes_loo_256_random"], points_file=None, meshes_file=None)
 
 
 def _flags(command):
@@ -36,7 +36,7 @@ def test_a_variant_of_the_same_encoder_shares_the_default_twin(tmp_path, command
     own_flags = [f.replace("ROOT", str(tmp_path)) for f in own_flags]
     assert _flags(pretrained) == ["--backbone=dgcnn", "--seed=1", "--verbose=2", *own_flags, "--batch_size=8",
                                   f"--output_dir={tmp_path}/{variant}-s1", "--data_dir=/data"]
-    assert _flags(random) == ["--backbone=dgcnn", "--seed=1", "--verbose=2", "--epochs=0", "--batch_size=8",
+    assert _flags(random) == ["--backbone=dgcnn", "--seed=1", "--verbose=2", "--batch_size=8", "--epochs=0",
                               f"--output_dir={tmp_path}/default-s1-random", "--data_dir=/data"]
     assert (result["pretrained_svm"], result["random_svm"]) == (0.75, 0.5)  # each scored from its own encoder
     assert result["gain_svm"] == pytest.approx(0.25)
@@ -47,3 +47,22 @@ def test_a_variant_of_another_encoder_gets_its_own_twin(tmp_path, commands):
     pretrained, random = commands
     assert "--max_points=0" in pretrained and "--max_points=0" in random and "--epochs=0" in random
     assert f"--output_dir={tmp_path}/no_max_points-s0-random" in random
+
+
+def test_metric_flags_take_random_points_for_the_random_metrics(tmp_path):
+    from dcglr_tf.commands import evaluate as cli
+
+    args = argparse.Namespace(dataset="synthetic_objects", num_points=256, svm_seeds=[0], points_file="planes.npz",
+                              meshes_file="meshes.npz", file_class="airplane")
+    flags = {metric: study.metric_flags(metric, args) for metric in study.METRICS}
+    assert flags["loo_1024_random"] == ["--point_order=random", "--task=knn", "--protocol=loo", "--k", "1",
+                                        "--dataset=synthetic_objects", "--num_points=1024"]
+    assert flags["meshes_loo_256"] == ["--task=knn", "--protocol=loo", "--k", "1", "--points_file=meshes.npz",
+                                       "--num_points=256"]
+    assert flags["meshes_retrieval_shuffled"][0] == "--point_order=random" and "--points_file=meshes.npz" in flags[
+        "meshes_retrieval_shuffled"]
+    assert "--points_file=planes.npz" in flags["retrieval_shuffled"] and "--point_order=random" not in flags["retrieval"]
+    for metric, argv in flags.items():  # every metric is a valid evaluate.py command line
+        parsed = cli.parse_args(argv + ["--encoder=ENC"])
+        assert parsed.point_order == ("random" if metric.endswith(("_random", "_shuffled")) else None)
+    assert not study.metric_available("meshes_loo_256", argparse.Namespace(meshes_file=None, points_file="p.npz"))

@@ -11,6 +11,10 @@ For every variant and seed it runs the public commands a user runs:
     python evaluate.py --task=retrieval --points_file=F ...                  (with --points_file: real shapes)
     python evaluate.py --task=transfer --points_file=F --file_class=C --k 20 (kNN from the default data's train
                                                                               split to F's shapes, all of class C)
+    python evaluate.py --task=knn --protocol=loo --points_file=M ...         (with --meshes_file: real shapes of
+                                                                              several classes, leave-one-out 1-NN)
+    ... --point_order=random                                                 (the metrics named *_random or
+                                                                              *_shuffled: N random points per cloud)
 
 and prints one table of pre-trained accuracy, random-init accuracy and gain per metric (mean +- std over
 seeds), also written as JSON. Runs that finished are reused (train.py resumes them, or exports a finished one
@@ -69,6 +73,13 @@ VARIANTS = {
                        "no half-resolution views, 22 epochs (DGCNN's default before epochs_26)"),
     "global_fps": ([], {"crops": {"global_sampling": "fps"}},
                    "global crops reduced to their farthest-point samples (as the encoder reduces clouds), not a random subset"),
+    "mixed": ([], {"crops": {"global_sampling": "mixed"}},
+              "global views sampled from clumped to even: the farthest-point sample of a random share of the crop, "
+              "log-uniform from the view's 128 points (a random subset) to the whole crop"),
+    "mixed_512": (["--num_points=512"], {"crops": {"global_sampling": "mixed"}},
+                  "mixed global views of 512-point training clouds (crops of 358-512 points), denser samplings too"),
+    "mixed_1024": (["--num_points=1024"], {"crops": {"global_sampling": "mixed"}},
+                   "mixed global views of 1,024-point training clouds (crops of 717-1,024 points)"),
     "momentum_0.98": ([], {"optim": {"momentum_start": 0.98}}, "teacher momentum from 0.98 instead of 0.99 (cosine to 1)"),
     "momentum_0.995": ([], {"optim": {"momentum_start": 0.995}},
                        "teacher momentum from 0.995 instead of 0.99 (cosine to 1)"),
@@ -131,7 +142,8 @@ VARIANTS = {
 # (same seed, same architecture: the same network).
 ENCODER_FLAGS = ("--max_points", "--backbone_args", "--num_points")  # (the CPU presets share the encoder)
 RUN_LOCKS = {}
-METRICS = ("svm", "knn", "loo_256", "loo_1024", "retrieval", "retrieval_shuffled", "transfer")
+METRICS = ("svm", "knn", "loo_256", "loo_1024", "loo_256_random", "loo_1024_random", "retrieval", "retrieval_shuffled",
+           "transfer", "meshes_loo_256", "meshes_loo_256_random", "meshes_loo_1024_random", "meshes_retrieval_shuffled")
 
 
 def run(command, log_path):
@@ -146,31 +158,46 @@ def run(command, log_path):
         raise RuntimeError(f"{' '.join(command)} failed (exit {code}); end of {log_path}:\n{tail}")
 
 
+def metric_flags(metric, args):
+    """evaluate.py's flags (less --encoder and --output) for `metric`: a name of METRICS. `_random` / `_shuffled`:
+    N random points of each cloud (--point_order=random) instead of the first N as stored."""
+    base, _, order = metric.rpartition("_") if metric.endswith(("_random", "_shuffled")) else (metric, "", "")
+    flags = ["--point_order=random"] if order else []
+    if base in ("svm", "knn"):
+        flags += [f"--task={base}", f"--dataset={args.dataset}", f"--num_points={args.num_points}"]
+        return flags + (["--seeds", *map(str, args.svm_seeds)] if base == "svm" else [])
+    if base.startswith("loo_"):
+        return flags + ["--task=knn", "--protocol=loo", "--k", "1", f"--dataset={args.dataset}",
+                        f"--num_points={base.split('_')[1]}"]
+    if base.startswith("meshes_loo_"):
+        return flags + ["--task=knn", "--protocol=loo", "--k", "1", f"--points_file={args.meshes_file}",
+                        f"--num_points={base.split('_')[2]}"]
+    if base == "transfer":
+        return flags + ["--task=transfer", f"--dataset={args.dataset}", f"--points_file={args.points_file}",
+                        f"--file_class={args.file_class}", "--k", "20", f"--num_points={args.num_points}"]
+    points_file = args.meshes_file if base.startswith("meshes_") else args.points_file
+    return flags + ["--task=retrieval", f"--points_file={points_file}", "--point_counts", "1024", "256"]
+
+
 def evaluate(encoder, metric, args, log_path):
     """One metric of one encoder (a fraction in [0, 1]), read from evaluate.py's JSON result."""
     output = f"{os.path.dirname(encoder)}/eval-{metric}.json"
     if not os.path.exists(output):
-        command = [sys.executable, "evaluate.py", f"--encoder={encoder}", f"--output={output}", "--verbose=0"]
+        command = [sys.executable, "evaluate.py", f"--encoder={encoder}", f"--output={output}", "--verbose=0",
+                   *metric_flags(metric, args)]
         if args.data_dir:
             command.append(f"--data_dir={args.data_dir}")
-        if metric == "svm":
-            command += ["--task=svm", f"--dataset={args.dataset}", "--seeds", *map(str, args.svm_seeds)]
-        elif metric == "knn":
-            command += ["--task=knn", f"--dataset={args.dataset}"]
-        elif metric.startswith("loo_"):
-            command += ["--task=knn", "--protocol=loo", "--k", "1", f"--dataset={args.dataset}",
-                        f"--num_points={metric.split('_')[1]}"]
-        elif metric == "transfer":
-            command += ["--task=transfer", f"--dataset={args.dataset}", f"--points_file={args.points_file}",
-                        f"--file_class={args.file_class}", "--k", "20"]
-        else:
-            command += ["--task=retrieval", f"--points_file={args.points_file}", "--point_counts", "1024", "256"]
-            if metric == "retrieval_shuffled":
-                command.append("--point_order=shuffled")
         run(command, log_path)
     with open(output) as f:
         metrics = json.load(f)["metrics"]
-    return metrics["top1"] if metric.startswith("retrieval") else metrics["accuracy"]
+    return metrics["top1"] if "retrieval" in metric else metrics["accuracy"]
+
+
+def metric_available(metric, args):
+    """Whether `metric`'s data was given: the real shapes of --points_file or --meshes_file where it needs them."""
+    if metric.startswith("meshes_"):
+        return bool(args.meshes_file)
+    return bool(args.points_file) or not metric.startswith(("retrieval", "transfer"))
 
 
 def variant_settings(variant, backbone):
@@ -189,15 +216,16 @@ def study_one(variant, seed, args):
         with open(config_path, "w") as f:
             json.dump(config, f)
         flags = flags + [f"--config={config_path}"]
-    metrics = [m for m in args.metrics if args.points_file or not m.startswith(("retrieval", "transfer"))]
+    metrics = [m for m in args.metrics if metric_available(m, args)]
     twin = variant if any(f.startswith(ENCODER_FLAGS) for f in flags) else "default"
     # A shared twin is the default's random run, so it is built (and a finished one checked) by the default's
     # command, whichever variant comes first: with a variant's flags train.py would refuse the finished one.
     twin_flags = flags if twin == variant else []
     for kind, out, kind_flags in (("pretrained", run_dir, flags),
-                                  ("random", os.path.join(args.root, f"{twin}-s{seed}-random"), twin_flags + ["--epochs=0"])):
+                                  ("random", os.path.join(args.root, f"{twin}-s{seed}-random"), twin_flags)):
+        untrained = ["--epochs=0"] if kind == "random" else []  # last: --train_args may hold an --epochs too
         command = [sys.executable, "train.py", f"--backbone={args.backbone}", f"--seed={seed}", "--verbose=2",
-                   *kind_flags, *args.train_args, f"--output_dir={out}"]
+                   *kind_flags, *args.train_args, *untrained, f"--output_dir={out}"]
         if args.data_dir:
             command.append(f"--data_dir={args.data_dir}")
         os.makedirs(out, exist_ok=True)
@@ -251,8 +279,17 @@ def main():
     parser.add_argument("--points_file", help="real shapes for the cross-density retrieval and the transfer, e.g. the "
                                               "airplanes npz")
     parser.add_argument("--file_class", default="airplane", help="transfer: the class of --points_file's shapes")
+    parser.add_argument("--meshes_file", help="real shapes of several classes (a points file naming each cloud's "
+                                              "class and object, e.g. several samplings of a few meshes) for the "
+                                              "meshes_* metrics")
+    parser.add_argument("--num_points", type=int, default=256,
+                        help="points per cloud of svm, knn and transfer (default 256, whatever a variant trains on)")
     parser.add_argument("--metrics", nargs="+", default=list(METRICS), choices=METRICS,
-                        help="what to measure (default all; loo_1024 and the file-order retrieval repeat loo_256 and "
+                        help="what to measure (default all that the given files allow): svm, knn (standard kNN); "
+                             "loo_N (leave-one-out 1-NN in the test split, N points), retrieval (--points_file, 1,024 "
+                             "vs 256 points), transfer (--points_file's shapes classified), meshes_loo_N and "
+                             "meshes_retrieval (--meshes_file); _random / _shuffled: N random points of each cloud "
+                             "instead of the first N (loo_1024 and the first-points retrieval repeat loo_256 and "
                              "100 %% for encoders that down-sample by FPS on data stored in FPS order)")
     parser.add_argument("--svm_seeds", type=int, nargs="+", default=[0, 1, 2], help="CV seeds of the svm protocol")
     parser.add_argument("--jobs", type=int, default=1, help="variant/seed pairs run at once")
@@ -268,8 +305,9 @@ def main():
     unknown = [v for v in args.variants if v not in VARIANTS]
     if unknown:
         parser.error(f"unknown variants {unknown}; --list shows them")
-    if args.points_file and not os.path.exists(args.points_file):
-        parser.error(f"--points_file {args.points_file} does not exist")
+    for flag, path in (("--points_file", args.points_file), ("--meshes_file", args.meshes_file)):
+        if path and not os.path.exists(path):
+            parser.error(f"{flag} {path} does not exist")
     os.makedirs(args.root, exist_ok=True)
     results_path = os.path.join(args.root, "study.jsonl")
     pairs = [(v, s) for v in args.variants for s in args.seeds]

@@ -10,6 +10,7 @@
     python evaluate.py --task=robustness --encoder=ENC --dataset modelnet40_h5 modelnet40_cad --manual_dir=DIR
     python evaluate.py --task=tsne|spectrum|attention --encoder=ENC          # pictures
     python evaluate.py --task=knn --protocol=loo --split=test --encoder=ENC  # leave-one-out 1-NN on one split
+    python evaluate.py --task=knn --protocol=loo --point_order=random --encoder=ENC   # ... of N random points per cloud
     python evaluate.py --task=knn --protocol=loo --points_file=shapes.npz --encoder=ENC  # ... on all your clouds
     python evaluate.py --task=retrieval --encoder=ENC --points_file=clouds.npz --point_counts 1024 256
     python evaluate.py --task=fewshot --encoder=ENC                          # 5w10s 5w20s 10w10s 10w20s, 10 trials
@@ -29,6 +30,7 @@ from dcglr_tf.commands.cli import BAD_INPUT, add_files_flags, check_directory_fl
 
 quiet_tensorflow()
 
+POINT_ORDER_ALIASES = {"file": "first", "shuffled": "random"}  # --point_order's names before first / random
 TASKS = ("svm", "knn", "finetune", "segmentation", "partseg", "robustness", "tsne", "spectrum", "attention",
          "retrieval", "fewshot", "transfer")
 
@@ -73,9 +75,11 @@ def parse_args(argv=None):
                         help="knn: standard (test queries train) or loo (leave-one-out within --split)")
     parser.add_argument("--split", help="knn --protocol=loo and retrieval: the split to use (default test, or the "
                                         "dataset's only split)")
-    parser.add_argument("--point_order", default="file", choices=["file", "shuffled"],
-                        help="retrieval, transfer: take the first N points as stored (file) or N random points of each cloud "
-                             "(shuffled, seeded by --seed)")
+    parser.add_argument("--point_order", choices=["first", "random", *POINT_ORDER_ALIASES],
+                        help="how the N points of a cloud are taken: first (the first N as stored, the benchmarks' "
+                             "protocol; the default) or random (N random points of each cloud, seeded by --seed, the "
+                             "same for every encoder; the default of segmentation and partseg); file and shuffled are "
+                             "their old names. robustness reports both unless this names one")
     parser.add_argument("--points_file", help="every cloud of a NumPy .npz (key 'points' or 'data') or .npy of (M, N, "
                                               "3) clouds, or of a folder of files (as --dataset reads them), or one "
                                               "file. retrieval: instead of --dataset; transfer: the clouds to "
@@ -143,8 +147,7 @@ def parse_args(argv=None):
         parser.error(f"--point_counts must be >= 1, got {args.point_counts}")
     if args.points_file and not (args.task in ("retrieval", "transfer") or (args.task == "knn" and args.protocol == "loo")):
         parser.error("--points_file is used by --task=retrieval, --task=transfer and --task=knn --protocol=loo only")
-    if args.point_order != "file" and args.task not in ("retrieval", "transfer"):
-        parser.error("--point_order is used by --task=retrieval and --task=transfer only")
+    args.point_order = POINT_ORDER_ALIASES.get(args.point_order, args.point_order)
     if args.file_class and args.task != "transfer":
         parser.error("--file_class is used by --task=transfer only")
     if args.split and not (args.task == "retrieval" or (args.task == "knn" and args.protocol == "loo")):

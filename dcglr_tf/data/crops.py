@@ -36,14 +36,15 @@ def crop_size(ratio, num_points):
     return tf.clip_by_value(size, 1, num_points)
 
 
-def crop_indices(points, ratio, num_out, seed):
+def crop_indices(points, ratio, num_out, seed, keep=None):
     """Indices of `crop(P, ratio)` resampled to exactly `num_out` points, in random order.
 
     The crop is the `size = ceil(ratio * N)` points nearest a random seed point. points: (N, 3); ratio:
-    scalar float; num_out: Python int -> (num_out,) int32 indices into N. A crop with more points than
-    `num_out` gives a random subset without replacement; a crop with no more points than `num_out` gives
-    every one of its points at least once, the remaining `num_out - size` slots repeating randomly chosen
-    crop points (so shapes stay static and no crop point is lost).
+    scalar float; num_out: Python int; keep: optional scalar int tensor, how many of the crop's points to use (a
+    random `min(keep, size)` of them; default all) -> (num_out,) int32 indices into N. A crop with more (used)
+    points than `num_out` gives a random subset without replacement; a crop with no more than `num_out` gives every
+    used point at least once, the remaining slots repeating randomly chosen ones (so shapes stay static and no used
+    point is lost).
     """
     seeds = split_seed(seed, 3)
     n = tf.shape(points)[0]
@@ -51,20 +52,31 @@ def crop_indices(points, ratio, num_out, seed):
     dist = tf.reduce_sum(tf.square(points - points[centre]), axis=-1)
     _, by_distance = tf.math.top_k(-dist, k=n)  # nearest first
     size = crop_size(ratio, n)
+    used = size if keep is None else tf.clip_by_value(tf.cast(keep, tf.int32), 1, size)
 
     # A random order of the crop's positions [0, size): smallest random keys first, positions >= size last.
     keys = tf.where(tf.range(n) < size, tf.random.stateless_uniform([n], seeds[1]), 2.0)
     order = tf.argsort(keys)
-    # Slot p takes order[p mod size]: the first `size` slots hold every crop point once, later slots repeat
-    # the first few of the random order; a final shuffle spreads the repeats over the view.
-    positions = tf.gather(order, tf.range(num_out) % size)
+    # Slot p takes order[p mod used]: the first `used` slots hold that many crop points once each, later slots
+    # repeat the first few of the random order; a final shuffle spreads the repeats over the view.
+    positions = tf.gather(order, tf.range(num_out) % used)
     shuffle = tf.argsort(tf.random.stateless_uniform([num_out], seeds[2]))
     return tf.gather(by_distance, tf.gather(positions, shuffle))
 
 
-def crop_and_resample(points, ratio, num_out, seed):
+def crop_and_resample(points, ratio, num_out, seed, keep=None):
     """The points of `crop_indices`: (N, 3) -> (num_out, 3)."""
-    return tf.gather(points, crop_indices(points, ratio, num_out, seed))
+    return tf.gather(points, crop_indices(points, ratio, num_out, seed, keep))
+
+
+def sampled_density(ratio, num_points, low, seed):
+    """How many of a crop's points a "mixed" global view samples from: log-uniform between `low` (the view's size:
+    a random subset) and the crop's size (every point: an even farthest-point sample), so the views of one cloud
+    come from clumped to even samplings of it. ratio: scalar float; num_points: the cloud's N -> scalar int32."""
+    size = tf.cast(crop_size(ratio, num_points), tf.float32)
+    log_low = tf.math.log(tf.minimum(float(low), size))
+    log_density = tf.random.stateless_uniform([], seed, minval=log_low, maxval=tf.math.log(size))
+    return tf.cast(tf.round(tf.exp(log_density)), tf.int32)
 
 
 def augment(points, seed, scale_range=(0.8, 1.25), jitter_sigma=0.01, jitter_clip=0.05, rotate=False):
@@ -98,15 +110,18 @@ def _augment_with(config, points, seed):
     )
 
 
-def _crop_group(cloud, count, ratio_range, num_out, seed, config, finish=True):
+def _crop_group(cloud, count, ratio_range, num_out, seed, config, finish=True, density_low=None):
     """`count` crops of ratio ~ U(ratio_range), each resampled to `num_out` points, re-normalised and augmented
-    (`finish=False`: as cut, neither): (count, num_out, 3)."""
+    (`finish=False`: as cut, neither). With `density_low`, each crop keeps a `sampled_density` of its points (the
+    rest of the `num_out` slots repeat them): (count, num_out, 3)."""
     seeds = split_seed(seed, 2 * count + 1)
     low, high = ratio_range
     views = []
     for i in range(count):
         ratio = tf.random.stateless_uniform([], seeds[2 * i], minval=low, maxval=high)
-        view = crop_and_resample(cloud, ratio, num_out, seeds[2 * i + 1])
+        keep = None if density_low is None else sampled_density(ratio, tf.shape(cloud)[0], density_low,
+                                                                   split_seed(seeds[2 * i], 1)[0])
+        view = crop_and_resample(cloud, ratio, num_out, seeds[2 * i + 1], keep)
         views.append(normalize_unit_sphere(view) if finish else view)
     return _augment_with(config, tf.stack(views), seeds[-1]) if finish else tf.stack(views)
 
@@ -116,13 +131,17 @@ def multi_crop(cloud, seed, config):
 
     -> {"global": (num_global, global_points, 3), "local": (num_local, local_points, 3)}. With
     `global_sampling="fps"` the global crops come whole, (num_global, N, 3) (every crop point, repeats padding
-    to N), for `farthest_point_views` to sample per batch. The half-resolution FPS copies are made per batch by
+    to N), for `farthest_point_views` to sample per batch; with "mixed" they come whole too, each holding only a
+    `sampled_density` of its crop's points (repeats padding to N), so their farthest-point samples range from a
+    random subset to an even sample of the crop. The half-resolution FPS copies are made per batch by
     `half_resolution_views`.
     """
     seeds = split_seed(seed, 2)
-    whole = config.global_sampling == "fps"
+    whole = config.global_sampling in ("fps", "mixed")
+    density_low = config.global_points if config.global_sampling == "mixed" else None
     views = {"global": _crop_group(cloud, config.num_global, config.global_ratio,
-                                   cloud.shape[0] if whole else config.global_points, seeds[0], config, finish=not whole)}
+                                   cloud.shape[0] if whole else config.global_points, seeds[0], config,
+                                   finish=not whole, density_low=density_low)}
     if config.num_local:
         views["local"] = _crop_group(cloud, config.num_local, config.local_ratio, config.local_points, seeds[1], config)
     return views

@@ -11,6 +11,8 @@ from dcglr_tf.data import crops, sources
 from dcglr_tf.ops.points import normalize_unit_sphere
 
 AUTOTUNE = tf.data.AUTOTUNE
+# How an evaluation takes N points of a stored cloud: its first N (as stored), or N at random (seeded).
+POINT_ORDERS = ("first", "random")
 
 
 def view_shapes(config):
@@ -73,7 +75,7 @@ def pretraining_dataset(config, *, start_step=0, split=None, shard=(0, 1), batch
         if crop_config.num_half_res:
             seed = tf.stack([tf.constant(stream_seed + 1, tf.int64), batch])
             views["half"] = crops.half_resolution_views(cloud, seed, crop_config)
-        if crop_config.global_sampling == "fps":
+        if crop_config.global_sampling in ("fps", "mixed"):
             seed = tf.stack([tf.constant(stream_seed + 2, tf.int64), batch])
             views["global"] = crops.farthest_point_views(views["global"], seed, crop_config)
         return views
@@ -94,23 +96,31 @@ def pretraining_dataset(config, *, start_step=0, split=None, shard=(0, 1), batch
     return stream
 
 
-def labelled_dataset(name, split, *, num_points, batch_size, data_dir=None, manual_dir=None):
+def labelled_dataset(name, split, *, num_points, batch_size, data_dir=None, manual_dir=None, point_order="first",
+                     seed=0):
     """Batches of (points (B, num_points, 3), label (B,)) for feature extraction and supervised tasks; `name`: a
     registered name or a `sources.DatasetInfo` (a path dataset resolved at its points per cloud).
 
-    Clouds keep their first `num_points` points (the usual protocol), centred and scaled to the unit
-    sphere; the last batch may be smaller (nothing is dropped).
+    point_order: how each cloud's `num_points` are taken (`POINT_ORDERS`): "first", its first points as stored (the
+    benchmarks' protocol), or "random", a random subset drawn with the stateless seed (seed, index of the cloud in
+    the split), so every run and every encoder gets the same points, and a smaller count's points are the first of a
+    larger count's (each cloud's one random order, cut). Clouds are centred and scaled to the unit sphere; the last
+    batch may be smaller (nothing is dropped).
     """
+    if point_order not in POINT_ORDERS:
+        raise ValueError(f"point_order must be one of {', '.join(POINT_ORDERS)}, got {point_order!r}")
     sources.check_num_points(name, num_points)
     source = sources.load_split(name, split, data_dir=data_dir, manual_dir=manual_dir)
 
-    def prepare(example):
+    def prepare(index, example):
         cloud, label = _cloud_and_label(example)
-        cloud = normalize_unit_sphere(crops.select_points(cloud, num_points))
+        draw = None if point_order == "first" else tf.stack([tf.constant(seed, tf.int64), index])
+        cloud = normalize_unit_sphere(crops.select_points(cloud, num_points, draw))
         return tf.ensure_shape(cloud, [num_points, 3]), label
 
     return (
-        source.map(prepare, num_parallel_calls=AUTOTUNE, deterministic=True)
+        source.enumerate()
+        .map(prepare, num_parallel_calls=AUTOTUNE, deterministic=True)
         .batch(batch_size, num_parallel_calls=AUTOTUNE, deterministic=True)
         .prefetch(AUTOTUNE)
     )

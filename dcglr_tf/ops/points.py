@@ -123,18 +123,21 @@ def farthest_point_sample(points, num_samples, start_index=None):
     if start_index is None:
         start_index = tf.zeros([batch], tf.int32)
     start_index = tf.cast(start_index, tf.int32)
+    # Coordinates first, (B, 3, N): each step's distances run along N in memory (3x faster outside XLA than
+    # along the 3 coordinates of every point, as fast inside; the same picks).
+    by_coordinate = tf.transpose(points, [0, 2, 1])
 
-    def picked_point(index):  # (B,) -> (B, 1, 3)
-        return tf.gather(points, index[:, None], batch_dims=1)
+    def sq_distances(index):  # (B,) picked points -> (B, N) squared distances to them
+        picked = tf.gather(by_coordinate, index[:, None], axis=2, batch_dims=1)  # (B, 3, 1)
+        return tf.reduce_sum(tf.square(by_coordinate - picked), axis=1)
 
-    min_dist = tf.reduce_sum(tf.square(points - picked_point(start_index)), axis=-1)  # (B, N)
+    min_dist = sq_distances(start_index)
     picks = tf.TensorArray(tf.int32, size=num_samples, element_shape=tf.TensorShape([None]))
     picks = picks.write(0, start_index)
 
     def body(i, min_dist, picks):
         farthest = tf.argmax(min_dist, axis=-1, output_type=tf.int32)
-        dist = tf.reduce_sum(tf.square(points - picked_point(farthest)), axis=-1)
-        return i + 1, tf.minimum(min_dist, dist), picks.write(i, farthest)
+        return i + 1, tf.minimum(min_dist, sq_distances(farthest)), picks.write(i, farthest)
 
     _, _, picks = tf.while_loop(
         lambda i, *_: i < num_samples,

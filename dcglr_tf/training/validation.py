@@ -53,9 +53,9 @@ def _check_crops(config, replicas):
         low, high = getattr(crop, name)
         if not 0.0 < low <= high <= 1.0:
             raise ConfigError(f"crops.{name}", f"crops.{name}={(low, high)} must satisfy 0 < low <= high <= 1")
-    if crop.global_sampling not in ("random", "fps"):
+    if crop.global_sampling not in ("random", "fps", "mixed"):
         raise ConfigError("crops.global_sampling",
-                          f"crops.global_sampling must be 'random' or 'fps', got {crop.global_sampling!r}")
+                          f"crops.global_sampling must be 'random', 'fps' or 'mixed', got {crop.global_sampling!r}")
     if crop.num_half_res and num_points // 2 < 1:
         raise ConfigError("crops.num_half_res", f"half-resolution copies need num_points >= 2, got {num_points}")
 

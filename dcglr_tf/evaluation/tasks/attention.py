@@ -22,6 +22,8 @@ from dcglr_tf.evaluation.tasks.common import (
     encoder_description,
     encoder_slug,
     num_points_of,
+    point_order_of,
+    point_settings,
     prepared_dataset,
     split_of,
     task_dataset,
@@ -46,7 +48,8 @@ def run_attention(args, spec, ctx, log=print):
     backbone, name = load_trainable_backbone(path, backbone_name, args.preset, args.seed, backbone_args(args))
     num_points = num_points_of(args, description)
     info = prepared_dataset(args, dataset, num_points, log)
-    points, labels = load_arrays(info, split_of(args, "test", info), num_points, args.data_dir, args.manual_dir)
+    points, labels = load_arrays(info, split_of(args, "test", info), num_points, args.data_dir, args.manual_dir,
+                                 point_order_of(args), args.seed)
     firsts = [int(np.flatnonzero(labels == c)[0]) for c in np.unique(labels)][: args.num_clouds]
     points, labels = points[firsts], labels[firsts]
     per_point, patch_attention, _ = point_attention(backbone, points)
@@ -63,7 +66,7 @@ def run_attention(args, spec, ctx, log=print):
     log("attention entropy per head (nats; uniform = log(patches) = "
         f"{np.log(patch_attention.shape[-1]):.2f})")
     log(format_table(["cloud"] + [f"head {h + 1}" for h in range(entropy.shape[1])], rows))
-    settings = {"num_points": num_points, "clouds": titles, "heads": int(per_point.shape[1]),
+    settings = {"num_points": num_points, **point_settings(args), "clouds": titles, "heads": int(per_point.shape[1]),
                 "patches": int(patch_attention.shape[-1]), "block": "last"}
     metrics = {"attention_entropy": entropy.tolist(), "uniform_entropy": float(np.log(patch_attention.shape[-1]))}
     return base_result("attention", dataset, name, settings, [], metrics, pictures=[picture],

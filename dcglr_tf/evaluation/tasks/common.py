@@ -21,7 +21,8 @@ from dcglr_tf.utils.progress import Stage
 
 FEATURES_NOTE = ("teacher backbone global feature of the exported encoder (DGCNN/PointNet/PCT: max+mean pooled "
                  "per-point features; 3D-ViT: class token), clouds centred and scaled to the unit sphere, "
-                 "first num_points points of each cloud")
+                 "num_points points of each cloud taken as settings.point_order says (first: as stored; random: a "
+                 "seeded random subset)")
 DEFAULT_DATASET = "synthetic_objects"  # the embedded corpus train.py pre-trains on
 DEFAULT_DATASETS = {"segmentation": "synthetic_rooms"}  # tasks whose default differs
 
@@ -85,6 +86,17 @@ def open_encoder(spec, args):
     return encoder, name, path, backbone
 
 
+def point_order_of(args, default="first"):
+    """How the task takes N points of a cloud (`POINT_ORDERS`): --point_order, else the task's `default`."""
+    return getattr(args, "point_order", None) or default
+
+
+def point_settings(args, point_order=None):
+    """The result settings that say how the points were taken: {"point_order", "point_seed" (None for first)}."""
+    order = point_order or point_order_of(args)
+    return {"point_order": order, "point_seed": args.seed if order == "random" else None}
+
+
 def num_points_of(args, encoder_description, default=None):
     if args.num_points:
         return int(args.num_points)
@@ -111,22 +123,25 @@ def prepared_dataset(args, dataset, num_points, log=print):
     return info
 
 
-def split_features(encoder, args, dataset, split, num_points, *, log=print, ctx=None, spec=None):
-    """(features (M, D), labels (M,)) of `split` of `dataset` (--limit applied), the first `num_points` points of
-    each cloud, extracted in batches of --batch_size with progress output. `dataset`: a name, a path (prepared at
-    `num_points` points per cloud) or a DatasetInfo (a path prepared at more). With a task context `ctx`, each
-    (encoder `spec`, dataset, split, num_points) is extracted once per run and reused."""
+def split_features(encoder, args, dataset, split, num_points, *, log=print, ctx=None, spec=None, point_order=None):
+    """(features (M, D), labels (M,)) of `split` of `dataset` (--limit applied), `num_points` points of each cloud
+    taken as `point_order` (default: --point_order, else first) says, extracted in batches of --batch_size with
+    progress output. `dataset`: a name, a path (prepared at `num_points` points per cloud) or a DatasetInfo (a path
+    prepared at more). With a task context `ctx`, each (encoder `spec`, dataset, split, num_points, order) is
+    extracted once per run and reused."""
     info = prepared_dataset(args, dataset, num_points, log)
     split = split_of(args, split, info)
+    order = point_order or point_order_of(args)
     cache = None if ctx is None else ctx.setdefault("features", {})
-    key = (spec, info.tfds_name, split, int(num_points))
+    key = (spec, info.tfds_name, split, int(num_points), order)
     if cache is not None and key in cache:
         return cache[key]
     total = sources.num_examples(info, split, data_dir=args.data_dir, manual_dir=args.manual_dir)
-    with Stage(f"extracting {info.name} {split} features ({num_points} points per cloud)", total, "clouds",
-               log) as stage:
+    points = f"{num_points} points" if order == "first" else f"{num_points} random points"
+    with Stage(f"extracting {info.name} {split} features ({points} per cloud)", total, "clouds", log) as stage:
         features = extract_features(encoder, info, split, num_points=num_points, batch_size=args.batch_size,
-                                    data_dir=args.data_dir, manual_dir=args.manual_dir, on_batch=stage.update)
+                                    data_dir=args.data_dir, manual_dir=args.manual_dir, point_order=order,
+                                    seed=args.seed, on_batch=stage.update)
     if cache is not None:
         cache[key] = features
     return features

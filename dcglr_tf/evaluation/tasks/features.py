@@ -24,14 +24,14 @@ def resolve_encoder(encoder, backbone=None, preset="embedded", seed=0, backbone_
 
 
 def extract_features(encoder, dataset, split, *, num_points, batch_size=32, data_dir=None, manual_dir=None,
-                     jit_compile=False, on_batch=None):
-    """(features (M, D) float32, labels (M,) int64) of `split` of `dataset`, clouds of their first `num_points`
-    points; `on_batch(n)` after each batch (progress). `jit_compile=True` XLA-compiles the exported encoder: not the
-    default, since an encoder with `max_points` (a run-time branch on the point count around farthest point
-    sampling) ran 20x slower that way on CPU (320 clouds of 256 points: 29 s vs 1.3 s)."""
-    data = labelled_dataset(
-        dataset, split, num_points=num_points, batch_size=batch_size, data_dir=data_dir, manual_dir=manual_dir
-    )
+                     point_order="first", seed=0, jit_compile=False, on_batch=None):
+    """(features (M, D) float32, labels (M,) int64) of `split` of `dataset`, clouds of `num_points` points taken as
+    `point_order` says (`labelled_dataset`: "first" as stored, or "random" seeded by `seed`); `on_batch(n)` after each
+    batch (progress). `jit_compile=True` XLA-compiles the exported encoder: not the default, since an encoder with
+    `max_points` (a run-time branch on the point count around farthest point sampling) ran 20x slower that way on
+    CPU (320 clouds of 256 points: 29 s vs 1.3 s)."""
+    data = labelled_dataset(dataset, split, num_points=num_points, batch_size=batch_size, data_dir=data_dir,
+                            manual_dir=manual_dir, point_order=point_order, seed=seed)
     return encoder.embed_dataset(data, jit_compile=jit_compile, on_batch=on_batch)
 
 

@@ -26,6 +26,8 @@ from dcglr_tf.evaluation.tasks.common import (
     encoder_description,
     frozen_features,
     num_points_of,
+    point_order_of,
+    point_settings,
     prepared_dataset,
     run_dir_of,
     split_of,
@@ -65,11 +67,12 @@ def run_fewshot(args, spec, ctx, log=print):
         path, _ = parse_encoder_spec(spec, args.backbone)
         description = {} if path == "random" else encoder_description(path)
         num_points = num_points_of(args, description)
-        key = ("fewshot_points", dataset, num_points)
+        key = ("fewshot_points", dataset, num_points, point_order_of(args))
         if key not in ctx:
             info = prepared_dataset(args, dataset, num_points, log)
             ctx[key] = tuple(load_arrays(info, split_of(args, split, info), num_points, args.data_dir,
-                                         args.manual_dir) for split in ("train", "test"))
+                                         args.manual_dir, point_order_of(args), args.seed)
+                             for split in ("train", "test"))
         points = ctx[key]
         (_, train_y), (_, test_y) = points
         name = spec if path != "random" else f"random-init {args.backbone} (from scratch)"
@@ -104,7 +107,7 @@ def run_fewshot(args, spec, ctx, log=print):
         raise ValueError(f"no few-shot setting can be drawn from {dataset!r}: " + "; ".join(warnings))
     log(format_table(["setting", "trials", "query acc (%)"], rows))
     settings = {"settings": [f"{w}w{s}s" for w, s in settings_list], "trials": args.trials,
-                "queries_per_class": args.queries, "seed": args.seed, "num_points": num_points,
+                "queries_per_class": args.queries, "seed": args.seed, "num_points": num_points, **point_settings(args),
                 "support": "train split", "queries_from": "test split",
                 "classifier": ("finetune recipe on the support clouds (--fewshot_finetune)" if finetune else
                                "standardised frozen features, sklearn SVC(kernel='linear', C=1) (CrossPoint)")}

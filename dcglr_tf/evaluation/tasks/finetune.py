@@ -28,6 +28,8 @@ from dcglr_tf.evaluation.tasks.common import (
     encoder_description,
     inits_of,
     num_points_of,
+    point_order_of,
+    point_settings,
     prepared_dataset,
     run_dir_of,
     split_of,
@@ -51,14 +53,14 @@ def augment(points):
     return points * scale + shift
 
 
-def load_arrays(dataset, split, num_points, data_dir=None, manual_dir=None):
+def load_arrays(dataset, split, num_points, data_dir=None, manual_dir=None, point_order="first", seed=0):
     """(points (M, num_points, 3), labels (M,)) of a labelled split of `dataset` (a name or a `sources.DatasetInfo`),
-    unit-sphere normalised."""
+    unit-sphere normalised; the points of each cloud taken as `point_order` says (`labelled_dataset`)."""
     from dcglr_tf.data.pipeline import labelled_dataset
 
     points, labels = [], []
     for p, y in labelled_dataset(dataset, split, num_points=num_points, batch_size=256, data_dir=data_dir,
-                                 manual_dir=manual_dir):
+                                 manual_dir=manual_dir, point_order=point_order, seed=seed):
         points.append(p.numpy())
         labels.append(y.numpy())
     if not points:
@@ -210,9 +212,10 @@ def run_finetune(args, spec, ctx, log=print):
         num_points = num_points_of(args, description)
         if settings is None:
             info = prepared_dataset(args, dataset, num_points, log)
-            train, test = (load_arrays(info, split_of(args, split, info), num_points, args.data_dir, args.manual_dir)
-                           for split in ("train", "test"))
-            settings = {"num_points": num_points, "epochs": args.epochs, "batch_size": args.batch_size,
+            train, test = (load_arrays(info, split_of(args, split, info), num_points, args.data_dir, args.manual_dir,
+                                       point_order_of(args), args.seed) for split in ("train", "test"))
+            settings = {"num_points": num_points, **point_settings(args), "epochs": args.epochs,
+                        "batch_size": args.batch_size,
                         "learning_rate": args.learning_rate, "seed": args.seed, "train_examples": int(len(train[1])),
                         "test_examples": int(len(test[1])),
                         "recipe": "encoder + MLP head (512, 256, dropout 0.5), AdamW wd 1e-4, cosine lr, label "

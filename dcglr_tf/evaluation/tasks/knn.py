@@ -21,6 +21,7 @@ from dcglr_tf.evaluation.tasks.common import (
     class_names_of,
     dataset_of,
     frozen_features,
+    point_settings,
     split_of,
     task_dataset,
 )
@@ -71,7 +72,7 @@ def run_knn(args, spec, ctx, log=print):
             log(f"warning: k={r['k']} exceeds the {r['k_used']} reference clouds; using k={r['k_used']}")
     settings = {"protocol": protocol, "num_points": num_points, "k": list(ks), "temperature": args.temperature,
                 "similarity": "cosine (L2-normalised features)", "vote": "sum of exp(similarity / T) per class",
-                **sizes, "feature_dim": int(x.shape[1]), "deterministic": True}
+                **sizes, **point_settings(args), "feature_dim": int(x.shape[1]), "deterministic": True}
     log(format_table(["k", "T", "test acc" if protocol == "standard" else f"LOO acc ({sizes['split']})",
                       "mean class acc"],
                      [[r["k_used"], args.temperature, r["accuracy"], r["mean_class_accuracy"]] for r in scores["per_k"]]))

@@ -13,7 +13,8 @@ category's parts).
 
 Data: any dataset with part labels (`DatasetInfo.num_parts`; global part ids, consecutive per category, see
 `sources.category_parts`). Trains on train (+ val where the dataset has one, DGCNN's protocol), tests on test; each
-shape keeps a fixed random subset of `num_points` of its stored points, centred and scaled into the unit sphere.
+shape keeps a fixed random subset of `num_points` of its stored points (`--point_order=first`: its first points),
+centred and scaled into the unit sphere.
 """
 
 import keras
@@ -40,9 +41,10 @@ def predict_parts(model, points, categories, mask, batch_size):
     return np.concatenate(predictions)
 
 
-def load_part_shapes(dataset, split, num_points, *, seed=0, data_dir=None, manual_dir=None):
+def load_part_shapes(dataset, split, num_points, *, seed=0, data_dir=None, manual_dir=None, point_order="random"):
     """(points (M, num_points, 3) unit sphere, categories (M,), parts (M, num_points)) of a split of a dataset with
-    part labels: a fixed random subset of `num_points` of each shape's stored points (seeded by `seed`)."""
+    part labels: a fixed random subset of `num_points` of each shape's stored points (seeded by `seed`), or with
+    `point_order="first"` its first points as stored."""
     info = sources.dataset_info(dataset)
     if num_points > info.num_points:
         raise ValueError(f"--num_points={num_points} is more than the {info.num_points} points stored per shape of "
@@ -50,7 +52,7 @@ def load_part_shapes(dataset, split, num_points, *, seed=0, data_dir=None, manua
     rng = np.random.default_rng(seed)
     points, categories, parts = [], [], []
     for example in sources.load_split(dataset, split, data_dir=data_dir, manual_dir=manual_dir).as_numpy_iterator():
-        keep = rng.permutation(len(example["parts"]))[:num_points]
+        keep = np.arange(num_points) if point_order == "first" else rng.permutation(len(example["parts"]))[:num_points]
         points.append(example["points"][keep])
         categories.append(example["label"])
         parts.append(example["parts"][keep])
@@ -119,15 +121,17 @@ def run_partseg(args, spec, ctx, log=print):
         if train is None:
             num_points = common.num_points_of(args, {} if path == "random" else common.encoder_description(path))
             log(f"loading {dataset} {train_split} and {test_split} ({num_points} points per shape)")
+            order = common.point_order_of(args, default="random")
             train = load_part_shapes(dataset, train_split, num_points, seed=args.seed, data_dir=args.data_dir,
-                                     manual_dir=args.manual_dir)
+                                     manual_dir=args.manual_dir, point_order=order)
             test = load_part_shapes(dataset, test_split, num_points, seed=args.seed + 1, data_dir=args.data_dir,
-                                    manual_dir=args.manual_dir)
-            settings = {"num_points": num_points, "train_split": train_split, "test_split": test_split,
+                                    manual_dir=args.manual_dir, point_order=order)
+            settings = {"num_points": num_points, **common.point_settings(args, order), "train_split": train_split,
+                        "test_split": test_split,
                         "train_shapes": int(len(train[1])), "test_shapes": int(len(test[1])), "epochs": args.epochs,
                         "batch_size": args.batch_size, "learning_rate": args.learning_rate, "seed": args.seed,
                         "num_parts": info.num_parts, "categories": category_names,
-                        "input": "xyz, a fixed random subset of each shape's stored points, unit sphere",
+                        "input": "xyz of each shape's points (point_order), unit sphere",
                         "network": "encoder per-point features + global feature + category one-hot -> Dense(64) "
                                    "-> per-point MLP (256, 256, dropout 0.5, 128) -> parts; predictions restricted "
                                    "to the category's parts",

@@ -10,28 +10,28 @@ chance rate k / M, never 100 %. Reported: top-1 and top-5 rates a->b, b->a and t
 any dataset split works, or every cloud of a folder of files or a NumPy file of stacked clouds (`--points_file`; a
 folder is prepared at the larger count, whose first points are the smaller count's).
 
-`--point_order=shuffled` first permutes each cloud's points at random (seeded by `--seed`), so the two densities
-are independent random subsets rather than prefixes of the stored order. It matters for files stored in
-farthest-point order (modelnet40_normal_resampled, synthetic_objects), where the first 256 points are the FPS
-selection of 256 of the first 1024 and an encoder that down-samples by FPS sees the same points at both densities.
+`--point_order=random` (alias `shuffled`) takes the points of each cloud in a random order (seeded by `--seed`), so
+the two densities are random subsets (the smaller inside the larger) rather than prefixes of the stored order. It
+matters for files stored in farthest-point order (modelnet40_normal_resampled, synthetic_objects), where the first
+256 points are the FPS selection of 256 of the first 1024 and an encoder that down-samples by FPS sees the same
+points at both densities.
 """
 
 
 from dcglr_tf.data import sources
 from dcglr_tf.evaluation.report import format_table
-from dcglr_tf.evaluation.retrieval import cross_density_retrieval, shuffle_points
+from dcglr_tf.evaluation.retrieval import cross_density_retrieval
 from dcglr_tf.evaluation.tasks.common import (
     base_result,
     dataset_of,
     open_encoder,
+    point_order_of,
+    point_settings,
     prepared_dataset,
     split_features,
     split_of,
     task_dataset,
 )
-from dcglr_tf.evaluation.tasks.features import embed_points
-from dcglr_tf.evaluation.tasks.finetune import load_arrays
-from dcglr_tf.utils.progress import Stage
 
 DEFAULT_POINT_COUNTS = (1024, 256)
 
@@ -53,9 +53,8 @@ def retrieval_point_counts(args):
 
 
 def _shapes(args, max_points, log):
-    """(dataset, its DatasetInfo at `max_points` (prepared), split, whole clouds or None): the shapes to embed, every
-    cloud of --points_file or a split of --dataset; the clouds' arrays only when --point_order=shuffled needs them
-    whole."""
+    """(dataset, its DatasetInfo at `max_points` (prepared), split): the shapes to embed, every cloud of --points_file
+    or a split of --dataset."""
     if args.points_file and args.dataset:
         raise ValueError("give either --points_file or --dataset for --task=retrieval, not both")
     dataset = args.points_file or task_dataset(args)
@@ -65,26 +64,18 @@ def _shapes(args, max_points, log):
                          f"that")
     split = sources.ALL if args.points_file else args.split or default_split(info)
     prepared_dataset(args, info, max_points, log)
-    if args.point_order == "shuffled":  # the whole clouds are needed to draw random subsets
-        return dataset, info, split, load_arrays(info, split_of(args, split, info), info.num_points, args.data_dir,
-                                                 args.manual_dir)[0]
-    return dataset, info, split, None
+    return dataset, info, split
 
 
 def run_retrieval(args, spec, ctx, log=print):
     n_a, n_b = retrieval_point_counts(args)
-    label, info, split, points = _shapes(args, max(n_a, n_b), log)
-    if args.point_order == "shuffled":
-        points = shuffle_points(points, args.seed)
+    label, info, split = _shapes(args, max(n_a, n_b), log)
+    order = point_order_of(args)
     encoder, name, _, _ = open_encoder(spec, args)
-    log(f"cross-density retrieval, {n_a} vs {n_b} points per cloud, with {name}")
+    log(f"cross-density retrieval, {n_a} vs {n_b} points per cloud ({order}), with {name}")
     features = {}
     for n in (n_a, n_b):
-        if points is None:
-            features[n] = split_features(encoder, args, info, split, n, log=log, ctx=ctx, spec=spec)[0]
-            continue
-        with Stage(f"embedding {label} ({n} points per cloud)", len(points), "clouds", log) as stage:
-            features[n] = embed_points(encoder, points[:, :n], batch_size=args.batch_size, on_batch=stage.update)
+        features[n] = split_features(encoder, args, info, split, n, log=log, ctx=ctx, spec=spec)[0]
     metrics = cross_density_retrieval(features[n_a], features[n_b])
     split = split_of(args, split, info)
     shapes = int(len(features[n_a]))
@@ -97,9 +88,9 @@ def run_retrieval(args, spec, ctx, log=print):
                 "source": "points_file" if args.points_file else "dataset", "split": split,
                 "points_file": args.points_file, "chance_top1": 1.0 / shapes,
                 "similarity": "cosine (L2-normalised features); exact ties broken at random in expectation",
-                "point_order": args.point_order, "seed": args.seed,
-                "points": ("the first N points of each cloud" if args.point_order == "file" else
-                           "N random points of each cloud (shuffled with --seed, then the first N)")
+                **point_settings(args), "seed": args.seed,
+                "points": ("the first N points of each cloud" if order == "first" else
+                           "the first N of each cloud's points in a random order drawn with --seed")
                           + ", centred and scaled to the unit sphere"}
     return base_result("retrieval", label, name, settings, [], metrics, **metrics,
                        summary={"top1": metrics["top1"], "top1 a->b": metrics["top1_a_to_b"],

@@ -22,6 +22,8 @@ from dcglr_tf.evaluation.tasks.common import (
     base_result,
     inits_of,
     point_feature_backbones,
+    point_order_of,
+    point_settings,
     run_dir_of,
     split_of,
     task_dataset,
@@ -32,9 +34,10 @@ from dcglr_tf.export import export_segmenter
 from dcglr_tf.models.segmenter import SegmentationNet
 
 
-def load_blocks(dataset, split, num_points, *, seed=0, data_dir=None, manual_dir=None):
-    """(points (M, num_points, 3), labels (M, num_points)) of a segmentation split: xyz of each block, a fixed
-    random subset of `num_points` of its points (all of them when num_points >= the stored count)."""
+def load_blocks(dataset, split, num_points, *, seed=0, data_dir=None, manual_dir=None, point_order="random"):
+    """(points (M, num_points, 3), labels (M, num_points)) of a segmentation split: xyz of each block, `num_points` of
+    its points (all of them when num_points >= the stored count): a fixed random subset seeded by `seed`, or with
+    `point_order="first"` the first ones as stored."""
     from dcglr_tf.data import sources
 
     rng = np.random.default_rng(seed)
@@ -42,7 +45,7 @@ def load_blocks(dataset, split, num_points, *, seed=0, data_dir=None, manual_dir
     for example in sources.load_split(dataset, split, data_dir=data_dir, manual_dir=manual_dir).as_numpy_iterator():
         xyz, y = example["points"][:, :3], example["labels"]
         if num_points < len(y):
-            keep = rng.permutation(len(y))[:num_points]
+            keep = np.arange(num_points) if point_order == "first" else rng.permutation(len(y))[:num_points]
             xyz, y = xyz[keep], y[keep]
         points.append(xyz)
         labels.append(y)
@@ -107,11 +110,13 @@ def run_segmentation(args, spec, ctx, log=print):
                              f"none. Supported backbones: {', '.join(point_feature_backbones())}")
         names[init] = name
         if train is None:
+            order = point_order_of(args, default="random")
             train = load_blocks(dataset, train_split, num_points, seed=args.seed, data_dir=args.data_dir,
-                                manual_dir=args.manual_dir)
+                                manual_dir=args.manual_dir, point_order=order)
             test = load_blocks(dataset, test_split, num_points, seed=args.seed + 1, data_dir=args.data_dir,
-                               manual_dir=args.manual_dir)
-            settings = {"num_points": num_points, "train_area": args.train_area, "train_split": train_split,
+                               manual_dir=args.manual_dir, point_order=order)
+            settings = {"num_points": num_points, **point_settings(args, order), "train_area": args.train_area,
+                        "train_split": train_split,
                         "test_split": test_split, "train_blocks": int(len(train[1])), "test_blocks": int(len(test[1])),
                         "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
                         "seed": args.seed, "input": "xyz only (block coordinates as stored)",

@@ -18,6 +18,7 @@ from dcglr_tf.evaluation.tasks.common import (
     dataset_of,
     encoder_slug,
     frozen_features,
+    point_settings,
     split_of,
 )
 
@@ -35,7 +36,8 @@ def run_spectrum(args, spec, ctx, log=print):
                        spectrum["top_eigenvalue_share"], spectrum["collapsed"]]]))
     settings = {"num_points": num_points, "split": split_of(args, "train", dataset_of(args, dataset, num_points)),
                 "clouds": int(len(features)),
-                "covariance": "of centred (not standardised) features", "normalisation": "divided by the largest"}
+                "covariance": "of centred (not standardised) features", "normalisation": "divided by the largest",
+                **point_settings(args)}
     summary = {"eff. rank": spectrum["effective_rank"], "rank@1e-3": spectrum["rank_1e-3"],
                "collapsed": spectrum["collapsed"]}
     return base_result("spectrum", dataset, name, settings, [], spectrum, features=FEATURES_NOTE, pictures=[picture],

@@ -3,7 +3,7 @@ protocol of `evaluation.svm` (C by cross-validation on the train split only, sev
 
 from dcglr_tf.evaluation.report import format_table
 from dcglr_tf.evaluation.svm import CLASSIFIER, linear_svm_accuracy
-from dcglr_tf.evaluation.tasks.common import FEATURES_NOTE, base_result, frozen_features
+from dcglr_tf.evaluation.tasks.common import FEATURES_NOTE, base_result, frozen_features, point_settings
 
 
 def run_svm(args, spec, ctx, log=print):
@@ -14,7 +14,7 @@ def run_svm(args, spec, ctx, log=print):
         log(f"warning: {warning}")
     settings = {"num_points": num_points, "seeds": list(args.seeds), "train_examples": int(len(train_y)),
                 "test_examples": int(len(test_y)), "feature_dim": int(train_x.shape[1]),
-                "cv_folds": scores["cv_folds"], "classifier": CLASSIFIER}
+                "cv_folds": scores["cv_folds"], "classifier": CLASSIFIER, **point_settings(args)}
     rows = [[r["seed"], r["C"], "-" if r["cv_accuracy"] is None else r["cv_accuracy"], r["accuracy"]]
             for r in scores["per_seed"]]
     log(format_table(["seed", "C", "cv acc (train)", "test acc"], rows))

@@ -10,9 +10,9 @@ in the right category:
     python evaluate.py --task=transfer --encoder=ENC --points_file=meshes.npz     # classes from the file
     python evaluate.py --task=transfer --encoder=ENC --points_file=MESHES_DIR     # classes from its folders
 
-Both sides use the first `--num_points` points of each cloud (default: the encoder's pre-training num_points; a
-folder is prepared at that count; `--point_order=shuffled` takes random points of the file's clouds, seeded by
-`--seed`), centred and scaled to the unit sphere by the encoder. The vote is the kNN task's (cosine similarity, sum
+Both sides use `--num_points` points of each cloud (default: the encoder's pre-training num_points; a folder is
+prepared at that count), the first as stored or, with `--point_order=random` (alias `shuffled`), random ones seeded
+by `--seed`, centred and scaled to the unit sphere by the encoder. The vote is the kNN task's (cosine similarity, sum
 of exp(similarity / T) per class). Reported for each k of `--k` (default 20 and 1): the accuracy, the fraction of the
 clouds predicted as their class (chance: 1 / number of classes), the same per class, and the classes predicted most
 often.
@@ -25,22 +25,18 @@ import numpy as np
 from dcglr_tf.data import sources
 from dcglr_tf.data.points_file import CLASS_KEY
 from dcglr_tf.evaluation.report import format_table
-from dcglr_tf.evaluation.retrieval import shuffle_points
 from dcglr_tf.evaluation.tasks.common import (
     base_result,
     check_classification,
     dataset_of,
     num_points_of,
     open_encoder,
+    point_settings,
     prepared_dataset,
     split_features,
-    split_of,
     task_dataset,
 )
-from dcglr_tf.evaluation.tasks.features import embed_points
-from dcglr_tf.evaluation.tasks.finetune import load_arrays
 from dcglr_tf.evaluation.transfer import DEFAULT_KS, transfer_scores
-from dcglr_tf.utils.progress import Stage
 
 SHOWN_CLASSES = 5
 
@@ -66,17 +62,10 @@ def _check_file_classes(args, dataset, names):
 
 def _file_features(args, spec, ctx, encoder, num_points, log):
     """(features (F, D), class names of the F clouds) of every cloud of --points_file, prepared at `num_points`
-    points per cloud when it is a folder; --point_order=shuffled draws each cloud's points at random (--seed)."""
+    points per cloud when it is a folder, the points taken as --point_order says."""
     info = prepared_dataset(args, args.points_file, num_points, log)
     names = sources.class_names(info)
-    if args.point_order == "shuffled":
-        points, labels = load_arrays(info, split_of(args, sources.ALL, info), info.num_points, args.data_dir,
-                                     args.manual_dir)
-        clouds = np.ascontiguousarray(shuffle_points(points, args.seed)[:, :num_points])
-        with Stage(f"embedding {info.name} ({num_points} points per cloud)", len(clouds), "clouds", log) as stage:
-            features = embed_points(encoder, clouds, batch_size=args.batch_size, on_batch=stage.update)
-    else:
-        features, labels = split_features(encoder, args, info, sources.ALL, num_points, log=log, ctx=ctx, spec=spec)
+    features, labels = split_features(encoder, args, info, sources.ALL, num_points, log=log, ctx=ctx, spec=spec)
     return features, [names[y] if y >= 0 else None for y in labels]
 
 
@@ -113,7 +102,7 @@ def run_transfer(args, spec, ctx, log=print):
     settings = {"dataset": dataset, "reference_split": "train", "reference_examples": int(len(train_y)),
                 "points_file": args.points_file, "file_clouds": int(len(file_x)), "file_class": args.file_class,
                 "file_classes": dict(sorted(file_classes.items())),
-                "num_points": num_points, "point_order": args.point_order, "seed": args.seed, "k": list(ks),
+                "num_points": num_points, **point_settings(args), "seed": args.seed, "k": list(ks),
                 "temperature": args.temperature, "chance": 1.0 / len(names),
                 "similarity": "cosine (L2-normalised features)", "vote": "sum of exp(similarity / T) per class"}
     metrics = {"accuracy": scores[0]["accuracy"], "per_k": scores}

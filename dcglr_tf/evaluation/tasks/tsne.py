@@ -11,6 +11,7 @@ from dcglr_tf.evaluation.tasks.common import (
     dataset_of,
     encoder_slug,
     frozen_features,
+    point_settings,
     split_of,
 )
 from dcglr_tf.evaluation.tsne import plot_tsne, tsne_embedding
@@ -27,6 +28,7 @@ def run_tsne(args, spec, ctx, log=print):
     log(format_table(["encoder", "clouds", "picture"], [[name, len(labels), picture]]))
     settings = {"num_points": num_points, "split": split_of(args, "test", dataset_of(args, dataset, num_points)),
                 "clouds": int(len(labels)),
-                "perplexity": float(min(30.0, max((len(labels) - 1) / 3.0, 1.0))), "tsne_seed": args.seed}
+                "perplexity": float(min(30.0, max((len(labels) - 1) / 3.0, 1.0))), "tsne_seed": args.seed,
+                **point_settings(args)}
     return base_result("tsne", dataset, name, settings, [args.seed], {"coordinates_saved": False},
                        features=FEATURES_NOTE, pictures=[picture], summary={"clouds": len(labels)})
