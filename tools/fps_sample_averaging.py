@@ -1,9 +1,9 @@
 """Test-time averaging over several farthest-point samples: does it make an encoder's features hold across
-densities, and what does it do to the class-level score? A measured experiment behind a row of the README's study;
+densities, and what does it do to the class-level score? A measured experiment behind a row of docs/results.md;
 the exported encoder does not do this.
 
     python tools/fps_sample_averaging.py --encoders runs/study/default-s0/encoder \
-        runs/study/default-s0-random/encoder --points_file ../shared/data/modelnet40_airplanes_2048.npz --samples 1 4 8
+        runs/study/default-s0-random/encoder --points_file airplanes.npz --samples 1 4 8
 
 An exported encoder reduces a cloud denser than its `max_points` to the farthest-point sample that starts at the
 cloud's point 0. Here each cloud is reduced K times instead, the i-th sample starting at its point i (i < K), and

@@ -2,10 +2,10 @@
 
 One generated object per category as the dataset stores it (stretched and posed: 30 % are turned by 90 degrees
 about y), coloured by part, then a few real airplanes (grey) from an npz with key `points` (n, N, 3) (e.g.
-`../shared/data/modelnet40_airplanes_2048.npz`), all drawn from the same viewpoint in the datasets' shared frame
+`airplanes.npz`, made as docs/results.md says), all drawn from the same viewpoint in the datasets' shared frame
 (y up, front towards -z):
 
-    python tools/plot_synthetic_objects.py --airplanes ../shared/data/modelnet40_airplanes_2048.npz \\
+    python tools/plot_synthetic_objects.py --airplanes airplanes.npz \\
         --output docs/images/synthetic_objects.png
 """
 

@@ -1,4 +1,4 @@
-"""Crop, resample and augmentation transforms for the multi-crop views (SPEC "The method", step 2).
+"""Crop, resample and augmentation transforms for the multi-crop views (the paper's section 3.2, eqs. 4-5).
 
 All randomness is stateless: every function takes a `seed` of shape (2,) int, so a view is a pure function
 of the cloud and its seed and a pipeline is deterministic under its seed whatever the parallelism.
