@@ -34,8 +34,8 @@ from dcglr_tf.utils.faults import fault_point
 
 METADATA_FILE = os.path.join("assets.extra", "encoder.json")  # an encoder's description
 MODEL_FILE = os.path.join("assets.extra", "model.json")  # a classifier's or segmenter's description
-POINTS_SPEC = tf.TensorSpec([None, None, 3], tf.float32, name="points")
-CATEGORY_SPEC = tf.TensorSpec([None], tf.int32, name="category")
+POINTS_SIGNATURE = tf.TensorSpec([None, None, 3], tf.float32, name="points")
+CATEGORY_SIGNATURE = tf.TensorSpec([None], tf.int32, name="category")
 UNIT_SPHERE = "unit_sphere"  # the `input` of a description: points centred and scaled into the unit sphere inside
 AS_GIVEN = "as_given"  # ... or taken as they are (a semantic segmenter's block coordinates)
 
@@ -113,9 +113,9 @@ def export_encoder(backbone, path, metadata=None):
     """
     if backbone.compute_dtype != "float32":
         backbone = float32_copy(backbone)
-    endpoints = {"serve": (_serving_function(backbone), [POINTS_SPEC])}
+    endpoints = {"serve": (_serving_function(backbone), [POINTS_SIGNATURE])}
     if backbone.has_point_features:
-        endpoints["serve_points"] = (_point_serving_function(backbone), [POINTS_SPEC])
+        endpoints["serve_points"] = (_point_serving_function(backbone), [POINTS_SIGNATURE])
     description = {**(metadata or {}), "kind": "encoder", **_backbone_description(backbone),
                    "output_dim": int(backbone.output_dim), "point_feature_dim": backbone.point_feature_dim,
                    "input": UNIT_SPHERE}
@@ -144,7 +144,7 @@ def export_classifier(model, path, class_names, metadata=None):
 
     description = {**(metadata or {}), "kind": "classifier", **_backbone_description(model.backbone),
                    "class_names": list(class_names), "input": UNIT_SPHERE}
-    return _write_export(model, {"serve": (serve, [POINTS_SPEC])}, path, description, MODEL_FILE)
+    return _write_export(model, {"serve": (serve, [POINTS_SIGNATURE])}, path, description, MODEL_FILE)
 
 
 def export_segmenter(model, path, class_names, *, normalize=True, categories=None, category_parts=None,
@@ -176,7 +176,7 @@ def export_segmenter(model, path, class_names, *, normalize=True, categories=Non
             logits = model(_model_input(points, model.backbone, "segmenter", normalize), training=False)
             return keras.ops.softmax(logits, axis=-1)
 
-        return _write_export(model, {"serve": (serve, [POINTS_SPEC])}, path, description, MODEL_FILE)
+        return _write_export(model, {"serve": (serve, [POINTS_SIGNATURE])}, path, description, MODEL_FILE)
     _check_names(categories, model.num_categories, "categories", "categories")
     if category_parts is None or len(category_parts) != model.num_categories:
         raise ValueError(f"category_parts must list the parts of each of the {model.num_categories} categories")
@@ -193,7 +193,7 @@ def export_segmenter(model, path, class_names, *, normalize=True, categories=Non
 
     description.update(categories=list(categories),
                        category_parts=[[int(part) for part in parts] for parts in category_parts])
-    return _write_export(model, {"serve": (serve_parts, [POINTS_SPEC, CATEGORY_SPEC])}, path, description, MODEL_FILE)
+    return _write_export(model, {"serve": (serve_parts, [POINTS_SIGNATURE, CATEGORY_SIGNATURE])}, path, description, MODEL_FILE)
 
 
 def _check_names(names, count, argument, what):
