@@ -36,17 +36,34 @@ def _split_views(outputs, num_views):
 class DCGLR(keras.Model):
     """Student/teacher self-distillation for point clouds.
 
-    backbone / backbone_preset / backbone_args: which encoder (see `dcglr_tf.models.build_backbone`).
-    head_args: DINOHead arguments (out_dim K, hidden_dim, bottleneck_dim, num_layers).
-    teacher_temp, student_temp, center_momentum, global_weight, local_weight: the loss (eqs. 8-12).
-    koleo_weight: weight of a KoLeo term (`koleo_loss`, DINOv2) on the student backbone's features, computed per
-        global crop over the replica's batch (at least 2 clouds) and averaged over the crops; 0 (the paper's loss)
-        leaves it out.
-    momentum_start, momentum_end, total_steps: teacher EMA momentum, cosine over `total_steps` steps.
-    dtype: "float32" (default), "mixed_bfloat16" or "mixed_float16" (see `dcglr_tf.models.precision`): the networks'
-        compute precision; loss, centre, EMA and optimizer state stay float32.
-    freeze_last_layer_steps: steps during which the projector's last layer and its optimizer state stay
-        unchanged (through the optimizer's `freeze`, see `compile`).
+    Calling the model gives the teacher backbone's global feature, the representation used downstream; `fit` on
+    batches of `dcglr_tf.data.pipeline.pretraining_dataset` trains it (see `train_step`).
+
+    Args:
+        backbone: str, the registered encoder name (see `dcglr_tf.models.build_backbone`).
+        backbone_preset: str, the encoder's preset.
+        backbone_args: dict or None, constructor arguments that override the preset's.
+        head_args: dict or None, DINOHead arguments (out_dim K, hidden_dim, bottleneck_dim, num_layers, use_bn).
+        teacher_temp, student_temp: floats, the loss's temperatures (eqs. 8-11).
+        center_momentum: float, the momentum of the teacher's centre.
+        global_weight, local_weight: floats, the weights of the global-to-global and local-to-global losses (eq. 12).
+        koleo_weight: float, weight of a KoLeo term (`koleo_loss`, DINOv2) on the student backbone's features, computed
+            per global crop over the replica's batch (at least 2 clouds) and averaged over the crops; 0 (the paper's
+            loss) leaves it out.
+        momentum_start, momentum_end: floats, the teacher's EMA momentum, on a cosine over `total_steps` steps.
+        total_steps: int, the length of the momentum schedule.
+        freeze_last_layer_steps: int, steps during which the projector's last layer and its optimizer state stay
+            unchanged (through the optimizer's `freeze`, see `compile`).
+        **kwargs: passed to `keras.Model`; `dtype`: "float32" (default), "mixed_bfloat16" or "mixed_float16" (see
+            `dcglr_tf.models.precision`), the networks' compute precision; loss, centre, EMA and optimizer state stay
+            float32. `name` defaults to "dcglr".
+
+    Call arguments:
+        points: (B, N, 3) float clouds.
+        training: ignored: the teacher backbone always runs in inference mode.
+
+    Returns:
+        (B, D) teacher backbone global features, D = `embedding_dim`.
     """
 
     def __init__(
@@ -149,21 +166,36 @@ class DCGLR(keras.Model):
 
     # ---- saved state ----------------------------------------------------------------------------------
     def random_states(self):
-        """The states of the layers' random generators (`keras.random.SeedGenerator`, e.g. the student's stochastic
-        depth masks): the variables that `weights` leaves out, each of shape (2,)."""
+        """The states of the layers' random generators: the variables that `weights` leaves out.
+
+        The generators are `keras.random.SeedGenerator`s, e.g. those of the student's stochastic depth masks.
+
+        Returns:
+            List of variables, each of shape (2,).
+        """
         weights = {id(v) for v in self.weights}
         return [v for v in self.variables if id(v) not in weights]
 
     def save_own_variables(self, store):
-        """The centre (Keras's own) and the random generators' states, which Keras does not save, so that a run
-        resumed from a checkpoint draws the masks the uninterrupted run draws."""
+        """Saves the centre (Keras's own) and the random generators' states, which Keras does not save.
+
+        With them a run resumed from a checkpoint draws the masks the uninterrupted run draws.
+
+        Args:
+            store: Keras's variable store, written to.
+        """
         super().save_own_variables(store)
         for i, state in enumerate(self.random_states()):
             store[f"{RANDOM_STATE}{i}"] = state
 
     def load_own_variables(self, store):
-        """Inverse of `save_own_variables`; a file saved without the generators' states (by an earlier version)
-        leaves them as they are."""
+        """Inverse of `save_own_variables`.
+
+        A file saved without the generators' states (by an earlier version) leaves them as they are.
+
+        Args:
+            store: Keras's variable store, read from.
+        """
         keys = list(store.keys())
         super().load_own_variables({key: store[key] for key in keys if not key.startswith(RANDOM_STATE)})
         for i, state in enumerate(self.random_states()):
@@ -178,7 +210,15 @@ class DCGLR(keras.Model):
 
     # ---- inference ------------------------------------------------------------------------------------
     def call(self, points, training=False):
-        """(B, N, 3) -> (B, D): the teacher backbone's global feature."""
+        """The teacher backbone's global feature: (B, N, 3) -> (B, D).
+
+        Args:
+            points: (B, N, 3) float clouds.
+            training: ignored: the teacher backbone always runs in inference mode.
+
+        Returns:
+            (B, D) features.
+        """
         return self.teacher_backbone(points, training=False)
 
     # ---- training ---------------------------------------------------------------------------------------
@@ -194,12 +234,18 @@ class DCGLR(keras.Model):
         return ops.cast(features, "float32"), ops.cast(logits, "float32")
 
     def student_views(self, views, training=True):
-        """Student logits of every view with one backbone call per distinct point count (as DINO batches
-        same-resolution crops: one set of batch-norm statistics, fewer calls).
+        """Student logits of every view, with one backbone call per distinct point count.
 
-        views: {"global": (B, I, n_g, 3), optional "local" / "half": (B, V, n, 3)} ->
-        (global (I, B, K), local (V_local + V_half, B, K) or None, global backbone features (I, B, D)), local
-        views in VIEW_GROUPS order.
+        As DINO batches same-resolution crops: one set of batch-norm statistics, fewer calls.
+
+        Args:
+            views: dict `{"global": (B, I, n_g, 3)}` with optional "local" / "half": (B, V, n, 3).
+            training: bool.
+
+        Returns:
+            Tuple `(global, local, features)` of float32: global logits (I, B, K), local logits
+            (V_local + V_half, B, K) in `VIEW_GROUPS` order or None without local views, and the global views' backbone
+            features (I, B, D).
         """
         by_points = {}
         for name in VIEW_GROUPS:
@@ -220,10 +266,22 @@ class DCGLR(keras.Model):
         return logits["global"], ops.concatenate(local, axis=0) if local else None, features["global"]
 
     def train_step(self, data):
-        """One DCGLR step on a dict of views: "global" (B, I, n_g, 3) and optional "local" / "half"
-        (B, V, n, 3). Views of equal point count go through the student as one batched call. With XLA
-        under a multi-replica strategy (`compile`), the replica's step is compiled per replica in clusters
-        between the cross-replica reductions."""
+        """One DCGLR step on a dict of views.
+
+        Views of equal point count go through the student as one batched call. With XLA under a multi-replica strategy
+        (`compile`), the replica's step is compiled per replica in clusters between the cross-replica reductions.
+
+        Args:
+            data: dict with "global" (B, I, n_g, 3) and optional "local" / "half" (B, V, n, 3) views (other keys,
+                such as "label", are ignored).
+
+        Returns:
+            Dict of the trackers' running means: "loss", "loss_g", "loss_l", "koleo" (with `koleo_weight`),
+            "teacher_entropy", "center_kl", "learning_rate", "weight_decay", "momentum".
+
+        Raises:
+            ValueError: with `koleo_weight` > 0, a replica batch of 1 cloud.
+        """
         if self.xla_per_replica:
             with tf.xla.experimental.jit_scope():
                 return self._replica_step(data)
@@ -300,15 +358,24 @@ class DCGLR(keras.Model):
             self.trackers[name].update_state(value)
 
     def compile(self, optimizer, clip_norm=3.0, jit_compile=True, **kwargs):
-        """`optimizer` (e.g. ScheduledAdamW without clipnorm); gradients are clipped here, per parameter,
-        after the cross-replica sum, so clipping is the same on one device and on many. The projector's
-        last layer is frozen through the optimizer's `freeze` (needed when freeze_last_layer_steps > 0).
+        """Configures the model for training.
 
-        jit_compile: XLA for the train step under any strategy. With one replica Keras compiles the whole
-        step. With several, every op of the replica's step is marked for XLA (`jit_scope`) and compiled per
-        replica, in clusters between the cross-replica reductions (synchronised batch norm, gradients,
-        centre), which XLA can hold inside a cluster only on GPUs. (Marking only the forward and backward
-        pass deadlocked TensorFlow 2.21's executor on 2 logical CPUs.)
+        Gradients are clipped here, per parameter, after the cross-replica sum, so clipping is the same on one device
+        and on many. The projector's last layer is frozen through the optimizer's `freeze` (needed when
+        freeze_last_layer_steps > 0).
+
+        Args:
+            optimizer: a Keras optimizer without clipnorm, e.g. `ScheduledAdamW`.
+            clip_norm: float or None, the norm each gradient is clipped to (None or 0: no clipping).
+            jit_compile: bool, XLA for the train step under any strategy. With one replica Keras compiles the whole
+                step. With several, every op of the replica's step is marked for XLA (`jit_scope`) and compiled per
+                replica, in clusters between the cross-replica reductions (synchronised batch norm, gradients,
+                centre), which XLA can hold inside a cluster only on GPUs. (Marking only the forward and backward
+                pass deadlocked TensorFlow 2.21's executor on 2 logical CPUs.)
+            **kwargs: passed to `keras.Model.compile`.
+
+        Raises:
+            ValueError: when freeze_last_layer_steps > 0 and the optimizer has no `freeze(variables, steps)`.
         """
         self.clip_norm = clip_norm
         self.xla_per_replica = bool(jit_compile) and self.distribute_strategy.num_replicas_in_sync > 1

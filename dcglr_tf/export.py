@@ -94,14 +94,13 @@ def _backbone_description(backbone):
 
 
 def export_encoder(backbone, path, metadata=None):
-    """Write a built Backbone as an encoder SavedModel.
+    """Writes a built Backbone as an encoder SavedModel.
 
     Endpoints: `serve(points: float32 (B, n, 3)) -> float32 (B, D)`, and for a backbone with per-point features
     (`has_point_features`) `serve_points(points) -> float32 (B, n, point_feature_dim)`. The JSON description in
     `assets.extra/encoder.json` holds kind "encoder", the backbone's class and config, output_dim, min_points,
-    point_feature_dim (or null), input "unit_sphere" and the endpoints, plus `metadata` (whose keys give way to
-    these). A backbone trained in mixed precision is exported
-    as its float32 twin.
+    point_feature_dim (or null), input "unit_sphere" and the endpoints, plus `metadata` (whose keys give way to these).
+    A backbone trained in mixed precision is exported as its float32 twin.
 
     Args:
         backbone: a built `dcglr_tf.models.Backbone`.
@@ -123,9 +122,10 @@ def export_encoder(backbone, path, metadata=None):
 
 
 def export_classifier(model, path, class_names, metadata=None):
-    """Write a fitted `PointClassifier` as a classifier SavedModel:
-    `serve(points: float32 (B, n, 3)) -> float32 (B, num_classes)` class probabilities, points normalised into the
-    unit sphere inside.
+    """Writes a fitted `PointClassifier` as a classifier SavedModel.
+
+    Endpoint: `serve(points: float32 (B, n, 3)) -> float32 (B, num_classes)` class probabilities, points normalised
+    into the unit sphere inside.
 
     Args:
         model: a built `dcglr_tf.models.classifier.PointClassifier`.
@@ -136,6 +136,9 @@ def export_classifier(model, path, class_names, metadata=None):
 
     Returns:
         path.
+
+    Raises:
+        ValueError: when `class_names` does not name the model's `num_classes` classes.
     """
     _check_names(class_names, model.num_classes, "class_names", "classes")
 
@@ -149,11 +152,11 @@ def export_classifier(model, path, class_names, metadata=None):
 
 def export_segmenter(model, path, class_names, *, normalize=True, categories=None, category_parts=None,
                      metadata=None):
-    """Write a fitted `SegmentationNet` or `PartSegmentationNet` as a segmenter SavedModel.
+    """Writes a fitted `SegmentationNet` or `PartSegmentationNet` as a segmenter SavedModel.
 
-    `serve(points: float32 (B, n, 3)) -> float32 (B, n, num_classes)` per-point probabilities; a part segmenter's
-    is `serve(points, category: int32 (B,)) -> (B, n, num_parts)`, the probabilities restricted to the category's
-    parts (0 elsewhere).
+    Endpoint: `serve(points: float32 (B, n, 3)) -> float32 (B, n, num_classes)` per-point probabilities; a part
+    segmenter's is `serve(points, category: int32 (B,)) -> (B, n, num_parts)`, the probabilities restricted to the
+    category's parts (0 elsewhere); a category outside [0, num_categories) fails inside the graph.
 
     Args:
         model: a built `SegmentationNet` (semantic) or `PartSegmentationNet` (parts).
@@ -167,6 +170,10 @@ def export_segmenter(model, path, class_names, *, normalize=True, categories=Non
 
     Returns:
         path.
+
+    Raises:
+        ValueError: when `class_names` does not name the model's classes, or for a part segmenter `categories` or
+            `category_parts` does not cover its `num_categories` categories.
     """
     _check_names(class_names, model.num_classes, "class_names", "per-point classes")
     description = {**(metadata or {}), "kind": "segmenter", **_backbone_description(model.backbone),
@@ -205,6 +212,11 @@ def _check_names(names, count, argument, what):
 class ExportedModel:
     """What every loaded model shares: its description, its point minimum and the input checks.
 
+    Args:
+        description: dict, the export's JSON description.
+        min_points: int, the fewest points per cloud the model takes.
+        owner: optional object kept alive with the model (the loaded SavedModel and its variables).
+
     Attributes:
         kind: str, "encoder", "classifier" or "segmenter".
         description: dict, the export's JSON description.
@@ -221,8 +233,18 @@ class ExportedModel:
         self._owner = owner  # keeps the loaded SavedModel (and its variables) alive
 
     def check_points(self, points):
-        """float32 NumPy (B, n, 3) of `points`, or a ValueError naming what is wrong: rank 3, last dimension 3, at
-        least `min_points` points, finite values."""
+        """Checks a batch of clouds before it reaches TensorFlow.
+
+        Args:
+            points: array-like (B, n, 3).
+
+        Returns:
+            float32 NumPy (B, n, 3).
+
+        Raises:
+            ValueError: naming what is wrong: not rank 3, last dimension not 3, fewer than `min_points` points, or
+                non-finite values.
+        """
         points = np.asarray(points, dtype=np.float32)
         if points.ndim != 3 or points.shape[-1] != 3:
             raise ValueError(f"{self.kind} input must have shape [batch, n_points, 3], got {list(points.shape)}")
@@ -234,9 +256,20 @@ class ExportedModel:
         return points
 
     def predict(self, points, *, batch_size=32, on_batch=None, **inputs):
-        """The model's output for (M, n, 3) clouds, `batch_size` clouds per call: `self(points[i:j], **inputs[i:j])`
-        concatenated. `inputs` are further per-cloud arrays (a part segmenter's `categories`); `on_batch(count)`
-        after each batch (progress)."""
+        """The model's output for many clouds: `self(points[i:j], **inputs[i:j])` per `batch_size` clouds, concatenated.
+
+        Args:
+            points: (M, n, 3) clouds.
+            batch_size: int, clouds per call.
+            on_batch: optional callable, `on_batch(count)` after each batch (progress).
+            **inputs: further per-cloud arrays of length M (a part segmenter's `categories`).
+
+        Returns:
+            NumPy array, the outputs of all M clouds concatenated along the first axis.
+
+        Raises:
+            ValueError: when there are no clouds, or as `__call__`.
+        """
         if len(points) == 0:
             raise ValueError(f"there are no clouds to give the {self.kind}")
         outputs = []
@@ -249,10 +282,19 @@ class ExportedModel:
 
 
 class Encoder(ExportedModel):
-    """A callable encoder: points (B, n, 3) -> embeddings (B, D), from an export or an in-memory backbone;
-    `point_features` (B, n, 3) -> (B, n, C) for backbones with per-point features.
+    """A callable encoder: points (B, n, 3) -> embeddings (B, D), from an export or an in-memory backbone.
 
-    Input is checked before it reaches TensorFlow (`check_points`): each failure is a ValueError naming the problem.
+    `point_features` (B, n, 3) -> (B, n, C) for backbones with per-point features. Input is checked before it reaches
+    TensorFlow (`check_points`): each failure is a ValueError naming the problem. Usually made by `load_model`,
+    `load_encoder` or `encoder_from_backbone`.
+
+    Args:
+        serve: callable, float32 (B, n, 3) tensor -> (B, D) embeddings.
+        output_dim: int, D.
+        min_points: int, the fewest points per cloud.
+        description: dict, the export's description.
+        owner: optional object kept alive with the encoder.
+        serve_points: optional callable, float32 (B, n, 3) tensor -> (B, n, C) per-point features.
     """
 
     kind = "encoder"
@@ -265,7 +307,17 @@ class Encoder(ExportedModel):
         self.output_dim = int(output_dim)
 
     def __call__(self, points):
-        """float32 (B, n, 3) -> float32 NumPy (B, D)."""
+        """Embeds a batch of clouds.
+
+        Args:
+            points: float32 (B, n, 3).
+
+        Returns:
+            float32 NumPy (B, D).
+
+        Raises:
+            ValueError: as `check_points`.
+        """
         return np.asarray(self._serve(tf.constant(self.check_points(points))))
 
     @property
@@ -273,19 +325,37 @@ class Encoder(ExportedModel):
         return self._serve_points is not None
 
     def point_features(self, points):
-        """float32 (B, n, 3) -> float32 NumPy (B, n, C): the backbone's per-point features (C is the description's
-        `point_feature_dim`) of the normalised clouds. ValueError for a backbone without per-point features."""
+        """The backbone's per-point features of the normalised clouds.
+
+        Args:
+            points: float32 (B, n, 3).
+
+        Returns:
+            float32 NumPy (B, n, C), C the description's `point_feature_dim`.
+
+        Raises:
+            ValueError: for a backbone without per-point features, or as `check_points`.
+        """
         if self._serve_points is None:
             raise ValueError(f"this encoder's backbone ({self.description.get('backbone_class')}) has no per-point "
                              f"features")
         return np.asarray(self._serve_points(tf.constant(self.check_points(points))))
 
     def embed_dataset(self, dataset, *, jit_compile=False, on_batch=None):
-        """Embeddings and labels of a tf.data of (points, label) batches -> (features (M, D), labels (M,)).
+        """Embeddings and labels of a dataset of (points, label) batches.
 
-        jit_compile: run the encoder XLA-compiled (each batch is still checked here; XLA drops the graph's
-        assertions), a smaller last batch padded to the first batch's size so that one compilation serves all.
-        on_batch(n): called after each batch with its number of clouds (progress output)."""
+        Args:
+            dataset: `tf.data.Dataset` of `(points (B, n, 3), label (B,))` batches.
+            jit_compile: bool, run the encoder XLA-compiled (each batch is still checked here; XLA drops the graph's
+                assertions), a smaller last batch padded to the first batch's size so that one compilation serves all.
+            on_batch: optional callable, `on_batch(n)` after each batch with its number of clouds (progress output).
+
+        Returns:
+            Tuple `(features, labels)`: float32 NumPy (M, D) and the (M,) labels as the dataset holds them.
+
+        Raises:
+            ValueError: an empty dataset, or a batch failing `check_points`.
+        """
         serve = self._serve
         if jit_compile:
             self._compiled = self._compiled or tf.function(self._serve, jit_compile=True)
@@ -307,7 +377,13 @@ class Encoder(ExportedModel):
 
 
 class Classifier(ExportedModel):
-    """A loaded classifier: points (B, n, 3) -> class probabilities (B, C); `class_names` in output order."""
+    """A loaded classifier: points (B, n, 3) -> class probabilities (B, C); `class_names` in output order.
+
+    Args:
+        serve: callable, the export's `serve` endpoint.
+        description: dict, the export's description (with `min_points` and `class_names`).
+        owner: optional object kept alive with the classifier.
+    """
 
     kind = "classifier"
 
@@ -317,13 +393,31 @@ class Classifier(ExportedModel):
         self.class_names = list(description["class_names"])
 
     def __call__(self, points):
-        """float32 (B, n, 3) -> float32 NumPy (B, C), rows summing to 1."""
+        """Class probabilities of a batch of clouds.
+
+        Args:
+            points: float32 (B, n, 3).
+
+        Returns:
+            float32 NumPy (B, C), rows summing to 1.
+
+        Raises:
+            ValueError: as `check_points`.
+        """
         return np.asarray(self._serve(tf.constant(self.check_points(points))))
 
 
 class Segmenter(ExportedModel):
-    """A loaded segmenter: points (B, n, 3) -> per-point class probabilities (B, n, C); a part segmenter
-    (`categories` not None) also takes each cloud's category, by name or id, and gives its parts only."""
+    """A loaded segmenter: points (B, n, 3) -> per-point class probabilities (B, n, C).
+
+    A part segmenter (`categories` not None) also takes each cloud's category, by name or id, and gives its parts only.
+
+    Args:
+        serve: callable, the export's `serve` endpoint.
+        description: dict, the export's description (with `min_points`, `class_names` and, for a part segmenter,
+            `categories` and `category_parts`).
+        owner: optional object kept alive with the segmenter.
+    """
 
     kind = "segmenter"
 
@@ -335,8 +429,19 @@ class Segmenter(ExportedModel):
         self.category_parts = description.get("category_parts")
 
     def category_ids(self, categories, count):
-        """int32 (count,) category ids of `categories` (names or ids, one per cloud), or a ValueError naming an
-        unknown one or a missing argument."""
+        """Category ids of one category per cloud.
+
+        Args:
+            categories: names or ids, one per cloud (a single one is a list of one); None for a semantic segmenter.
+            count: int, the number of clouds.
+
+        Returns:
+            int32 NumPy (count,), or None for a semantic segmenter.
+
+        Raises:
+            ValueError: naming an unknown category or id, a count that differs from `count`, categories given to a
+                semantic segmenter, or none given to a part segmenter.
+        """
         if self.categories is None:
             if categories is not None:
                 raise ValueError("this segmenter takes no category: it is not a part segmenter")
@@ -359,7 +464,18 @@ class Segmenter(ExportedModel):
         return np.array(ids, np.int32)
 
     def __call__(self, points, categories=None):
-        """float32 (B, n, 3) (and B categories for a part segmenter) -> float32 NumPy (B, n, C)."""
+        """Per-point class probabilities of a batch of clouds.
+
+        Args:
+            points: float32 (B, n, 3).
+            categories: a part segmenter's B categories (names or ids); None for a semantic segmenter.
+
+        Returns:
+            float32 NumPy (B, n, C).
+
+        Raises:
+            ValueError: as `check_points` and `category_ids`.
+        """
         points = self.check_points(points)
         ids = self.category_ids(categories, len(points))
         inputs = [tf.constant(points)] + ([] if ids is None else [tf.constant(ids)])
@@ -407,8 +523,18 @@ def load_model(path):
 
 
 def load_encoder(path):
-    """Load an encoder exported by `export_encoder` (a SavedModel directory) as an `Encoder`; a FileNotFoundError
-    for a directory that holds no encoder (a classifier or segmenter included: use `load_model` for those)."""
+    """Loads an encoder exported by `export_encoder` (a SavedModel directory).
+
+    Args:
+        path: str, the SavedModel directory.
+
+    Returns:
+        `Encoder`.
+
+    Raises:
+        FileNotFoundError: a directory that holds no encoder (a classifier or segmenter included: use `load_model` for
+            those).
+    """
     kind = _read_description(path, "encoder").get("kind", "encoder")
     if kind != "encoder":
         raise FileNotFoundError(f"{path!r} holds an exported {kind}, not an encoder (load_model loads every kind)")
@@ -416,8 +542,14 @@ def load_encoder(path):
 
 
 def encoder_from_backbone(backbone):
-    """Wrap an in-memory Backbone (built here if it is not yet) as an `Encoder` with the same checks and
-    normalisation as the export."""
+    """Wraps an in-memory Backbone as an `Encoder` with the same checks and normalisation as the export.
+
+    Args:
+        backbone: a `dcglr_tf.models.Backbone`, built here if it is not yet.
+
+    Returns:
+        `Encoder`: float32 (B, n, 3) -> (B, output_dim).
+    """
     if not backbone.built:
         backbone.build((None, None, 3))
     serve = tf.function(_serving_function(backbone), reduce_retracing=True)
@@ -430,7 +562,17 @@ def encoder_from_backbone(backbone):
 
 
 def backbone_class_of(description):
-    """The registered Backbone class named in an export's description (`backbone_class`)."""
+    """The registered Backbone class named in an export's description (`backbone_class`).
+
+    Args:
+        description: dict, an export's description.
+
+    Returns:
+        The Backbone subclass.
+
+    Raises:
+        ValueError: when the class is not a registered dcglr_tf backbone.
+    """
     name = description.get("backbone_class")
     cls = keras.saving.get_registered_object(f"dcglr_tf>{name}")
     if cls is None:
@@ -439,7 +581,14 @@ def backbone_class_of(description):
 
 
 def full_model_path(encoder_path):
-    """OUTPUT_DIR/dcglr.keras of the run that exported `encoder_path` (OUTPUT_DIR/encoder)."""
+    """OUTPUT_DIR/dcglr.keras of the run that exported `encoder_path` (OUTPUT_DIR/encoder).
+
+    Args:
+        encoder_path: str, the exported encoder's directory.
+
+    Returns:
+        str, the path (it may not exist).
+    """
     run_dir = os.path.dirname(os.path.abspath(encoder_path.rstrip("/")))
     return os.path.join(run_dir, "dcglr.keras")
 

@@ -61,8 +61,12 @@ class Prediction:
         return [self.model_classes[i] for i in np.argmax(self.outputs["probabilities"], axis=-1)]
 
     def accuracy(self) -> tuple[float | None, int]:
-        """(the classifier's accuracy, the number of clouds it is over): over the clouds whose folder names one of
-        the classifier's classes; (None, 0) when none does."""
+        """The classifier's accuracy over the clouds whose folder names one of the classifier's classes.
+
+        Returns:
+            Tuple `(accuracy, count)`: float (or None) and the number of clouds it is over; `(None, 0)` when no cloud's
+            folder names one of the classes.
+        """
         if self.true_classes is None:
             return None, 0
         scored = [(p, t) for p, t in zip(self.predicted, self.true_classes) if t in self.model_classes]
@@ -71,7 +75,11 @@ class Prediction:
         return float(np.mean([p == t for p, t in scored])), len(scored)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The arrays of the output `.npz` (see the module's docstring)."""
+        """The arrays of the output `.npz` (see the module's docstring).
+
+        Returns:
+            Dict of str to NumPy array, M rows each (`class_names`: C).
+        """
         arrays = {"paths": np.array(self.paths, dtype=str)}
         if self.kind == "encoder":
             arrays["embeddings"] = self.outputs["embeddings"]
@@ -90,8 +98,18 @@ class Prediction:
 
 
 def clouds_num_points(model, num_points=None):
-    """The points per cloud to read for `model`: `num_points`, else the training `num_points` its description
-    records; a ValueError naming `--num_points` when neither is there or it is below the model's minimum."""
+    """The points per cloud to read for `model`.
+
+    Args:
+        model: an `Encoder`, `Classifier` or `Segmenter`.
+        num_points: int or None; default the training `num_points` the model's description records.
+
+    Returns:
+        int.
+
+    Raises:
+        ValueError: naming `--num_points`, when neither is there or it is below the model's minimum.
+    """
     num_points = num_points or model.num_points
     if not num_points:
         raise ValueError(f"this {model.kind}'s description records no training num_points: give --num_points")
@@ -132,8 +150,21 @@ def _read(entry, stacked, num_points):
 
 
 def predict_files(model, path, **options):
-    """Run an exported model on every cloud of a file, a folder (searched recursively) or a stacked `.npz`/`.npy`:
-    `predict_listing(model, folders.scan(path), **options)`."""
+    """Runs an exported model on every cloud of a file, a folder (searched recursively) or a stacked `.npz`/`.npy`.
+
+    Same as `predict_listing(model, folders.scan(path), **options)`.
+
+    Args:
+        model: an `Encoder`, `Classifier` or `Segmenter` (`dcglr_tf.export.load_model`).
+        path: str or path-like, the input.
+        **options: keyword arguments of `predict_listing`.
+
+    Returns:
+        Prediction.
+
+    Raises:
+        ValueError: as `folders.scan` and `predict_listing`.
+    """
     return predict_listing(model, folders.scan(path), **options)
 
 
@@ -201,21 +232,53 @@ def predict_listing(model, listing, *, num_points=None, batch_size=32, category=
 
 
 def skip_report_path(output):
-    """`classes.npz` -> `classes.skipped.txt`: the list of skipped files beside the output."""
+    """The list of skipped files beside the output: `classes.npz` -> `classes.skipped.txt`.
+
+    Args:
+        output: str, a `.npz` file name.
+
+    Returns:
+        str.
+
+    Raises:
+        ValueError: as `check_output`.
+    """
     return f"{check_output(output)[:-len('.npz')]}.skipped.txt"
 
 
 def check_output(output):
-    """`output` when it names a `.npz` file; a ValueError naming `--output` otherwise."""
+    """Checks that `output` names a `.npz` file.
+
+    Args:
+        output: str.
+
+    Returns:
+        `output`.
+
+    Raises:
+        ValueError: naming `--output`, when it does not end in `.npz` or is a folder.
+    """
     if not output.endswith(".npz") or os.path.isdir(output):
         raise ValueError(f"--output {output}: expected a .npz file name")
     return output
 
 
 def write_prediction(prediction, output):
-    """Write `prediction.arrays()` to the `.npz` file `output` (atomically) and, when files were skipped, their
-    list (`relative path<TAB>reason` per line) to `skip_report_path(output)`; an older list is removed when none
-    was skipped. Returns the list's path, or None."""
+    """Writes `prediction.arrays()` to the `.npz` file `output` (atomically) and the list of skipped files.
+
+    When files were skipped, their list (`relative path<TAB>reason` per line) goes to `skip_report_path(output)`; an
+    older list is removed when none was skipped.
+
+    Args:
+        prediction: Prediction.
+        output: str, a `.npz` file name (its folder is made when missing).
+
+    Returns:
+        str, the list's path, or None when no file was skipped.
+
+    Raises:
+        ValueError: as `check_output`.
+    """
     os.makedirs(os.path.dirname(os.path.abspath(check_output(output))), exist_ok=True)
     with replacing(output) as tmp:
         np.savez(tmp, **prediction.arrays())

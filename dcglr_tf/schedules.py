@@ -14,16 +14,36 @@ REFERENCE_BATCH = 256  # DINO's linear scaling rule: lr = base_lr * global_batch
 
 
 def scaled_learning_rate(base, global_batch):
-    """The peak learning rate for a global batch (all replicas and workers): base * global_batch / 256."""
+    """The peak learning rate for a global batch (all replicas and workers): base * global_batch / 256.
+
+    Args:
+        base: float, the base learning rate.
+        global_batch: int, clouds per step over all replicas and workers.
+
+    Returns:
+        float.
+    """
     return float(base) * int(global_batch) / REFERENCE_BATCH
 
 
 @keras.saving.register_keras_serializable(package="dcglr_tf")
 class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
-    """Linear warm-up from `warmup_start` to `base` over `warmup_steps`, then a cosine from `base` to
-    `final` over the remaining `total_steps - warmup_steps`; `final` after `total_steps`.
+    """Linear warm-up from `warmup_start` to `base` over `warmup_steps`, then a cosine from `base` to `final`.
 
-    step (scalar int) -> scalar float32.
+    The cosine runs over the remaining `total_steps - warmup_steps`; the value is `final` after `total_steps`.
+
+    Args:
+        base: float, the value at the end of the warm-up.
+        final: float, the value at and after `total_steps`.
+        total_steps: int, the schedule's length (values below 1 count as 1).
+        warmup_steps: int, clipped to [0, total_steps].
+        warmup_start: float, the value at step 0 when `warmup_steps` > 0.
+
+    Call arguments:
+        step: scalar int (or float) step.
+
+    Returns:
+        Scalar float32.
     """
 
     def __init__(self, base, final, total_steps, warmup_steps=0, warmup_start=0.0):
@@ -56,10 +76,14 @@ class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
 class ScheduledAdamW(keras.optimizers.AdamW):
     """AdamW whose weight decay follows a schedule of the step (DINO: cosine 0.04 -> 0.4).
 
-    `weight_decay_schedule` is a LearningRateSchedule (e.g. WarmupCosine). As in PyTorch's AdamW the decay
-    is decoupled and scaled by the learning rate: w <- w - lr * wd(step) * w. As in DINO, one-dimensional
-    weights (biases, normalisation scales and offsets) are not decayed. `freeze(variables, steps)` holds
-    variables fixed for the first steps (DINO's frozen last layer).
+    As in PyTorch's AdamW the decay is decoupled and scaled by the learning rate: w <- w - lr * wd(step) * w. As in
+    DINO, one-dimensional weights (biases, normalisation scales and offsets) are not decayed. `freeze(variables, steps)`
+    holds variables fixed for the first steps (DINO's frozen last layer).
+
+    Args:
+        weight_decay_schedule: a LearningRateSchedule of the step (e.g. WarmupCosine) with a `base` attribute (the
+            decay Keras starts from), or its serialised dict.
+        **kwargs: passed to `keras.optimizers.AdamW` (a `weight_decay` is ignored).
     """
 
     def __init__(self, weight_decay_schedule, **kwargs):
@@ -72,16 +96,30 @@ class ScheduledAdamW(keras.optimizers.AdamW):
         self._frozen_steps = 0
 
     def freeze(self, variables, steps):
-        """Keep `variables` and their optimizer state unchanged (bit for bit: no decay, no moment update)
-        while the step counter is below `steps`. Afterwards they train as if their Adam step count started
-        at `steps` (fresh bias correction, as PyTorch's AdamW for a parameter that had no gradient yet).
-        Call before the first step; the setting is not part of the config (the model sets it at compile)."""
+        """Keeps `variables` and their optimizer state unchanged while the step counter is below `steps`.
+
+        Unchanged bit for bit: no decay, no moment update. Afterwards they train as if their Adam step count started
+        at `steps` (fresh bias correction, as PyTorch's AdamW for a parameter that had no gradient yet). Call before
+        the first step; the setting is not part of the config (the model sets it at compile).
+
+        Args:
+            variables: list of the variables to freeze.
+            steps: int, the step at which they start training.
+        """
         self._frozen_keys = frozenset(self._var_key(v) for v in variables)
         self._frozen_steps = int(steps)
 
     def update_step(self, gradient, variable, learning_rate):
-        """Adam's update. A frozen variable gets a zero gradient, learning rate and decay, which leaves it
-        and its moments (still zero: the freeze comes first) exactly unchanged."""
+        """Adam's update of one variable.
+
+        A frozen variable gets a zero gradient, learning rate and decay, which leaves it and its moments (still zero:
+        the freeze comes first) exactly unchanged.
+
+        Args:
+            gradient: the variable's gradient.
+            variable: the variable to update.
+            learning_rate: the step's learning rate.
+        """
         if self._var_key(variable) not in self._frozen_keys:
             return super().update_step(gradient, variable, learning_rate)
         active = self.iterations >= self._frozen_steps

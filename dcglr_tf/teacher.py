@@ -12,11 +12,17 @@ from keras import ops
 
 
 def teacher_student_pairs(teachers, students):
-    """[(teacher variable, student variable)] of every weight (batch-norm statistics included) of each teacher
-    model and its student, in layer order; a RuntimeError when the two do not have the same weights.
+    """Pairs every weight (batch-norm statistics included) of each teacher model with its student's, in layer order.
 
     Args:
-        teachers, students: sequences of built Keras layers or models of identical architectures.
+        teachers: sequence of built Keras layers or models.
+        students: sequence of built Keras layers or models, of the teachers' architectures in the same order.
+
+    Returns:
+        List of `(teacher variable, student variable)` tuples.
+
+    Raises:
+        RuntimeError: when a teacher and its student differ in their number of weights or a weight's shape.
     """
     pairs = []
     for teacher, student in zip(teachers, students):
@@ -34,7 +40,7 @@ def ema_update(pairs, momentum):
     """`teacher <- momentum * teacher + (1 - momentum) * student` for every (teacher, student) variable pair.
 
     Args:
-        pairs: from `teacher_student_pairs`.
+        pairs: list of `(teacher variable, student variable)`, from `teacher_student_pairs`.
         momentum: scalar float (tensor or number), the teacher's share.
     """
     for teacher_var, student_var in pairs:
@@ -42,11 +48,12 @@ def ema_update(pairs, momentum):
 
 
 def update_center(center, teacher_logits, momentum):
-    """`center <- momentum * center + (1 - momentum) * mean(teacher_logits)`, the mean over the global batch (every
-    view and cloud of all replicas; call it in a replica context).
+    """`center <- momentum * center + (1 - momentum) * mean(teacher_logits)`, the mean over the global batch.
+
+    The mean covers every view and cloud of all replicas (an all-reduce), so call it in a replica context.
 
     Args:
-        center: (1, K) float32 variable.
+        center: (1, K) float32 variable, updated in place.
         teacher_logits: (I, B, K) float32 teacher outputs of this replica's I global views of B clouds.
         momentum: the centre's momentum q (0.9 in the paper).
     """

@@ -12,13 +12,33 @@ from dcglr_tf.ops.points import farthest_point_sample, gather_points, normalize_
 
 
 def split_seed(seed, num):
-    """(2,) seed -> (num, 2) independent seeds."""
+    """Splits a stateless seed into independent seeds.
+
+    Args:
+        seed: (2,) int seed.
+        num: int, how many seeds to make.
+
+    Returns:
+        (num, 2) int64 seeds.
+    """
     return tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), num)
 
 
 def select_points(points, num_points, seed=None):
-    """Take `num_points` of a cloud: the first ones (seed None, the usual protocol for the ModelNet files)
-    or a random subset without replacement. (n, 3) -> (num_points, 3); n < num_points is an error."""
+    """Takes `num_points` of a cloud: the first ones or a random subset without replacement.
+
+    Args:
+        points: (n, 3) cloud.
+        num_points: int, the number of points to keep.
+        seed: (2,) int seed of the random subset; None takes the first `num_points` (the usual protocol for the
+            ModelNet files).
+
+    Returns:
+        (num_points, 3) cloud.
+
+    Raises:
+        tf.errors.InvalidArgumentError: (at run time) when n < num_points.
+    """
     n = tf.shape(points)[0]
     check = tf.debugging.assert_greater_equal(
         n, num_points, message=f"a cloud has fewer points than the requested num_points={num_points}"
@@ -31,7 +51,15 @@ def select_points(points, num_points, seed=None):
 
 
 def crop_size(ratio, num_points):
-    """Points kept by `crop(P, ratio)`: ceil(ratio * N), at least 1 and at most N (ratio a float tensor)."""
+    """Points kept by `crop(P, ratio)`: ceil(ratio * N), at least 1 and at most N.
+
+    Args:
+        ratio: scalar float tensor.
+        num_points: scalar int, the cloud's N.
+
+    Returns:
+        Scalar int32.
+    """
     size = tf.cast(tf.math.ceil(ratio * tf.cast(num_points, tf.float32)), tf.int32)
     return tf.clip_by_value(size, 1, num_points)
 
@@ -39,12 +67,20 @@ def crop_size(ratio, num_points):
 def crop_indices(points, ratio, num_out, seed, keep=None):
     """Indices of `crop(P, ratio)` resampled to exactly `num_out` points, in random order.
 
-    The crop is the `size = ceil(ratio * N)` points nearest a random seed point. points: (N, 3); ratio:
-    scalar float; num_out: Python int; keep: optional scalar int tensor, how many of the crop's points to use (a
-    random `min(keep, size)` of them; default all) -> (num_out,) int32 indices into N. A crop with more (used)
-    points than `num_out` gives a random subset without replacement; a crop with no more than `num_out` gives every
-    used point at least once, the remaining slots repeating randomly chosen ones (so shapes stay static and no used
-    point is lost).
+    The crop is the `size = ceil(ratio * N)` points nearest a random seed point. A crop with more (used) points than
+    `num_out` gives a random subset without replacement; a crop with no more than `num_out` gives every used point at
+    least once, the remaining slots repeating randomly chosen ones (so shapes stay static and no used point is lost).
+
+    Args:
+        points: (N, 3) cloud.
+        ratio: scalar float.
+        num_out: Python int, the number of indices.
+        seed: (2,) int seed.
+        keep: optional scalar int tensor, how many of the crop's points to use (a random `min(keep, size)` of them;
+            default all).
+
+    Returns:
+        (num_out,) int32 indices into N.
     """
     seeds = split_seed(seed, 3)
     n = tf.shape(points)[0]
@@ -65,14 +101,33 @@ def crop_indices(points, ratio, num_out, seed, keep=None):
 
 
 def crop_and_resample(points, ratio, num_out, seed, keep=None):
-    """The points of `crop_indices`: (N, 3) -> (num_out, 3)."""
+    """The points of `crop_indices`: (N, 3) -> (num_out, 3).
+
+    Args:
+        points: (N, 3) cloud.
+        ratio, num_out, seed, keep: as in `crop_indices`.
+
+    Returns:
+        (num_out, 3) cloud.
+    """
     return tf.gather(points, crop_indices(points, ratio, num_out, seed, keep))
 
 
 def sampled_density(ratio, num_points, low, seed):
-    """How many of a crop's points a "mixed" global view samples from: log-uniform between `low` (the view's size:
-    a random subset) and the crop's size (every point: an even farthest-point sample), so the views of one cloud
-    come from clumped to even samplings of it. ratio: scalar float; num_points: the cloud's N -> scalar int32."""
+    """How many of a crop's points a "mixed" global view samples from.
+
+    Log-uniform between `low` (the view's size: a random subset) and the crop's size (every point: an even
+    farthest-point sample), so the views of one cloud come from clumped to even samplings of it.
+
+    Args:
+        ratio: scalar float, the crop's ratio.
+        num_points: scalar int, the cloud's N.
+        low: int, the lower end (capped at the crop's size).
+        seed: (2,) int seed.
+
+    Returns:
+        Scalar int32.
+    """
     size = tf.cast(crop_size(ratio, num_points), tf.float32)
     log_low = tf.math.log(tf.minimum(float(low), size))
     log_density = tf.random.stateless_uniform([], seed, minval=log_low, maxval=tf.math.log(size))
@@ -82,7 +137,18 @@ def sampled_density(ratio, num_points, low, seed):
 def augment(points, seed, scale_range=(0.8, 1.25), jitter_sigma=0.01, jitter_clip=0.05, rotate=False):
     """Light augmentation of one or many clouds: optional rotation about y, anisotropic scale, jitter.
 
-    points: (..., n, 3) -> (..., n, 3); each cloud (leading index) gets its own rotation and scale.
+    Each cloud (leading index) gets its own rotation and scale.
+
+    Args:
+        points: (..., n, 3) float clouds.
+        seed: (2,) int seed.
+        scale_range: (low, high), the range of the uniform scale drawn per axis.
+        jitter_sigma: float, the standard deviation of the per-point Gaussian noise.
+        jitter_clip: float, the noise is clipped to [-jitter_clip, jitter_clip].
+        rotate: bool, rotate by a uniform random angle about the y axis.
+
+    Returns:
+        (..., n, 3) augmented clouds.
     """
     seeds = split_seed(seed, 3)
     lead = tf.shape(points)[:-2]
@@ -127,14 +193,22 @@ def _crop_group(cloud, count, ratio_range, num_out, seed, config, finish=True, d
 
 
 def multi_crop(cloud, seed, config):
-    """Global and local crops of one normalised cloud (N, 3).
+    """Global and local crops of one normalised cloud.
 
-    -> {"global": (num_global, global_points, 3), "local": (num_local, local_points, 3)}. With
-    `global_sampling="fps"` the global crops come whole, (num_global, N, 3) (every crop point, repeats padding
+    With `global_sampling="fps"` the global crops come whole, (num_global, N, 3) (every crop point, repeats padding
     to N), for `farthest_point_views` to sample per batch; with "mixed" they come whole too, each holding only a
     `sampled_density` of its crop's points (repeats padding to N), so their farthest-point samples range from a
-    random subset to an even sample of the crop. The half-resolution FPS copies are made per batch by
-    `half_resolution_views`.
+    random subset to an even sample of the crop. Whole crops are neither re-normalised nor augmented here; the
+    others are. The half-resolution FPS copies are made per batch by `half_resolution_views`.
+
+    Args:
+        cloud: (N, 3) normalised cloud, N static.
+        seed: (2,) int seed.
+        config: a `CropConfig`.
+
+    Returns:
+        Dict `{"global": (num_global, global_points, 3), "local": (num_local, local_points, 3)}`; "local" only when
+        `num_local` > 0.
     """
     seeds = split_seed(seed, 2)
     whole = config.global_sampling in ("fps", "mixed")
@@ -148,11 +222,18 @@ def multi_crop(cloud, seed, config):
 
 
 def farthest_point_views(crops, seed, config):
-    """Whole crops -> their `global_points` farthest-point samples from a random start, re-normalised and augmented:
-    the sampling the encoder applies to clouds denser than its `max_points`.
+    """Whole crops -> their `global_points` farthest-point samples from a random start, re-normalised and augmented.
 
-    crops: (B, V, M, 3) -> (B, V, global_points, 3). Repeated points (the padding of small crops) are picked at
-    most once while unpicked points remain.
+    This is the sampling the encoder applies to clouds denser than its `max_points`. Repeated points (the padding of
+    small crops) are picked at most once while unpicked points remain.
+
+    Args:
+        crops: (B, V, M, 3) whole crops, V and M static.
+        seed: (2,) int seed.
+        config: a `CropConfig`.
+
+    Returns:
+        (B, V, global_points, 3) views.
     """
     batch, count, size = tf.shape(crops)[0], crops.shape[1], crops.shape[2]
     seeds = split_seed(seed, 2)
@@ -170,8 +251,15 @@ def _farthest_point_copies(clouds, num_samples, seed):
 def half_resolution_views(clouds, seed, config):
     """`num_half_res` FPS copies of N/2 points per cloud, each from its own random start.
 
-    clouds: (B, N, 3) -> (B, num_half_res, N // 2, 3), re-normalised and augmented. Batched so one FPS loop
-    serves the whole batch.
+    Batched so one FPS loop serves the whole batch.
+
+    Args:
+        clouds: (B, N, 3) clouds, N static.
+        seed: (2,) int seed.
+        config: a `CropConfig`.
+
+    Returns:
+        (B, num_half_res, N // 2, 3) views, re-normalised and augmented.
     """
     seeds = split_seed(seed, config.num_half_res + 1)
     copies = [_farthest_point_copies(clouds, clouds.shape[1] // 2, seeds[i]) for i in range(config.num_half_res)]

@@ -117,8 +117,14 @@ class SplitPlan:
 
 
 def is_stacked_file(path) -> bool:
-    """Whether `path` is a `.npz` or `.npy` file of stacked clouds: an (M, N, >= 3) array (a (n, >= 3) array is one
-    cloud)."""
+    """Whether `path` is a `.npz` or `.npy` file of stacked clouds: an (M, N, >= 3) array.
+
+    Args:
+        path: str or path-like.
+
+    Returns:
+        bool; False for a (n, >= 3) array (one cloud), another suffix, a missing or an unreadable file.
+    """
     path = os.fspath(path)
     if not (os.path.isfile(path) and path.lower().endswith((".npz", ".npy"))):
         return False
@@ -141,7 +147,8 @@ def scan(path, labels=None) -> Listing:
 
     Raises:
         ValueError: naming the path, for a path that does not exist, a folder without supported files, labels for a
-            stacked file, or a labels CSV that cannot be read, has bad rows or names paths that are not there.
+            file, a labels CSV that cannot be read, has bad rows or names paths that are not there, or a stacked
+            file whose `split` array holds a value other than train, val or test.
     """
     root = os.path.abspath(os.path.expanduser(os.fspath(path)))
     if os.path.isdir(root):
@@ -199,7 +206,15 @@ def plan_splits(listing: Listing, test_fraction: float = TEST_FRACTION) -> Split
 
 
 def label_problem(listing: Listing) -> str:
-    """Why some files of `listing` have no class (classification tasks cannot run), or "" when all have one."""
+    """Why some files of `listing` have no class (classification tasks cannot run).
+
+    Args:
+        listing: Listing.
+
+    Returns:
+        str, the reason naming the files' root (and the first unlabelled file when only some lack a class), or "" when
+        every file has a class.
+    """
     unlabelled = listing.unlabelled
     if not unlabelled:
         return ""

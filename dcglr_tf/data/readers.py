@@ -2,7 +2,8 @@
 text tables, NumPy, LAS/LAZ, PCD), each read by the field's maintained library.
 
 - Meshes are read by trimesh (`trimesh.load_scene(..., process=False, skip_materials=True)`, so vertices keep the
-  file's order and no texture is decoded; a scene is concatenated into one mesh with its transforms applied). A PLY (or OBJ) without faces is a point cloud.
+  file's order and no texture is decoded; a scene is concatenated into one mesh with its transforms applied). A PLY
+  (or OBJ) without faces is a point cloud.
 - Text tables (`.xyz`, `.txt`, `.pts`, `.csv`) by `np.loadtxt`: values separated by commas (when the first row
   holds one) or by spaces/tabs; the first 3 columns are x, y, z, further ones (normals, colours) are ignored; a
   first line without any number (column names) or with fewer than 3 values (the point count of a Leica `.pts`)
@@ -79,7 +80,7 @@ def seed_of(key: str) -> int:
 
 
 def read_shape(path) -> Shape:
-    """Read a mesh or point file, choosing the reader by the file's suffix (see `SUPPORTED_SUFFIXES`).
+    """Reads a mesh or point file, choosing the reader by the file's suffix (see `SUPPORTED_SUFFIXES`).
 
     Args:
         path: str or path-like, the file.

@@ -125,13 +125,24 @@ DATASETS: Dict[str, DatasetInfo] = {
 
 
 def dataset_names() -> List[str]:
-    """Names accepted by `load_split` and the CLIs' `--dataset`."""
+    """Names accepted by `load_split` and the CLIs' `--dataset`.
+
+    Returns:
+        Sorted list of str.
+    """
     return sorted(DATASETS)
 
 
 def is_path(dataset) -> bool:
-    """Whether `dataset` names a path rather than a registered dataset: it is not a registered name and exists, or
-    holds a path separator or `~`, or ends in a supported file suffix."""
+    """Whether `dataset` names a path rather than a registered dataset.
+
+    Args:
+        dataset: str, path-like or `DatasetInfo`.
+
+    Returns:
+        bool: True when `dataset` is not a registered name (nor a `DatasetInfo`) and exists, or holds a path separator
+        or `~`, or ends in a supported file suffix.
+    """
     if isinstance(dataset, DatasetInfo) or dataset in DATASETS:
         return False
     text = os.fspath(dataset)
@@ -182,8 +193,14 @@ def _files_info(path, num_points, labels, strict) -> DatasetInfo:
 
 
 def short_name(dataset) -> str:
-    """A dataset's name for run directories and file names: a registered name, or the name of a path's folder (the
-    stem of a file)."""
+    """A dataset's name for run directories and file names.
+
+    Args:
+        dataset: a registered name, a path or a `DatasetInfo`.
+
+    Returns:
+        str: the registered name, or the name of a path's folder (the stem of a file).
+    """
     if isinstance(dataset, DatasetInfo):
         dataset = dataset.name
     if not is_path(dataset):
@@ -193,8 +210,20 @@ def short_name(dataset) -> str:
 
 
 def dataset_problem(dataset, splits=("train", "test"), labelled: bool = True) -> str:
-    """Why a task cannot run on `dataset`: a split of `splits` it lacks (`ALL` is always there), or with `labelled`
-    clouds without a class; "" when it can."""
+    """Why a task cannot run on `dataset`.
+
+    Args:
+        dataset: a registered name, a path or a `DatasetInfo`.
+        splits: the splits the task reads (`ALL` is always there).
+        labelled: bool, whether the task needs every cloud to have a class.
+
+    Returns:
+        str: a split of `splits` the dataset lacks, or (with `labelled`) clouds without a class or a dataset that is
+        not labelled classification; "" when the task can run.
+
+    Raises:
+        ValueError: an unknown dataset name.
+    """
     info = dataset_info(dataset)
     if labelled and info.files is not None and folders.label_problem(info.files.listing):
         return folders.label_problem(info.files.listing)
@@ -211,7 +240,15 @@ def dataset_problem(dataset, splits=("train", "test"), labelled: bool = True) ->
 
 
 def check_num_points(name, num_points: int) -> None:
-    """ValueError when the clouds of `name` store fewer than `num_points` points (or `name` is unknown)."""
+    """Checks that the clouds of `name` store at least `num_points` points.
+
+    Args:
+        name: a registered name, a path or a `DatasetInfo`.
+        num_points: int, the points per cloud asked for.
+
+    Raises:
+        ValueError: when the dataset stores fewer than `num_points` points per cloud, or `name` is unknown.
+    """
     info = dataset_info(name)
     stored = info.num_points
     if stored is not None and num_points > stored:
@@ -233,19 +270,40 @@ def _builder(name, data_dir: Optional[str]) -> tfds.core.DatasetBuilder:
 
 
 def is_prepared(name, *, data_dir=None) -> bool:
-    """Whether `name` is already prepared in `data_dir` (then `prepare` and `load_split` only read it)."""
+    """Whether `name` is already prepared in `data_dir` (then `prepare` and `load_split` only read it).
+
+    Args:
+        name: a registered name, a path or a `DatasetInfo`.
+        data_dir: TFDS data directory, or None for TFDS's default.
+
+    Returns:
+        bool.
+    """
     return _builder(name, data_dir).is_prepared()
 
 
 def prepare(name, *, data_dir=None, manual_dir=None, on_wait=None, on_progress=None) -> tfds.core.DatasetBuilder:
-    """Prepare `name` once into `data_dir` (no-op when already prepared) and return its TFDS builder.
+    """Prepares `name` once into `data_dir` (no-op when already prepared) and returns its TFDS builder.
 
-    One process prepares a dataset version at a time: a second one waits for the first (`on_wait(message)` is
-    called once when it starts waiting) and then finds the data prepared. TFDS writes into an `incomplete.*`
-    folder that is renamed when whole; a preparation killed with SIGKILL leaves that folder behind, and the next
-    preparation deletes it (holding the lock, no other process can be writing it). A path dataset calls
-    `on_progress(1)` after each file read; with `strict`, its skipped files raise a `SkippedFilesError` (also when it
-    was prepared before).
+    One process prepares a dataset version at a time: a second one waits for the first and then finds the data
+    prepared. TFDS writes into an `incomplete.*` folder that is renamed when whole; a preparation killed with SIGKILL
+    leaves that folder behind, and the next preparation deletes it (holding the lock, no other process can be writing
+    it).
+
+    Args:
+        name: a registered name, a path or a `DatasetInfo`.
+        data_dir: TFDS data directory, or None for TFDS's default.
+        manual_dir: folder of a real dataset's files, or None for TFDS's default (`<data_dir>/downloads/manual`).
+        on_wait: optional callable, `on_wait(message)` is called once when this process starts waiting for another.
+        on_progress: optional callable; a path dataset calls `on_progress(1)` after each file read.
+
+    Returns:
+        `tfds.core.DatasetBuilder`.
+
+    Raises:
+        ValueError: an unknown dataset name.
+        DatasetFilesMissingError, CorruptDatasetFileError: missing or corrupt input files.
+        SkippedFilesError: a strict path dataset with skipped files (also when it was prepared before).
     """
     info = dataset_info(name)
     builder = _builder(info, data_dir)
@@ -265,8 +323,16 @@ def prepare(name, *, data_dir=None, manual_dir=None, on_wait=None, on_progress=N
 
 
 def skipped_files(dataset, *, data_dir=None) -> Tuple[List[Dict[str, str]], Optional[str]]:
-    """The files of a prepared path dataset that could not be read: ([{"file": relative path, "reason": ...}], the
-    path of the report listing them); ([], None) for a registered dataset."""
+    """The files of a prepared path dataset that could not be read.
+
+    Args:
+        dataset: a registered name, a path or a `DatasetInfo`.
+        data_dir: TFDS data directory, or None for TFDS's default.
+
+    Returns:
+        Tuple `([{"file": relative path, "reason": ...}], path of the report listing them)`; `([], None)` for a
+        registered dataset.
+    """
     info = dataset_info(dataset)
     return _skipped(info, _builder(info, data_dir))
 
@@ -320,7 +386,18 @@ def _preparation_lock(builder, name, on_wait):
 
 
 def split_of(name, split: str) -> str:
-    """`split` checked against the dataset's splits, `ALL` written out as every split joined by `+`."""
+    """`split` checked against the dataset's splits, `ALL` written out as every split joined by `+`.
+
+    Args:
+        name: a registered name, a path or a `DatasetInfo`.
+        split: str, a split name, `ALL`, or TFDS slicing such as `"train[:10%]"` or `"train+test"`.
+
+    Returns:
+        str, the TFDS split.
+
+    Raises:
+        ValueError: a split the dataset does not have, or an unknown dataset name.
+    """
     info = dataset_info(name)
     if split == ALL:
         return "+".join(info.splits)
@@ -334,9 +411,22 @@ def load_split(name, split: str, *, data_dir=None, manual_dir=None,
                shuffle_files: bool = False) -> tf.data.Dataset:
     """A `tf.data.Dataset` of one split of `name` as plain dicts (see the module docstring).
 
-    `split` is a split name of the dataset, or `ALL` (TFDS slicing like `"train[:10%]"` and `"train+test"` are
-    accepted too). Prepares the dataset first if needed, reading real datasets' files from `manual_dir` (TFDS's
-    default `<data_dir>/downloads/manual` when None).
+    Prepares the dataset first if needed, reading real datasets' files from `manual_dir`.
+
+    Args:
+        name: a registered name, a path or a `DatasetInfo`.
+        split: str, a split name of the dataset, or `ALL` (TFDS slicing like `"train[:10%]"` and `"train+test"` are
+            accepted too).
+        data_dir: TFDS data directory, or None for TFDS's default.
+        manual_dir: folder of a real dataset's files, or None for TFDS's default (`<data_dir>/downloads/manual`).
+        shuffle_files: bool, passed to TFDS's `as_dataset`.
+
+    Returns:
+        `tf.data.Dataset` of dicts: `{"points": float32 (n, 3), "label": int64 ()}` (plus `"parts": int64 (n,)` with
+        part labels), or for segmentation `{"points", "labels", "features", "room"}`.
+
+    Raises:
+        ValueError, DatasetFileError: as `split_of` and `prepare`.
     """
     info = dataset_info(name)
     split = split_of(info, split)
@@ -361,15 +451,33 @@ def load_split(name, split: str, *, data_dir=None, manual_dir=None,
 
 
 def num_examples(name, split: str, *, data_dir=None, manual_dir=None) -> int:
-    """Number of examples of `split` (prepares the dataset if needed)."""
+    """Number of examples of `split` (prepares the dataset if needed).
+
+    Args:
+        name: a registered name, a path or a `DatasetInfo`.
+        split: str, as in `split_of`.
+        data_dir: TFDS data directory, or None for TFDS's default.
+        manual_dir: folder of a real dataset's files, or None for TFDS's default.
+
+    Returns:
+        int.
+    """
     split = split_of(name, split)
     builder = prepare(name, data_dir=data_dir, manual_dir=manual_dir)
     return int(builder.info.splits[split].num_examples)
 
 
 def objects(name, split: str, *, data_dir=None) -> List[str]:
-    """What each cloud of `split` of a path dataset was sampled from (its own name, or a stacked file's `object`), in
-    the order of `load_split`."""
+    """What each cloud of `split` of a path dataset was sampled from, in the order of `load_split`.
+
+    Args:
+        name: a path or its `DatasetInfo`.
+        split: str, as in `split_of`.
+        data_dir: TFDS data directory, or None for TFDS's default.
+
+    Returns:
+        List of str: each cloud's own name, or a stacked file's `object`.
+    """
     info = dataset_info(name)
     builder = prepare(info, data_dir=data_dir)
     examples = builder.as_dataset(split=split_of(info, split), decoders={"points": tfds.decode.SkipDecoding()})
@@ -377,10 +485,17 @@ def objects(name, split: str, *, data_dir=None) -> List[str]:
 
 
 def class_names(name, *, data_dir=None, manual_dir=None) -> List[str]:
-    """Class names of `name` (cloud classes, or per-point classes for segmentation); [] when unlabelled.
+    """Class names of `name` (cloud classes, or per-point classes for segmentation).
 
-    Names are fixed by the builders (a path dataset: its listing), so this does not need the data prepared;
-    `manual_dir` is accepted for a uniform signature.
+    Names are fixed by the builders (a path dataset: its listing), so this does not need the data prepared.
+
+    Args:
+        name: a registered name, a path or a `DatasetInfo`.
+        data_dir: TFDS data directory, or None for TFDS's default.
+        manual_dir: unused, accepted for a uniform signature.
+
+    Returns:
+        List of str; [] when unlabelled.
     """
     del manual_dir
     info = dataset_info(name)
@@ -398,9 +513,17 @@ def class_names(name, *, data_dir=None, manual_dir=None) -> List[str]:
 def category_parts(name) -> List[List[int]]:
     """Global part ids of each category of a dataset with part labels, in category (class-label) order.
 
-    Built from the builder module's `CATEGORIES` (class-label order) and `PART_NAMES` (category -> part names):
-    global ids are consecutive per category in `CATEGORIES` order, e.g. shapenetpart -> [[0, 1, 2, 3], [4, 5], ...].
-    ValueError for a dataset without part labels.
+    Built from the builder module's `CATEGORIES` (class-label order) and `PART_NAMES` (category -> part names): global
+    ids are consecutive per category in `CATEGORIES` order, e.g. shapenetpart -> [[0, 1, 2, 3], [4, 5], ...].
+
+    Args:
+        name: a registered name or a `DatasetInfo`.
+
+    Returns:
+        List of lists of int.
+
+    Raises:
+        ValueError: a dataset without part labels, or one whose `PART_NAMES` disagree with its `num_parts`.
     """
     info = dataset_info(name)
     if not info.num_parts:
@@ -419,9 +542,20 @@ def category_parts(name) -> List[List[int]]:
 
 
 def part_names(name: str) -> List[str]:
-    """Part names of a dataset with part labels, in global part-id order (category by category, as `category_parts`
-    numbers them; a name may recur in several categories, e.g. shapenetpart's "wheel"). ValueError for a dataset
-    without part labels."""
+    """Part names of a dataset with part labels, in global part-id order.
+
+    Category by category, as `category_parts` numbers them; a name may recur in several categories, e.g.
+    shapenetpart's "wheel".
+
+    Args:
+        name: a registered name or a `DatasetInfo`.
+
+    Returns:
+        List of str.
+
+    Raises:
+        ValueError: as `category_parts`.
+    """
     category_parts(name)  # checks that the dataset has part labels and that the builder's tables agree
     module = _import_builder_module(dataset_info(name).builder)
     return [part for category in module.CATEGORIES for part in module.PART_NAMES[category]]

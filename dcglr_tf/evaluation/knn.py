@@ -19,16 +19,42 @@ HARDEST_SHOWN = 5  # classes named in the task output, lowest accuracy first
 
 
 def l2_normalise(x):
+    """Rows scaled to unit L2 norm (rows of norm below 1e-12 are divided by 1e-12).
+
+    Args:
+        x: (M, D) array-like.
+
+    Returns:
+        (M, D) float32.
+    """
     x = np.asarray(x, dtype=np.float32)
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
 def knn_predict(train_x, train_y, test_x=None, *, k=20, temperature=0.07, num_classes=None, chunk=1024, groups=None):
-    """Class predictions (T,) of `test_x` (T, D) by the weighted vote of the k nearest of `train_x` (M, D).
+    """Class predictions of `test_x` by the weighted vote of the k nearest rows of `train_x`.
 
-    `test_x=None` is leave-one-out: each row of `train_x` is classified by the other M - 1 rows (predictions (M,)).
-    `groups` (M,), leave-one-out only: no row of a query's own group is its neighbour (e.g. other samplings of the
-    same object); a k beyond the rows a query may use adds no votes. k is clamped to the number of reference rows."""
+    k is clamped to the number of reference rows.
+
+    Args:
+        train_x: (M, D) reference features.
+        train_y: (M,) int reference labels.
+        test_x: (T, D) query features, or None for leave-one-out: each row of `train_x` is classified by the other
+            M - 1 rows.
+        k: int, neighbours per query.
+        temperature: float, T of the vote's weights exp(similarity / T).
+        num_classes: int or None; default max(train_y) + 1.
+        chunk: int, queries per similarity product.
+        groups: (M,) group ids, leave-one-out only: no row of a query's own group is its neighbour (e.g. other
+            samplings of the same object); a k beyond the rows a query may use adds no votes.
+
+    Returns:
+        (T,) int64 class predictions ((M,) for leave-one-out).
+
+    Raises:
+        ValueError: too few reference rows, `groups` without leave-one-out or not one per example, or `groups` of a
+            single group.
+    """
     train_y = np.asarray(train_y, dtype=np.int64)
     num_classes = int(num_classes or train_y.max() + 1)
     leave_one_out = test_x is None
@@ -59,10 +85,26 @@ def knn_predict(train_x, train_y, test_x=None, *, k=20, temperature=0.07, num_cl
 
 def knn_accuracy(train_x, train_y, test_x=None, test_y=None, *, ks=(20,), temperature=0.07, num_classes=None,
                  groups=None):
-    """{"accuracy": OA at the first k, "mean_class_accuracy": ..., "per_k": [{k, k_used, accuracy,
-    mean_class_accuracy, per_class_accuracy, confused_with}]}: per class (by index), its accuracy (None: no test
-    example) and the class its examples are most often wrongly given (None: never wrong).
-    `test_x=None`: leave-one-out on the train set (its labels are the truth), `groups` as in `knn_predict`."""
+    """kNN accuracies at each k of `ks`.
+
+    Args:
+        train_x: (M, D) reference features.
+        train_y: (M,) int reference labels.
+        test_x: (T, D) query features, or None for leave-one-out on the train set (its labels are the truth).
+        test_y: (T,) int query labels (unused for leave-one-out).
+        ks: sequence of int, the k values; the first one gives the top-level scores.
+        temperature: float, T of the vote's weights.
+        num_classes: int or None; default the largest label + 1.
+        groups: as in `knn_predict`.
+
+    Returns:
+        Dict `{"accuracy": OA at the first k, "mean_class_accuracy": ..., "per_k": [{k, k_used, accuracy,
+        mean_class_accuracy, per_class_accuracy, confused_with}]}`: per class (by index), its accuracy (None: no test
+        example) and the class its examples are most often wrongly given (None: never wrong).
+
+    Raises:
+        ValueError: as `knn_predict`.
+    """
     leave_one_out = test_x is None
     test_y = np.asarray(train_y if leave_one_out else test_y)
     num_classes = int(num_classes or max(np.max(train_y), np.max(test_y)) + 1)
@@ -84,8 +126,18 @@ def knn_accuracy(train_x, train_y, test_x=None, test_y=None, *, ks=(20,), temper
 
 
 def hardest_classes(scores, names=()):
-    """One line naming the HARDEST_SHOWN classes of lowest accuracy in one `per_k` entry, each with the class it
-    is most often taken for, e.g. "hardest classes at k=20: dresser 0.490 (most often taken for wardrobe), ..."."""
+    """One line naming the HARDEST_SHOWN classes of lowest accuracy in one `per_k` entry.
+
+    Each class is shown with the class it is most often taken for, e.g. "hardest classes at k=20: dresser 0.490 (most
+    often taken for wardrobe), ...".
+
+    Args:
+        scores: one entry of `knn_accuracy(...)["per_k"]`.
+        names: class names by index (a class beyond them is shown by its index).
+
+    Returns:
+        str.
+    """
     name = lambda c: names[c] if c < len(names) else str(c)  # noqa: E731
     present = [(a, c) for c, a in enumerate(scores["per_class_accuracy"]) if a is not None]
     shown = []

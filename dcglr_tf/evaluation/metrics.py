@@ -13,7 +13,19 @@ import numpy as np
 
 
 def confusion_matrix(labels, predictions, num_classes):
-    """(num_classes, num_classes) int64 counts, rows = true class, columns = predicted class."""
+    """Confusion matrix of class ids, rows = true class, columns = predicted class.
+
+    Args:
+        labels: int array-like of true classes, any shape (flattened).
+        predictions: int array-like of predicted classes, as many as `labels`.
+        num_classes: int.
+
+    Returns:
+        (num_classes, num_classes) int64 counts.
+
+    Raises:
+        ValueError: when labels and predictions differ in size.
+    """
     labels = np.asarray(labels, dtype=np.int64).ravel()
     predictions = np.asarray(predictions, dtype=np.int64).ravel()
     if labels.shape != predictions.shape:
@@ -23,7 +35,18 @@ def confusion_matrix(labels, predictions, num_classes):
 
 
 def overall_accuracy(labels, predictions):
-    """Fraction of correct predictions (points or clouds)."""
+    """Fraction of correct predictions (points or clouds).
+
+    Args:
+        labels: array-like of true classes, any shape (flattened).
+        predictions: array-like of predicted classes, as many as `labels`.
+
+    Returns:
+        float.
+
+    Raises:
+        ValueError: for an empty set.
+    """
     labels = np.asarray(labels).ravel()
     predictions = np.asarray(predictions).ravel()
     if labels.size == 0:
@@ -32,7 +55,14 @@ def overall_accuracy(labels, predictions):
 
 
 def per_class_accuracy(labels, predictions, num_classes):
-    """Recall of each class (NaN for a class absent from `labels`)."""
+    """Recall of each class.
+
+    Args:
+        labels, predictions, num_classes: as in `confusion_matrix`.
+
+    Returns:
+        (num_classes,) float64, NaN for a class absent from `labels`.
+    """
     matrix = confusion_matrix(labels, predictions, num_classes)
     support = matrix.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -40,20 +70,40 @@ def per_class_accuracy(labels, predictions, num_classes):
 
 
 def most_confused_with(labels, predictions, num_classes):
-    """For each class, the class its examples are most often wrongly predicted as (None: never wrong or absent);
-    ties go to the lower class index."""
+    """For each class, the class its examples are most often wrongly predicted as; ties go to the lower class index.
+
+    Args:
+        labels, predictions, num_classes: as in `confusion_matrix`.
+
+    Returns:
+        List of num_classes int or None (None: never wrong or absent).
+    """
     matrix = confusion_matrix(labels, predictions, num_classes)
     np.fill_diagonal(matrix, 0)
     return [int(np.argmax(row)) if row.any() else None for row in matrix]
 
 
 def mean_class_accuracy(labels, predictions, num_classes):
-    """Mean of the per-class recalls over the classes present in `labels`."""
+    """Mean of the per-class recalls over the classes present in `labels`.
+
+    Args:
+        labels, predictions, num_classes: as in `confusion_matrix`.
+
+    Returns:
+        float.
+    """
     return float(np.nanmean(per_class_accuracy(labels, predictions, num_classes)))
 
 
 def per_class_iou(labels, predictions, num_classes):
-    """IoU of each class, TP / (TP + FP + FN); NaN for a class in neither labels nor predictions."""
+    """IoU of each class, TP / (TP + FP + FN).
+
+    Args:
+        labels, predictions, num_classes: as in `confusion_matrix`.
+
+    Returns:
+        (num_classes,) float64, NaN for a class in neither labels nor predictions.
+    """
     matrix = confusion_matrix(labels, predictions, num_classes).astype(np.float64)
     tp = np.diag(matrix)
     union = matrix.sum(axis=0) + matrix.sum(axis=1) - tp
@@ -62,13 +112,30 @@ def per_class_iou(labels, predictions, num_classes):
 
 
 def mean_iou(labels, predictions, num_classes):
-    """Mean IoU over the classes that occur in the labels or the predictions."""
+    """Mean IoU over the classes that occur in the labels or the predictions.
+
+    Args:
+        labels, predictions, num_classes: as in `confusion_matrix`.
+
+    Returns:
+        float.
+    """
     return float(np.nanmean(per_class_iou(labels, predictions, num_classes)))
 
 
 def shape_part_iou(labels, predictions, parts):
-    """Mean IoU of one shape over its category's `parts` (global part ids): labels, predictions (N,) part ids.
-    A part in neither the labels nor the predictions counts as IoU 1."""
+    """Mean IoU of one shape over its category's parts.
+
+    A part in neither the labels nor the predictions counts as IoU 1.
+
+    Args:
+        labels: (N,) global part ids of the shape's points.
+        predictions: (N,) predicted part ids.
+        parts: the category's global part ids.
+
+    Returns:
+        float.
+    """
     labels = np.asarray(labels).ravel()
     predictions = np.asarray(predictions).ravel()
     ious = []
@@ -82,10 +149,19 @@ def shape_part_iou(labels, predictions, parts):
 def part_segmentation_miou(labels, predictions, categories, category_parts):
     """Instance and class mIoU of part segmentation.
 
-    labels, predictions: (M, N) global part ids of M shapes; categories: (M,) category index of each shape;
-    category_parts: per category, its global part ids (`sources.category_parts`). Returns {"instance_miou": mean of
-    the shape IoUs, "class_miou": mean over the categories present of their shapes' mean, "per_category_miou":
-    (num_categories,) with NaN for categories without shapes, "shape_iou": (M,)}.
+    Args:
+        labels: (M, N) global part ids of M shapes.
+        predictions: (M, N) predicted part ids.
+        categories: (M,) category index of each shape.
+        category_parts: per category, its global part ids (`sources.category_parts`).
+
+    Returns:
+        Dict `{"instance_miou": mean of the shape IoUs, "class_miou": mean over the categories present of their
+        shapes' mean, "per_category_miou": (num_categories,) with NaN for categories without shapes,
+        "shape_iou": (M,)}`.
+
+    Raises:
+        ValueError: for an empty set.
     """
     categories = np.asarray(categories, dtype=np.int64).ravel()
     if len(categories) == 0:
@@ -99,11 +175,16 @@ def part_segmentation_miou(labels, predictions, categories, category_parts):
 
 
 def knn_vote(similarities, neighbour_labels, num_classes, temperature=0.07):
-    """DINO's weighted kNN vote.
+    """DINO's weighted kNN vote: each neighbour adds exp(similarity / temperature) to its class.
 
-    similarities: (Q, k) cosine similarities of each query to its k neighbours; neighbour_labels: (Q, k)
-    their classes. Each neighbour adds exp(similarity / temperature) to its class. Returns (Q, num_classes)
-    class scores; the prediction is their argmax.
+    Args:
+        similarities: (Q, k) cosine similarities of each query to its k neighbours.
+        neighbour_labels: (Q, k) int, their classes.
+        num_classes: int.
+        temperature: float.
+
+    Returns:
+        (Q, num_classes) float64 class scores; the prediction is their argmax.
     """
     similarities = np.asarray(similarities, dtype=np.float64)
     neighbour_labels = np.asarray(neighbour_labels, dtype=np.int64)

@@ -14,9 +14,23 @@ TOP_K = (1, 5)
 
 
 def retrieval_rates(queries, gallery, ks=TOP_K, chunk=512):
-    """Row i of `queries` (M, D) should retrieve row i of `gallery` (M, D) among all M gallery rows.
+    """Top-k rates at which row i of `queries` retrieves row i of `gallery` among all M gallery rows.
 
-    Returns {k: top-k hit rate in [0, 1]} (ties broken at random in expectation, see the module docstring)."""
+    Features are L2-normalised and compared by cosine similarity; ties are broken at random in expectation (see the
+    module docstring).
+
+    Args:
+        queries: (M, D) features.
+        gallery: (M, D) features of the same M shapes, in the same order.
+        ks: sequence of int, the k values.
+        chunk: int, queries per similarity product.
+
+    Returns:
+        Dict `{k: top-k hit rate in [0, 1]}`.
+
+    Raises:
+        ValueError: when the two sets differ in shape or hold fewer than 2 shapes.
+    """
     queries, gallery = l2_normalise(queries), l2_normalise(gallery)
     if queries.shape != gallery.shape or len(queries) < 2:
         raise ValueError(f"retrieval needs two (M, D) feature sets of the same M >= 2 shapes, got {queries.shape} "
@@ -33,8 +47,19 @@ def retrieval_rates(queries, gallery, ks=TOP_K, chunk=512):
 
 
 def cross_density_retrieval(features_a, features_b, ks=TOP_K):
-    """Features (M, D) of the same M shapes at densities a and b -> {"top{k}_a_to_b", "top{k}_b_to_a", "top{k}"
-    (their mean)} for each k."""
+    """Retrieval rates in both directions between features of the same shapes at two densities.
+
+    Args:
+        features_a: (M, D) features of M shapes at density a.
+        features_b: (M, D) features of the same shapes at density b.
+        ks: sequence of int, the k values.
+
+    Returns:
+        Dict with, for each k, "top{k}_a_to_b", "top{k}_b_to_a" and "top{k}" (their mean).
+
+    Raises:
+        ValueError: as `retrieval_rates`.
+    """
     a_to_b = retrieval_rates(features_a, features_b, ks)
     b_to_a = retrieval_rates(features_b, features_a, ks)
     metrics = {}
@@ -46,6 +71,14 @@ def cross_density_retrieval(features_a, features_b, ks=TOP_K):
 
 
 def shuffle_points(points, seed):
-    """Each cloud of (M, N, 3) with its points in an independent random order (deterministic from `seed`)."""
+    """Each cloud with its points in an independent random order (deterministic from `seed`).
+
+    Args:
+        points: (M, N, 3) clouds.
+        seed: int, NumPy's `default_rng` seed.
+
+    Returns:
+        (M, N, 3) array.
+    """
     rng = np.random.default_rng(seed)
     return np.stack([cloud[rng.permutation(len(cloud))] for cloud in points])

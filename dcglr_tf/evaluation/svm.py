@@ -28,8 +28,20 @@ FIXED_C = 0.01  # used without CV when the train split is too small to cross-val
 
 
 def cv_plan(labels, folds, seed):
-    """Stratified CV splits of `labels` for one seed: ([(train_index, val_index)], warnings). Classes with one
-    example are in every training part; no splits (C fixed) when fewer than two classes have two examples."""
+    """Stratified CV splits of `labels` for one seed.
+
+    Classes with one example are in every training part; no splits (C fixed) when fewer than two classes have two
+    examples; the fold count drops to the smallest class's size (of those with 2 or more examples) when that is below
+    `folds`.
+
+    Args:
+        labels: (M,) train labels.
+        folds: int, the CV folds wanted.
+        seed: int, the folds' shuffling seed.
+
+    Returns:
+        Tuple `(splits, warnings)`: a list of `(train_index, val_index)` int arrays and a list of str.
+    """
     labels = np.asarray(labels)
     classes, counts = np.unique(labels, return_counts=True)
     single = classes[counts < 2]
@@ -53,21 +65,43 @@ def cv_plan(labels, folds, seed):
 
 
 def best_c(means):
-    """The C of the highest CV accuracy in {C: accuracy}; the smallest such C on ties (as GridSearchCV)."""
+    """The C of the highest CV accuracy; the smallest such C on ties (as GridSearchCV).
+
+    Args:
+        means: dict `{C: accuracy}`.
+
+    Returns:
+        float, the C.
+    """
     return max(sorted(means), key=lambda c: (means[c], -c))
 
 
 def past_the_peak(means):
-    """True when the last two C values of the ascending path {C: accuracy} both score below the best so far."""
+    """Whether the last two C values of the ascending path both score below the best so far.
+
+    Args:
+        means: dict `{C: accuracy}` in ascending C order.
+
+    Returns:
+        bool; False with fewer than 3 C values.
+    """
     best = means[best_c(means)]
     return len(means) >= 3 and all(means[c] < best for c in list(means)[-2:])
 
 
 def fold_targets(one_hot, plans):
-    """(n, K) +-1 targets and the CV plans {seed: [(train, val)]} -> the targets of every fold of every seed and of
-    the whole train split side by side, (n, (F + 1) K), 0 on the rows outside a fold's training part: the columns
-    of one batched fit (`fit_ovr_squared_hinge`). Column block f is fold f in plan order; the last is the whole
-    split."""
+    """The targets of every fold of every seed and of the whole train split side by side.
+
+    They are the columns of one batched fit (`fit_ovr_squared_hinge`). Column block f is fold f in plan order (seeds
+    in `plans` order); the last block is the whole split.
+
+    Args:
+        one_hot: (n, K) +-1 one-vs-rest targets.
+        plans: dict `{seed: [(train, val)]}` of CV plans.
+
+    Returns:
+        (n, (F + 1) K) targets, F the folds of all seeds, 0 on the rows outside a fold's training part.
+    """
     blocks = []
     for plan in plans.values():
         for train, _ in plan:
@@ -79,20 +113,34 @@ def fold_targets(one_hot, plans):
 
 def svm_protocol(train_x, train_y, tests, *, seeds=(0, 1, 2), c_grid=DEFAULT_C_GRID, folds=5, early_stop=True,
                  log=None, description="linear SVM"):
-    """C by stratified CV on the train split for each seed, and the final fits on the whole train split, scored on
-    every test set.
+    """C by stratified CV on the train split for each seed, and the final fits on the whole train split, scored on every
+    test set.
 
     All folds of all seeds and the whole train split are fitted together, as the columns of one batched solve
-    (`fold_targets`) on the train split's standardised features (scaler fitted once on the train split) in
-    their solver coordinates, walking the C grid upwards, each C warm-started from the previous one. A seed's
-    CV accuracy of a C is the mean over its folds of the validation accuracy; its best C is the smallest of the
-    best. early_stop: a seed leaves the path once two successive C values score below its best so far (the CV
-    accuracy of a linear SVM rises, then falls with C; the larger C, the slower the fit); the whole-split fit
-    runs until every seed has left, so its weights at each seed's best C are that seed's final model.
+    (`fold_targets`) on the train split's standardised features (scaler fitted once on the train split) in their solver
+    coordinates, walking the C grid upwards, each C warm-started from the previous one. A seed's CV accuracy of a C is
+    the mean over its folds of the validation accuracy; its best C is the smallest of the best. The whole-split fit runs
+    until every seed has left the path, so its weights at each seed's best C are that seed's final model.
 
-    train_x: (M, D), train_y: (M,); tests: {name: (test_x (T, D), test_y (T,))}, used only for scoring.
-    Returns {"per_seed": [{seed, C, cv_accuracy, cv_accuracy_per_C, accuracy: {name: acc}}], "warnings": [...],
-    "cv_folds": folds used}."""
+    Args:
+        train_x: (M, D) train features.
+        train_y: (M,) train labels.
+        tests: dict `{name: (test_x (T, D), test_y (T,))}`, used only for scoring.
+        seeds: sequence of int, the CV seeds.
+        c_grid: sequence of float, the C values searched (`FIXED_C` alone without CV).
+        folds: int, the CV folds wanted (fewer for small classes, see `cv_plan`).
+        early_stop: bool, a seed leaves the path once two successive C values score below its best so far (the CV
+            accuracy of a linear SVM rises, then falls with C; the larger C, the slower the fit).
+        log: optional callable for progress messages.
+        description: str, the name of the protocol in progress messages.
+
+    Returns:
+        Dict `{"per_seed": [{seed, C, cv_accuracy, cv_accuracy_per_C, accuracy: {name: acc}}], "warnings": [...],
+        "cv_folds": folds used}`.
+
+    Raises:
+        ValueError: when the train split has fewer than 2 classes.
+    """
     train_x = np.asarray(train_x, np.float32)
     train_y = np.asarray(train_y)
     if len(np.unique(train_y)) < 2:
@@ -147,10 +195,22 @@ def svm_protocol(train_x, train_y, tests, *, seeds=(0, 1, 2), c_grid=DEFAULT_C_G
 
 def linear_svm_accuracy(train_x, train_y, test_x, test_y, *, seeds=(0, 1, 2), c_grid=DEFAULT_C_GRID, folds=5,
                         early_stop=True, log=None):
-    """The svm protocol with one test set. train_x: (M, D), train_y: (M,), test_x: (T, D), test_y: (T,).
+    """The svm protocol with one test set.
 
-    Returns {"accuracy": mean over seeds, "accuracy_std", "per_seed": [{seed, C, cv_accuracy, cv_accuracy_per_C,
-    accuracy}], "warnings", "cv_folds"} (accuracies are fractions in [0, 1])."""
+    Args:
+        train_x: (M, D) train features.
+        train_y: (M,) train labels.
+        test_x: (T, D) test features.
+        test_y: (T,) test labels.
+        seeds, c_grid, folds, early_stop, log: as in `svm_protocol`.
+
+    Returns:
+        Dict `{"accuracy": mean over seeds, "accuracy_std" (over seeds, population std), "per_seed": [{seed, C,
+        cv_accuracy, cv_accuracy_per_C, accuracy}], "warnings", "cv_folds"}`; accuracies are fractions in [0, 1].
+
+    Raises:
+        ValueError: as `svm_protocol`.
+    """
     result = svm_protocol(train_x, train_y, {"test": (test_x, test_y)}, seeds=seeds, c_grid=c_grid, folds=folds,
                           early_stop=early_stop, log=log)
     for entry in result["per_seed"]:

@@ -9,7 +9,24 @@ import keras
 
 @keras.saving.register_keras_serializable(package="dcglr_tf")
 class PointClassifier(keras.Model):
-    """backbone (B, N, 3) -> (B, D) -> MLP head with dropout -> (B, num_classes) logits."""
+    """backbone (B, N, 3) -> (B, D) -> MLP head with dropout -> (B, num_classes) logits.
+
+    Each hidden block of the head is Dense (no bias) - BatchNormalization - LeakyReLU(0.2) - Dropout.
+
+    Args:
+        backbone: a `Backbone`, the encoder.
+        num_classes: int, the number of classes.
+        hidden: sequence of int, widths of the head's hidden blocks.
+        dropout: float, the dropout rate of every hidden block.
+        **kwargs: passed to `keras.Model`.
+
+    Call arguments:
+        points: (B, N, 3) float clouds.
+        training: bool.
+
+    Returns:
+        (B, num_classes) logits.
+    """
 
     def __init__(self, backbone, num_classes, hidden=(512, 256), dropout=0.5, **kwargs):
         super().__init__(**kwargs)

@@ -35,7 +35,25 @@ from dcglr_tf.ops.points import knn, neighbour_counts, neighbour_max_and_sum
 
 @keras.saving.register_keras_serializable(package="dcglr_tf")
 class EdgeConv(keras.layers.Layer):
-    """One EdgeConv layer: (B, N, C) -> (B, N, units), kNN graph of k neighbours in the input space."""
+    """One EdgeConv layer on a kNN graph of k neighbours in the input space: (B, N, C) -> (B, N, units).
+
+    Computes LeakyReLU(BN(W_a (x_j - x_i) + W_b x_i)) maxed over the k neighbours j of each point i, from per-point
+    terms (see the module docstring). Batch norm is synchronised across replicas.
+
+    Args:
+        units: int, output width.
+        k: int, neighbours per point (the point itself included); needs N >= k.
+        negative_slope: float, LeakyReLU's slope.
+        **kwargs: passed to `keras.layers.Layer`.
+
+    Call arguments:
+        x: (B, N, C) float features, N >= k.
+        training: bool or None; in training mode batch norm uses the edges' batch statistics and updates its moving
+            statistics.
+
+    Returns:
+        (B, N, units) features.
+    """
 
     def __init__(self, units, k, negative_slope=0.2, **kwargs):
         super().__init__(**kwargs)
@@ -67,11 +85,20 @@ class EdgeConv(keras.layers.Layer):
     def normalised_max(self, centre, extreme, neighbour_sum, neighbour_squares, k, training=None):
         """max_j LeakyReLU(BN(e_ij)) for the edges e_ij = a_{idx_ij} + centre_i of k neighbours, from per-point terms.
 
-        centre: (B, N, units) float32; extreme: (B, N, units) the max over j of a_{idx_ij} where BN's gamma >= 0,
-        the min elsewhere; neighbour_sum: (B, N, units) the sum over j of a_{idx_ij}; neighbour_squares:
-        (B, N, units) whose sum over B and N is that of a_{idx_ij}^2 over all edges (deg_m a_m^2; unused without
-        training) -> (B, N, units). With training, BN normalises with the edges' batch statistics and updates its
-        moving statistics; otherwise it uses them.
+        With training, BN normalises with the edges' batch statistics and updates its moving statistics; otherwise it
+        uses them.
+
+        Args:
+            centre: (B, N, units) float32, the centre terms (W_b - W_a) x_i.
+            extreme: (B, N, units), the max over j of a_{idx_ij} where BN's gamma >= 0, the min elsewhere.
+            neighbour_sum: (B, N, units), the sum over j of a_{idx_ij}.
+            neighbour_squares: (B, N, units) whose sum over B and N is that of a_{idx_ij}^2 over all edges
+                (deg_m a_m^2); unused without training.
+            k: int, neighbours per point.
+            training: bool or None.
+
+        Returns:
+            (B, N, units) in the layer's compute dtype.
         """
         norm, dtype = self.norm, centre.dtype
         if training and norm.trainable:
@@ -85,9 +112,18 @@ class EdgeConv(keras.layers.Layer):
         return ops.leaky_relu(ops.cast(normalised, self.compute_dtype), negative_slope=self.negative_slope)
 
     def edge_moments(self, centre, neighbour_sum, neighbour_squares, k):
-        """Batch mean and variance (units,) of the edges e_ij = a_{idx_ij} + centre_i over B, N and k neighbours,
-        from the (B, N, units) per-point terms of `normalised_max`. Summed across replicas when the BN is
-        synchronised; variance E[e^2] - E[e]^2, as Keras's synchronised BatchNormalization computes it."""
+        """Batch mean and variance of the edges e_ij = a_{idx_ij} + centre_i over B, N and k neighbours.
+
+        Summed across replicas when the BN is synchronised; variance E[e^2] - E[e]^2 (clipped at 0), as Keras's
+        synchronised BatchNormalization computes it.
+
+        Args:
+            centre, neighbour_sum, neighbour_squares: the (B, N, units) per-point terms of `normalised_max`.
+            k: int, neighbours per point.
+
+        Returns:
+            Tuple `(mean, variance)`, each (units,).
+        """
         axes = (0, 1)
         edge_sum = ops.sum(neighbour_sum, axis=axes) + k * ops.sum(centre, axis=axes)
         edge_square_sum = (
@@ -118,8 +154,23 @@ class EdgeConv(keras.layers.Layer):
 class DGCNN(Backbone):
     """DGCNN encoder: (B, N, 3) -> (B, 2 * emb_dim); per-point features (B, N, sum(widths)).
 
-    widths: EdgeConv output widths; k: neighbours per point (needs N >= k); emb_dim: width of the 1x1 conv
-    before pooling. Paper preset: widths (64, 64, 128, 256), k 20, emb_dim 1024.
+    Paper preset: widths (64, 64, 128, 256), k 20, emb_dim 1024.
+
+    Args:
+        widths: sequence of int, EdgeConv output widths.
+        k: int, neighbours per point (needs N >= k; `min_points` is k).
+        emb_dim: int, width of the 1x1 conv before pooling.
+        **kwargs: passed to `Backbone` (`max_points`, `name`, default "dgcnn").
+
+    Call arguments:
+        points: (B, N, 3) float clouds, N >= k.
+        training: bool or None.
+
+    Returns:
+        (B, 2 * emb_dim) global features: max and mean pooling concatenated.
+
+    Raises:
+        ValueError: (when called) a static N or `max_points` below k.
     """
 
     presets = {
@@ -151,7 +202,15 @@ class DGCNN(Backbone):
         self.embed.build(shape[:-1] + (concat,))
 
     def point_features(self, points, training=None):
-        """(B, N, 3) -> (B, N, sum(widths)): the concatenated EdgeConv outputs."""
+        """The concatenated EdgeConv outputs of every point (all points, whatever `max_points`).
+
+        Args:
+            points: (B, N, 3) float clouds, N >= k.
+            training: bool or None.
+
+        Returns:
+            (B, N, sum(widths)) features.
+        """
         features, x = [], ensure_min_points(self, points)
         for conv in self.edge_convs:
             x = conv(x, training=training)

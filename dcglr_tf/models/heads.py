@@ -12,11 +12,25 @@ def _l2_normalize(x, axis=-1, eps=1e-6):
 class DINOHead(keras.layers.Layer):
     """DINO projector: (B, D) -> (B, out_dim) logits.
 
-    `num_layers - 1` Dense layers of `hidden_dim` with GELU (with `use_bn`, batch norm before each GELU as
-    in DINO's `use_bn_in_head` option), a Dense to `bottleneck_dim`, L2 normalisation,
-    then a weight-normalised linear layer without bias whose columns have unit norm (DINO's
-    `norm_last_layer`): logits are cosine similarities to `out_dim` learned prototypes. The last layer's
-    kernel is `last_layer_kernel` so training can freeze it for the first epoch.
+    `num_layers - 1` Dense layers of `hidden_dim` with GELU (with `use_bn`, batch norm before each GELU as in DINO's
+    `use_bn_in_head` option), a Dense to `bottleneck_dim`, L2 normalisation, then a weight-normalised linear layer
+    without bias whose columns have unit norm (DINO's `norm_last_layer`): logits are cosine similarities to `out_dim`
+    learned prototypes. The last layer's kernel is `last_layer_kernel` so training can freeze it for the first epoch.
+
+    Args:
+        out_dim: int, K, the number of prototypes.
+        hidden_dim: int, width of the hidden Dense layers.
+        bottleneck_dim: int, width of the L2-normalised bottleneck.
+        num_layers: int, Dense layers before the last layer (`num_layers - 1` hidden ones and the bottleneck).
+        use_bn: bool, batch norm (synchronised across replicas) before each GELU.
+        **kwargs: passed to `keras.layers.Layer`.
+
+    Call arguments:
+        x: (B, D) float features.
+        training: bool or None.
+
+    Returns:
+        (B, out_dim) logits in [-1, 1].
     """
 
     def __init__(self, out_dim=512, hidden_dim=2048, bottleneck_dim=256, num_layers=3, use_bn=True, **kwargs):

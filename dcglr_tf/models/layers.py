@@ -5,11 +5,22 @@ import tensorflow as tf
 
 
 def ensure_min_points(backbone, points):
-    """Check that `points` (B, N, 3) has at least `backbone.min_points` points per cloud.
+    """Checks that `points` has at least `backbone.min_points` points per cloud.
 
-    A static N is checked at once (`backbone.check_num_points`: a ValueError naming the minimum). A dynamic N
-    (e.g. a SavedModel signature with unknown N) gets a `tf.debugging` assertion with the same message that
-    runs before anything downstream of the returned tensor. Returns `points`.
+    A static N is checked at once (`backbone.check_num_points`). A dynamic N (e.g. a SavedModel signature with unknown
+    N) gets a `tf.debugging` assertion with the same message that runs before anything downstream of the returned
+    tensor.
+
+    Args:
+        backbone: a `Backbone`.
+        points: (B, N, 3) clouds.
+
+    Returns:
+        `points` (B, N, 3), behind the assertion for a dynamic N.
+
+    Raises:
+        ValueError: naming the minimum, when a static N is too small (a dynamic one fails the assertion at run time
+            with tf.errors.InvalidArgumentError).
     """
     num_points = points.shape[1]
     if num_points is not None:
@@ -26,10 +37,23 @@ def ensure_min_points(backbone, points):
 
 @keras.saving.register_keras_serializable(package="dcglr_tf")
 class SharedMLP(keras.layers.Layer):
-    """Per-point (or per-edge) dense layers, each followed by batch norm and an activation.
+    """Per-point (or per-edge) dense layers, each with batch norm and an activation: (..., C_in) -> (..., units[-1]).
 
-    (..., C_in) -> (..., units[-1]). Batch norm is synchronised across replicas under tf.distribute, so
-    every replica (and the EMA teacher built from them) sees the same statistics.
+    Batch norm is synchronised across replicas under tf.distribute, so every replica (and the EMA teacher built from
+    them) sees the same statistics. The dense layers have no bias.
+
+    Args:
+        units: sequence of int, the layers' widths.
+        activation: "leaky_relu" or any name `keras.activations.get` takes.
+        negative_slope: float, LeakyReLU's slope.
+        **kwargs: passed to `keras.layers.Layer`.
+
+    Call arguments:
+        x: (..., C_in) float features.
+        training: bool or None.
+
+    Returns:
+        (..., units[-1]) features.
     """
 
     def __init__(self, units, activation="leaky_relu", negative_slope=0.2, **kwargs):

@@ -53,8 +53,22 @@ def _num_centres(max_samples, num_points):
 class SampleAndGroup(keras.layers.Layer):
     """PCT's SG layer: (xyz (B, n, 3), features (B, n, C)) -> (centres (B, s, 3), features (B, s, units)).
 
-    s = min(max_samples, n // 2) centres by farthest point sampling (first pick: point 0), k nearest points
-    of each centre in xyz, [f_j - f_i, f_i] through two conv-BN-ReLU layers, max over the k neighbours.
+    s = min(max_samples, n // 2) centres by farthest point sampling (first pick: point 0), k nearest points of each
+    centre in xyz, [f_j - f_i, f_i] through two conv-BN-ReLU layers, max over the k neighbours.
+
+    Args:
+        units: int, output width.
+        k: int, neighbours per centre; needs n >= k.
+        max_samples: int, the most centres kept.
+        **kwargs: passed to `keras.layers.Layer`.
+
+    Call arguments:
+        xyz: (B, n, 3) float coordinates.
+        features: (B, n, C) float features of the same points.
+        training: bool or None.
+
+    Returns:
+        Tuple `(centres, features)`: (B, s, 3) centre coordinates and (B, s, units) features.
     """
 
     def __init__(self, units, k, max_samples, **kwargs):
@@ -94,7 +108,20 @@ class SampleAndGroup(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="dcglr_tf")
 class OffsetAttention(keras.layers.Layer):
-    """PCT's offset-attention layer: (B, n, C) -> (B, n, C), see the module docstring."""
+    """PCT's offset-attention layer: (B, n, C) -> (B, n, C), see the module docstring.
+
+    Args:
+        channels: int, C.
+        qk_reduction: int, the shared query/key projection has C // qk_reduction channels.
+        **kwargs: passed to `keras.layers.Layer`.
+
+    Call arguments:
+        x: (B, n, C) float features.
+        training: bool or None.
+
+    Returns:
+        (B, n, C) features, `x + ReLU(BN(W_t (x - x_sa) + b_t))`.
+    """
 
     def __init__(self, channels, qk_reduction=4, **kwargs):
         super().__init__(**kwargs)
@@ -130,14 +157,32 @@ class OffsetAttention(keras.layers.Layer):
 class PCT(Backbone):
     """PCT encoder: (B, N, 3) -> (B, 2 * emb_dim). No per-point features (SG layers downsample).
 
-    embed_dim: width of the two input-embedding layers; sg_widths: output widths of the SG layers (the last is
-    the attention width C); num_samples: most centres each SG layer keeps (it keeps min(num_samples[i],
-    n_in // 2)); k: neighbours per centre; num_attention: offset-attention layers; emb_dim: width of the
-    fusing conv before pooling. Needs N >= `min_points` (2k with two SG layers).
+    Needs N >= `min_points` (2k with two SG layers).
     Paper preset: 64, (128, 256), (512, 256), k 32, 4 OA layers, 1024 -> (B, 2048).
     Embedded preset: 32, (64, 64), (512, 256), k 16, 4 OA layers, 256 -> (B, 512).
     Its training step is slower XLA-compiled on our CPUs (embedded preset 0.85x, paper preset at batch 4 0.87x;
     docs/results.md, "Speed"), so XLA is not its default.
+
+    Args:
+        embed_dim: int, width of the two input-embedding layers.
+        sg_widths: sequence of int, output widths of the SG layers (the last is the attention width C).
+        num_samples: sequence of int, one per SG layer: the most centres it keeps (it keeps min(num_samples[i],
+            n_in // 2)).
+        k: int, neighbours per centre.
+        num_attention: int, offset-attention layers.
+        emb_dim: int, width of the fusing conv before pooling.
+        **kwargs: passed to `Backbone` (`max_points`, `name`, default "pct").
+
+    Call arguments:
+        points: (B, N, 3) float clouds, N >= `min_points`.
+        training: bool or None.
+
+    Returns:
+        (B, 2 * emb_dim) global features: max and mean pooling concatenated.
+
+    Raises:
+        ValueError: when `sg_widths` is empty or not as long as `num_samples`, or an SG layer but the last keeps fewer
+            than k centres; (when called) a static N or `max_points` below `min_points`.
     """
 
     xla_default = False

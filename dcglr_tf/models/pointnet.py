@@ -23,8 +23,22 @@ from dcglr_tf.models.registry import register_backbone
 class PointNet(Backbone):
     """PointNet encoder: (B, N, 3) -> (B, widths[-1]); per-point features (B, N, sum(widths)).
 
-    widths: output widths of the shared MLP layers (the last one is the global feature size). Works for any
-    N >= 1. Paper preset: (64, 64, 64, 128, 1024); embedded preset: (32, 64, 128).
+    Works for any N >= 1. Paper preset: (64, 64, 64, 128, 1024); embedded preset: (32, 64, 128).
+
+    Args:
+        widths: non-empty sequence of int, output widths of the shared MLP layers (the last one is the global feature
+            size).
+        **kwargs: passed to `Backbone` (`max_points`, `name`, default "pointnet").
+
+    Call arguments:
+        points: (B, N, 3) float clouds.
+        training: bool or None.
+
+    Returns:
+        (B, widths[-1]) global features: the last layer's outputs max-pooled over the points.
+
+    Raises:
+        ValueError: when `widths` is empty.
     """
 
     presets = {
@@ -59,7 +73,15 @@ class PointNet(Backbone):
         return outputs
 
     def point_features(self, points, training=None):
-        """(B, N, 3) -> (B, N, sum(widths)): every shared-MLP layer's output, concatenated."""
+        """Every shared-MLP layer's output, concatenated (all points, whatever `max_points`).
+
+        Args:
+            points: (B, N, 3) float clouds.
+            training: bool or None.
+
+        Returns:
+            (B, N, sum(widths)) features.
+        """
         return ops.concatenate(self._layer_outputs(points, training), axis=-1)
 
     def call(self, points, training=None):

@@ -8,7 +8,17 @@ _BACKBONES = {}
 
 
 def register_backbone(name):
-    """Class decorator: make a Backbone buildable by `name` and serialisable in `.keras` files."""
+    """Class decorator: makes a Backbone buildable by `name` and serialisable in `.keras` files.
+
+    Args:
+        name: str, the registered name.
+
+    Returns:
+        The decorator, which returns the class unchanged.
+
+    Raises:
+        ValueError: (when decorating) a name that is already registered.
+    """
 
     def decorate(cls):
         if name in _BACKBONES:
@@ -20,19 +30,43 @@ def register_backbone(name):
 
 
 def backbone_names():
-    """Sorted names of the registered backbones."""
+    """Sorted names of the registered backbones.
+
+    Returns:
+        List of str.
+    """
     return sorted(_BACKBONES)
 
 
 def backbone_class(name):
+    """The Backbone subclass registered as `name`.
+
+    Args:
+        name: str, a registered name.
+
+    Returns:
+        The class.
+
+    Raises:
+        ValueError: an unknown name (listing the registered ones).
+    """
     if name not in _BACKBONES:
         raise ValueError(f"unknown backbone {name!r}; choose one of: {', '.join(backbone_names())}")
     return _BACKBONES[name]
 
 
 def check_backbone_args(backbone, args):
-    """ValueError naming the keys of `args` that no constructor of `backbone` (a registered name) takes, and the
-    arguments it does take (its own and those of the classes it extends, up to the Keras layer)."""
+    """Checks that every key of `args` is a constructor argument of `backbone`.
+
+    The accepted arguments are those of its own constructor and of the classes it extends, up to the Keras layer.
+
+    Args:
+        backbone: str, a registered name.
+        args: dict (or any iterable of keys) of constructor arguments.
+
+    Raises:
+        ValueError: naming the keys no constructor takes and the arguments that are taken, or an unknown backbone.
+    """
     accepted = set()
     for cls in backbone_class(backbone).__mro__:
         if cls is keras.layers.Layer:
@@ -47,7 +81,19 @@ def check_backbone_args(backbone, args):
 
 
 def backbone_kwargs(backbone, preset="paper", **overrides):
-    """Constructor arguments of `backbone` (a registered name) for `preset`, with `overrides` applied."""
+    """Constructor arguments of `backbone` for `preset`, with `overrides` applied.
+
+    Args:
+        backbone: str, a registered name.
+        preset: str, a key of the class's `presets`.
+        **overrides: constructor arguments that replace or add to the preset's.
+
+    Returns:
+        Dict of constructor arguments.
+
+    Raises:
+        ValueError: an unknown backbone or preset.
+    """
     cls = backbone_class(backbone)
     if preset not in cls.presets:
         raise ValueError(
@@ -59,8 +105,20 @@ def backbone_kwargs(backbone, preset="paper", **overrides):
 
 
 def build_backbone(backbone, preset="paper", **overrides):
-    """A new, unbuilt Backbone of registered name `backbone`, with the arguments of `preset` updated by
-    `overrides` (which may include the layer `name`)."""
+    """A new, unbuilt Backbone of registered name `backbone`.
+
+    Args:
+        backbone: str, a registered name.
+        preset: str, a key of the class's `presets`.
+        **overrides: constructor arguments that update the preset's (may include the layer `name`).
+
+    Returns:
+        `Backbone`.
+
+    Raises:
+        ValueError: an unknown backbone or preset, or arguments the constructor rejects (an unknown key or a value of
+            the wrong type), naming them.
+    """
     cls = backbone_class(backbone)
     kwargs = backbone_kwargs(backbone, preset, **overrides)
     try:

@@ -22,7 +22,25 @@ from dcglr_tf.models.layers import SharedMLP
 
 @keras.saving.register_keras_serializable(package="dcglr_tf")
 class SegmentationNet(keras.Model):
-    """(B, N, 3) points -> (B, N, num_classes) per-point logits."""
+    """(B, N, 3) points -> (B, N, num_classes) per-point logits.
+
+    Args:
+        backbone: a `Backbone` with per-point features (`has_point_features`); built here when it is not yet.
+        num_classes: int, the number of per-point classes.
+        hidden: sequence of int, widths of the per-point MLP (batch norm, LeakyReLU; dropout before the last layer).
+        dropout: float, the dropout rate before the MLP's last layer.
+        **kwargs: passed to `keras.Model`.
+
+    Call arguments:
+        points: (B, N, 3) float clouds.
+        training: bool.
+
+    Returns:
+        (B, N, num_classes) per-point logits.
+
+    Raises:
+        ValueError: when `backbone` has no per-point features.
+    """
 
     def __init__(self, backbone, num_classes=13, hidden=(256, 256, 128), dropout=0.5, **kwargs):
         super().__init__(**kwargs)
@@ -38,16 +56,35 @@ class SegmentationNet(keras.Model):
         self.classifier = keras.layers.Dense(self.num_classes, name="seg_classifier")
 
     def global_feature(self, points, features, training=False):
-        """(B, N, 3) points and their (B, N, F) per-point features -> (B, D) global feature (DGCNN: the
-        encoder's 1x1 embedding of `features`, max and mean pooled, so the EdgeConvs run once)."""
+        """The global feature of the clouds, from their per-point features where the backbone allows.
+
+        For DGCNN it is the encoder's 1x1 embedding of `features`, max and mean pooled, so the EdgeConvs run once;
+        otherwise the backbone is called on `points`.
+
+        Args:
+            points: (B, N, 3) float clouds.
+            features: (B, N, F) their per-point features.
+            training: bool.
+
+        Returns:
+            (B, D) global features.
+        """
         if isinstance(self.backbone, DGCNN):
             embedded = self.backbone.embed(features, training=training)
             return ops.concatenate([ops.max(embedded, axis=1), ops.mean(embedded, axis=1)], axis=-1)
         return self.backbone(points, training=training)
 
     def per_point_logits(self, features, context, training=False):
-        """(B, N, F) per-point features and a (B, C) per-cloud context repeated at every point -> the per-point
-        MLP -> (B, N, num_classes) logits."""
+        """The per-point MLP on the per-point features with a per-cloud context repeated at every point.
+
+        Args:
+            features: (B, N, F) per-point features.
+            context: (B, C) per-cloud context.
+            training: bool.
+
+        Returns:
+            (B, N, num_classes) logits.
+        """
         repeated = ops.repeat(context[:, None, :], ops.shape(features)[1], axis=1)
         x = self.mlp(ops.concatenate([features, repeated], axis=-1), training=training)
         x = self.last(self.drop(x, training=training), training=training)
@@ -60,7 +97,28 @@ class SegmentationNet(keras.Model):
 
 @keras.saving.register_keras_serializable(package="dcglr_tf")
 class PartSegmentationNet(SegmentationNet):
-    """(points (B, N, 3), category (B,) int) -> (B, N, num_parts) per-point part logits."""
+    """(points (B, N, 3), category (B,) int) -> (B, N, num_parts) per-point part logits.
+
+    The shape's category (one-hot -> Dense(category_dim)-BN-LeakyReLU) joins the global feature as the per-point
+    context.
+
+    Args:
+        backbone: a `Backbone` with per-point features.
+        num_parts: int, the number of parts of all categories.
+        num_categories: int, the number of shape categories.
+        category_dim: int, width of the category embedding.
+        **kwargs: passed to `SegmentationNet` (`hidden`, `dropout`, `name`, ...).
+
+    Call arguments:
+        inputs: tuple `(points, category)`: (B, N, 3) float clouds and (B,) int category ids.
+        training: bool.
+
+    Returns:
+        (B, N, num_parts) per-point logits.
+
+    Raises:
+        ValueError: when `backbone` has no per-point features.
+    """
 
     def __init__(self, backbone, num_parts, num_categories, category_dim=64, **kwargs):
         super().__init__(backbone, num_classes=num_parts, **kwargs)

@@ -54,7 +54,24 @@ def _dense(units, name, activation=None):
 
 @keras.saving.register_keras_serializable(package="dcglr_tf")
 class MultiHeadSelfAttention(keras.layers.Layer):
-    """Multi-head self-attention: (B, T, dim) -> (B, T, dim), and optionally the weights (B, heads, T, T)."""
+    """Multi-head self-attention: (B, T, dim) -> (B, T, dim), and optionally the weights (B, heads, T, T).
+
+    Args:
+        dim: int, token width; divisible by `num_heads`.
+        num_heads: int, attention heads.
+        **kwargs: passed to `keras.layers.Layer`.
+
+    Call arguments:
+        x: (B, T, dim) float tokens.
+        return_attention: bool, also return the attention weights.
+
+    Returns:
+        (B, T, dim) tokens, or with `return_attention` a tuple of them and the (B, heads, T, T) softmax weights (rows
+        sum to 1).
+
+    Raises:
+        ValueError: when `dim` is not divisible by `num_heads`.
+    """
 
     def __init__(self, dim, num_heads, **kwargs):
         super().__init__(**kwargs)
@@ -91,8 +108,21 @@ class MultiHeadSelfAttention(keras.layers.Layer):
 class TransformerBlock(keras.layers.Layer):
     """Pre-norm transformer block: x + MHSA(LN(x)), then x + MLP(LN(x)); (B, T, dim) -> (B, T, dim).
 
-    drop_path: stochastic depth (DINO's ViT): in training, each residual branch is dropped for a whole sample
-    with this probability and the kept ones are scaled by 1 / (1 - drop_path).
+    Args:
+        dim: int, token width; divisible by `num_heads`.
+        num_heads: int, attention heads.
+        mlp_ratio: float, MLP hidden width / dim (GELU).
+        drop_path: float, stochastic depth (DINO's ViT): in training, each residual branch is dropped for a whole
+            sample with this probability and the kept ones are scaled by 1 / (1 - drop_path).
+        **kwargs: passed to `keras.layers.Layer`.
+
+    Call arguments:
+        x: (B, T, dim) float tokens.
+        return_attention: bool, also return the block's attention weights.
+        training: bool or None (stochastic depth only in training).
+
+    Returns:
+        (B, T, dim) tokens, or with `return_attention` a tuple of them and the (B, heads, T, T) attention weights.
     """
 
     def __init__(self, dim, num_heads, mlp_ratio=4.0, drop_path=0.0, **kwargs):
@@ -132,13 +162,32 @@ class TransformerBlock(keras.layers.Layer):
 class ViT3D(Backbone):
     """3D-ViT encoder: (B, N, 3) -> class token (B, dim). No per-point features (tokens are patches).
 
-    dim: token width D; depth: transformer blocks L; num_heads: attention heads; mlp_ratio: transformer MLP
-    hidden width / D; patch_size: points per patch and N per patch (S = N // patch_size; needs N >=
-    patch_size); patch_mlp: hidden widths of the per-patch PointNet; pos_hidden: hidden width of the
-    positional-embedding MLP; drop_path: stochastic-depth rate of the last block, rising linearly from 0 in the
-    first (DINO's ViT schedule; the DCGLR teacher is built with 0, see `teacher_overrides`).
     Paper preset: D 384, L 12, 8 heads, ratio 4, patch 32, patch MLP (128, 256), pos hidden 128.
     Embedded preset: D 64, L 2, 8 heads, ratio 2, patch 16, patch MLP (32, 64), pos hidden 32.
+
+    Args:
+        dim: int, token width D (divisible by `num_heads`).
+        depth: int >= 1, transformer blocks L.
+        num_heads: int, attention heads.
+        mlp_ratio: float, transformer MLP hidden width / D.
+        patch_size: int >= 1, points per patch and points of the cloud per patch (S = N // patch_size; needs
+            N >= patch_size).
+        patch_mlp: non-empty sequence of int, hidden widths of the per-patch PointNet.
+        pos_hidden: int, hidden width of the positional-embedding MLP.
+        drop_path: float, stochastic-depth rate of the last block, rising linearly from 0 in the first (DINO's ViT
+            schedule; the DCGLR teacher is built with 0, see `teacher_overrides`).
+        **kwargs: passed to `Backbone` (`max_points`, `name`, default "vit3d").
+
+    Call arguments:
+        points: (B, N, 3) float clouds, N >= patch_size.
+        training: bool or None.
+
+    Returns:
+        (B, dim) the class token after the final LayerNorm.
+
+    Raises:
+        ValueError: when `depth` or `patch_size` is below 1, `patch_mlp` is empty, or `dim` is not divisible by
+            `num_heads`; (when called) a static N or `max_points` below `patch_size`.
     """
 
     teacher_overrides = {"drop_path": 0.0}
@@ -209,7 +258,14 @@ class ViT3D(Backbone):
         self.norm.build((batch, None, self.dim))
 
     def num_patches(self, points):
-        """S = N // patch_size: a Python int for a static N, else a scalar int32 tensor."""
+        """The number of patches S = N // patch_size.
+
+        Args:
+            points: (B, N, 3) clouds.
+
+        Returns:
+            A Python int for a static N, else a scalar int32 tensor.
+        """
         if points.shape[1] is not None:
             return points.shape[1] // self.patch_size
         return tf.shape(points)[1] // self.patch_size
@@ -234,11 +290,14 @@ class ViT3D(Backbone):
     def attention_maps(self, points, training=False):
         """The class token's last-block attention to the patches, per head.
 
-        points (B, N, 3) -> dict with
-          "attention": (B, num_heads, S), each head's weights over the S patches, renormalised to sum to 1
-                       after dropping the class token's attention to itself;
-          "centres":   (B, S, 3), the patch centres the weights belong to;
-          "class_self": (B, num_heads), the share of the softmax the class token gave itself.
+        Args:
+            points: (B, N, 3) float clouds (converted to the model's compute dtype).
+            training: bool.
+
+        Returns:
+            Dict with "attention": (B, num_heads, S), each head's weights over the S patches, renormalised to sum to 1
+            after dropping the class token's attention to itself; "centres": (B, S, 3), the patch centres the weights
+            belong to; "class_self": (B, num_heads), the share of the softmax the class token gave itself.
         """
         points = tf.convert_to_tensor(points, dtype=self.compute_dtype)
         _, attention, centres = self._encode(points, training)

@@ -10,10 +10,15 @@ _EPS = 1e-9
 
 
 def normalize_unit_sphere(points):
-    """Centre a cloud on its centroid and scale it into the unit sphere.
+    """Centres a cloud on its centroid and scales it into the unit sphere.
 
-    points: (..., N, 3) float -> (..., N, 3), mean 0 and largest point norm 1 per cloud.
     A degenerate cloud (all points equal) is centred and left at scale 0 instead of dividing by zero.
+
+    Args:
+        points: (..., N, 3) float point clouds.
+
+    Returns:
+        (..., N, 3) clouds of mean 0 and largest point norm 1 each.
     """
     points = tf.convert_to_tensor(points)
     centred = points - tf.reduce_mean(points, axis=-2, keepdims=True)
@@ -24,7 +29,12 @@ def normalize_unit_sphere(points):
 def pairwise_sq_distances(queries, points):
     """Squared Euclidean distances between every query and every point.
 
-    queries: (B, M, C), points: (B, N, C) -> (B, M, N), clipped at 0 against rounding.
+    Args:
+        queries: (B, M, C) float.
+        points: (B, N, C) float.
+
+    Returns:
+        (B, M, N) squared distances, clipped at 0 against rounding.
     """
     q_sq = tf.reduce_sum(tf.square(queries), axis=-1, keepdims=True)  # (B, M, 1)
     p_sq = tf.reduce_sum(tf.square(points), axis=-1)[:, None, :]  # (B, 1, N)
@@ -35,7 +45,16 @@ def pairwise_sq_distances(queries, points):
 def knn(queries, points, k):
     """Indices of the k nearest points to each query (nearest first; a query that is a point finds itself).
 
-    queries: (B, M, C), points: (B, N, C) -> (B, M, k) int32 indices into N. Requires N >= k.
+    Args:
+        queries: (B, M, C) float.
+        points: (B, N, C) float, N >= k.
+        k: int, the number of neighbours.
+
+    Returns:
+        (B, M, k) int32 indices into N.
+
+    Raises:
+        ValueError: when the static N is below k.
     """
     _check_static_min_points(points, k, "knn")
     with tf.name_scope("knn"):  # benchmarks/flops.py tells the kNN products from the layers' by this scope
@@ -45,9 +64,14 @@ def knn(queries, points, k):
 
 
 def gather_points(points, idx):
-    """Gather per-cloud rows by index.
+    """Gathers per-cloud rows by index.
 
-    points: (B, N, C), idx: (B, ...) int -> (B, ..., C).
+    Args:
+        points: (B, N, C) tensor.
+        idx: (B, ...) int indices into N.
+
+    Returns:
+        (B, ..., C) tensor, `points[b, idx[b, ...]]`.
     """
     return tf.gather(points, idx, batch_dims=1)
 
@@ -55,12 +79,18 @@ def gather_points(points, idx):
 def neighbour_max_and_sum(features, idx):
     """Max and sum over each query's neighbours of their features, keeping nothing per edge for the gradient.
 
-    features: (B, N, C) float, idx: (B, M, k) int indices into N, k static -> two (B, M, C) tensors: the max and
-    the sum over j of features[b, idx[b, m, j]]. Values equal reducing `gather_points(features, idx)` over axis
-    2, and so do gradients, except that a max tied between neighbours hands its gradient to the first of them
-    in `idx` order (as `tf.argmax` picks) where `tf.reduce_max`'s gradient would split it. The backward pass
-    needs no (B, M, k, C) tensor: each max's gradient goes to its recorded neighbour slot, and the sum's to every
-    neighbour, with one scatter of (B, M, C) rows per neighbour slot j.
+    Values equal reducing `gather_points(features, idx)` over axis 2, and so do gradients, except that a max tied
+    between neighbours hands its gradient to the first of them in `idx` order (as `tf.argmax` picks) where
+    `tf.reduce_max`'s gradient would split it. The backward pass needs no (B, M, k, C) tensor: each max's gradient
+    goes to its recorded neighbour slot, and the sum's to every neighbour, with one scatter of (B, M, C) rows per
+    neighbour slot j.
+
+    Args:
+        features: (B, N, C) float.
+        idx: (B, M, k) int indices into N, k static.
+
+    Returns:
+        Tuple of two (B, M, C) tensors: the max and the sum over j of `features[b, idx[b, m, j]]`.
     """
 
     @tf.custom_gradient
@@ -90,7 +120,12 @@ def neighbour_max_and_sum(features, idx):
 def neighbour_counts(idx, num_points):
     """How many queries have each point among their neighbours (its in-degree in the kNN graph).
 
-    idx: (B, M, k) int indices into num_points points -> (B, num_points) float32.
+    Args:
+        idx: (B, M, k) int indices into `num_points` points.
+        num_points: int (or scalar int tensor), the number of points per cloud.
+
+    Returns:
+        (B, num_points) float32 counts.
     """
     batch = tf.shape(idx)[0]
     rows = tf.reshape(_batch_rows(idx, num_points), [-1])
@@ -106,11 +141,20 @@ def _batch_rows(idx, num_points):
 def farthest_point_sample(points, num_samples, start_index=None):
     """Farthest point sampling.
 
-    points: (B, N, 3); num_samples: S <= N, a Python int or a scalar int tensor (a tensor whose value is
-    only known at run time, e.g. S computed from a dynamic N in an exported model, gives (B, None) and is
-    not checked against N here); start_index: optional (B,) int32 first pick (0 when omitted; pass random
-    indices for a random start) -> (B, S) int32 indices into N.
     Each pick is the point with the largest distance to the already picked set (first index on ties).
+
+    Args:
+        points: (B, N, 3) float.
+        num_samples: S <= N, a Python int or a scalar int tensor. A tensor whose value is only known at run time
+            (e.g. S computed from a dynamic N in an exported model) gives (B, None) and is not checked against N
+            here.
+        start_index: optional (B,) int32 first pick (0 when omitted; pass random indices for a random start).
+
+    Returns:
+        (B, S) int32 indices into N.
+
+    Raises:
+        ValueError: when a static S exceeds the static N.
     """
     static_samples = tf.get_static_value(num_samples) if tf.is_tensor(num_samples) else num_samples
     if static_samples is not None:
@@ -149,12 +193,20 @@ def farthest_point_sample(points, num_samples, start_index=None):
 
 
 def farthest_point_downsample(points, max_points, normalize=False, start_index=None):
-    """Reduce clouds with more than `max_points` points to their `max_points` farthest-point samples
-    (deterministic: the first pick is point 0, or `start_index` (B,) as in `farthest_point_sample`), re-centred and
-    re-scaled into the unit sphere with `normalize`; smaller clouds pass unchanged.
+    """Reduces clouds with more than `max_points` points to their `max_points` farthest-point samples.
 
-    points: (B, N, 3) -> (B, min(N, max_points), 3). A static N decides in Python; a dynamic N (an exported
-    model's signature) decides at run time and gives (B, None, 3).
+    Deterministic: the first pick is point 0, or `start_index` as in `farthest_point_sample`. Smaller clouds pass
+    unchanged. A static N decides in Python; a dynamic N (an exported model's signature) decides at run time and
+    gives (B, None, 3).
+
+    Args:
+        points: (B, N, 3) float.
+        max_points: int, the most points to keep.
+        normalize: bool, re-centre and re-scale the sampled clouds into the unit sphere.
+        start_index: optional (B,) int32 first pick.
+
+    Returns:
+        (B, min(N, max_points), 3) clouds.
     """
     points = tf.convert_to_tensor(points)
 

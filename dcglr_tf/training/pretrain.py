@@ -47,15 +47,39 @@ class RunConfigMismatch(ValueError):
 
 
 def with_resolved_backbone_args(config):
-    """`config` with `backbone_args` holding every constructor argument of its backbone preset, overrides applied,
-    so that the run's config.json records the architecture: a run directory made when a preset had other values
-    (e.g. the embedded DGCNN's k = 16) is then refused rather than resumed with a different network."""
+    """`config` with `backbone_args` holding every constructor argument of its backbone preset, overrides applied.
+
+    Then the run's config.json records the architecture: a run directory made when a preset had other values (e.g. the
+    embedded DGCNN's k = 16) is then refused rather than resumed with a different network.
+
+    Args:
+        config: TrainConfig.
+
+    Returns:
+        A new TrainConfig.
+
+    Raises:
+        ValueError: an unknown backbone or preset.
+    """
     return dataclasses.replace(
         config, backbone_args=backbone_kwargs(config.backbone, config.backbone_preset, **config.backbone_args)
     )
 
 
 def steps_per_epoch_for(config, dataset=None):
+    """Training steps per epoch: `config.steps_per_epoch`, else one pass over the pre-training split.
+
+    Args:
+        config: TrainConfig.
+        dataset: the `sources.DatasetInfo` of `config.dataset`; default resolved at `config.num_points`.
+
+    Returns:
+        int, the pre-training split's examples // `config.batch_size` when `config.steps_per_epoch` is not set.
+
+    Raises:
+        ValueError: when `config.batch_size` exceeds the split's examples, or as `sources.dataset_info` and
+            `sources.num_examples`.
+    """
     if config.steps_per_epoch:
         return int(config.steps_per_epoch)
     dataset = sources.dataset_info(dataset or config.dataset, num_points=config.num_points)
@@ -70,8 +94,19 @@ def steps_per_epoch_for(config, dataset=None):
 
 
 def build_model(config, steps_per_epoch):
-    """The DCGLR model and its optimizer for `config` (TrainConfig), built and compiled by the caller.
-    The peak learning rate is `config.optim.learning_rate` (the base rate) x batch_size / 256."""
+    """The DCGLR model and its optimizer for `config`, to be built and compiled by the caller.
+
+    The peak learning rate is `config.optim.learning_rate` (the base rate) x batch_size / 256, reached by a linear
+    warm-up from 0 over `warmup_epochs` (at most half the run) and followed by a cosine to `min_learning_rate`; the
+    weight decay follows a cosine from `weight_decay` to `weight_decay_end`.
+
+    Args:
+        config: TrainConfig.
+        steps_per_epoch: int.
+
+    Returns:
+        Tuple `(model, optimizer)`: an unbuilt `DCGLR` and a `ScheduledAdamW`.
+    """
     total_steps = max(config.epochs * steps_per_epoch, 1)
     optim = config.optim
     model = DCGLR(
@@ -167,8 +202,15 @@ def _describe(strategy, jit):
 
 
 def resolve_jit_compile(requested, backbone):
-    """XLA for the train step: `requested` (True/False), or for None the backbone's measured faster path
-    (`Backbone.xla_default`)."""
+    """XLA for the train step.
+
+    Args:
+        requested: bool or None.
+        backbone: str, a registered backbone name.
+
+    Returns:
+        bool: `requested`, or for None the backbone's measured faster path (`Backbone.xla_default`).
+    """
     return backbone_class(backbone).xla_default if requested is None else bool(requested)
 
 
@@ -176,28 +218,39 @@ def run_pretraining(
     config: TrainConfig, output_dir, *, strategy="default", jit_compile=None, cluster_timeout=300, overwrite=False,
     verbose="auto", log=print, extra_callbacks=(), dataset=None,
 ):
-    """Pre-train (or resume) a DCGLR run in `output_dir`, then export the teacher encoder.
+    """Pre-trains (or resumes) a DCGLR run in `output_dir`, then exports the teacher encoder.
 
-    strategy: a tf.distribute.Strategy, or its name for `dcglr_tf.training.distribution.make_strategy` ("default",
-    "mirrored" or "multi_worker", `cluster_timeout` seconds for a multi-worker cluster to form).
-    jit_compile: XLA for the train step under every strategy; None: the backbone's measured faster path
-    (`Backbone.xla_default`: on for all but PCT). The precision is
-    `config.precision`. `config.batch_size` is the global batch (all replicas of all workers).
-    `extra_callbacks` (e.g. `dcglr_tf.training.callbacks.KNNMonitor`) run after the throughput monitor and before the
-    loggers, so values they add to the epoch logs reach metrics.csv and TensorBoard.
+    The precision is `config.precision`; `config.batch_size` is the global batch (all replicas of all workers). One
+    process trains in a run directory at a time (its chief, under multi-worker). Killed at any moment (kill -9
+    included), the same call resumes from the last finished epoch: checkpoints and exports are written whole or not at
+    all (`dcglr_tf.training.checkpointing`, `dcglr_tf.utils.atomic`) and metrics.csv keeps one row per epoch.
 
-    verbose: 0 silent; 1 or "auto": Keras's progress bar when `log` is print to a terminal; otherwise (2, a
-    file, a pipe) one line per epoch (`dcglr_tf.training.progress`).
-    dataset: the `sources.DatasetInfo` of `config.dataset` as the caller resolved it (a folder with its labels CSV
-    and strict mode); default: resolved at `config.num_points`.
+    Args:
+        config: TrainConfig.
+        output_dir: str, the run directory.
+        strategy: a tf.distribute.Strategy, or its name for `dcglr_tf.training.distribution.make_strategy` ("default",
+            "mirrored" or "multi_worker").
+        jit_compile: bool or None, XLA for the train step under every strategy; None: the backbone's measured faster
+            path (`Backbone.xla_default`: on for all but PCT).
+        cluster_timeout: seconds for a multi-worker cluster to form.
+        overwrite: bool, start the run directory over instead of resuming.
+        verbose: 0 silent; 1 or "auto": Keras's progress bar when `log` is print to a terminal; otherwise (2, a file, a
+            pipe) one line per epoch (`dcglr_tf.training.progress`).
+        log: callable taking a message.
+        extra_callbacks: Keras callbacks (e.g. `dcglr_tf.training.callbacks.KNNMonitor`) run after the throughput
+            monitor and before the loggers, so values they add to the epoch logs reach metrics.csv and TensorBoard.
+        dataset: the `sources.DatasetInfo` of `config.dataset` as the caller resolved it (a folder with its labels CSV
+            and strict mode); default: resolved at `config.num_points`.
 
-    One process trains in a run directory at a time (its chief, under multi-worker): another one gets
-    `dcglr_tf.utils.runlock.RunDirInUse`. Killed at any moment (kill -9 included), the same call resumes from the last
-    finished epoch: checkpoints and exports are written whole or not at all (`dcglr_tf.training.checkpointing`,
-    `dcglr_tf.utils.atomic`) and metrics.csv keeps one row per epoch.
+    Returns:
+        Summary dict (also written to `summary.json`): output_dir, encoder (the export's path), resumed_from_epoch,
+        epochs, final_metrics (last epoch's logs of this session; empty if nothing trained).
 
-    Returns a summary dict (also written to `summary.json`): output_dir, encoder (the export's path),
-    resumed_from_epoch, epochs, final_metrics (last epoch's logs of this session; empty if nothing trained).
+    Raises:
+        ValueError: a setting that cannot work (`dcglr_tf.training.validation.ConfigError`) or a dataset problem, before
+            the run directory is touched.
+        RunConfigMismatch: `output_dir` holds a run with a different config (without `overwrite`).
+        dcglr_tf.utils.runlock.RunDirInUse: another process trains in `output_dir`.
     """
     strategy_obj = strategy if isinstance(strategy, tf.distribute.Strategy) else make_strategy(strategy, cluster_timeout)
     validate_config(config, strategy_obj.num_replicas_in_sync)  # bad settings and data fail before the run directory
