@@ -41,7 +41,7 @@ class CPURecipe:
 
 
 CPU_RECIPES = {
-    "dgcnn": CPURecipe(epochs=16, cpu_long_epochs=300, num_half_res=0, koleo_weight=0.1,
+    "dgcnn": CPURecipe(epochs=14, cpu_long_epochs=300, num_half_res=0, koleo_weight=0.1,
                        description="k = 8 neighbours, no half-resolution views, KoLeo term"),
     "pct": CPURecipe(epochs=24, cpu_long_epochs=100, description="the paper's loss"),
     "vit3d": CPURecipe(epochs=96, cpu_long_epochs=400, learning_rate=0.0048, koleo_weight=0.1,
@@ -104,7 +104,7 @@ PRESET_SUMMARIES = {
 
 def describe_presets():
     """One line per preset, the CPU presets with each backbone's steps, generated from `CPU_RECIPES`, e.g.
-    "embedded (CPU-sized, ...): dgcnn 1,600 steps (k = 8 ...), pct 2,400 steps, ..."."""
+    "embedded (CPU-sized, ...): dgcnn 1,400 steps (k = 8 ...), pct 2,400 steps, ..."."""
     lines = []
     for name in ("embedded", "cpu_long", "paper"):
         line = f"{name} ({PRESET_SUMMARIES[name]})"
