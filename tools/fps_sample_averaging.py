@@ -8,9 +8,10 @@ the exported encoder does not do this.
 An exported encoder reduces a cloud denser than its `max_points` to the farthest-point sample that starts at the
 cloud's point 0. Here each cloud is reduced K times instead, the i-th sample starting at its point i (i < K), and
 the K embeddings, L2-normalised, are averaged; K = 1 is the encoder as exported. Printed for each encoder and K:
-- retrieval: the shuffled cross-density retrieval of `evaluate.py --task=retrieval --point_order=shuffled
-  --point_counts 1024 256` on --points_file (each shape from a random 1,024- and 256-point subset, seed 0; top-1,
-  both directions);
+- retrieval: the protocol of `evaluate.py --task=retrieval --point_order=random --point_counts 1024 256` on
+  --points_file (each shape from a random 1,024- and 256-point subset, the smaller inside the larger; top-1, both
+  directions), with its own random subsets: each cloud's points in the order `shuffle_points` draws with seed 0
+  (the task draws them in its input pipeline, so its figures differ by the draw);
 - LOO 1-NN: `evaluate.py --task=knn --protocol=loo --k 1 --split=test --num_points=N` on --dataset.
 """
 
